@@ -1,0 +1,8 @@
+//! kokorod: a local text-to-speech daemon built on the Kokoro-82M voice model.
+
+pub mod assets;
+pub mod audio;
+pub mod cli;
+pub mod engine;
+pub mod text;
+pub mod wyoming;
