@@ -1,1 +1,13 @@
-//! placeholder
+//! Locating, verifying and fetching the model, the voices and the ONNX Runtime library.
+
+mod datadir;
+mod fetch;
+mod manifest;
+mod npy;
+mod verify;
+
+pub use datadir::{candidate_dirs, AssetPaths, DataDirError};
+pub use fetch::{fetch, FetchError, FetchOptions};
+pub use manifest::{Manifest, ModelEntry, RuntimeEntry, VoiceEntry, MANIFEST};
+pub use npy::{read_npz_voices, NpyError};
+pub use verify::{sha256_file, verify_file, VerifyError};

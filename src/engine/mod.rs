@@ -1,1 +1,196 @@
-//! placeholder
+//! Inference: the model and voices, a bounded job queue, and one dedicated worker
+//! thread (with ONNX Runtime's pinned intra-op pool) — never tokio's threads.
+
+pub mod affinity;
+mod model;
+pub mod voices;
+
+pub use model::{Model, MAX_TOKENS, SAMPLE_RATE};
+pub use voices::{info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, VoiceStyle, Voices};
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Engine errors.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// ONNX Runtime could not be loaded.
+    #[error("cannot load ONNX Runtime from {path}: {why}; run `kokorod fetch`, or point ORT_DYLIB_PATH / --ort-lib at a libonnxruntime.so (1.22 or newer)")]
+    Runtime {
+        /// The library path.
+        path: String,
+        /// The cause.
+        why: String,
+    },
+    /// The model could not be loaded.
+    #[error("cannot load model {path}: {why}")]
+    Model {
+        /// The model path.
+        path: String,
+        /// The cause (for a damaged default model it names `kokorod fetch`).
+        why: String,
+    },
+    /// The request itself is unusable.
+    #[error("{0}")]
+    BadInput(String),
+    /// ONNX Runtime failed on this input.
+    #[error("inference failed: {0}")]
+    Inference(String),
+    /// The engine is gone (shut down or its thread died).
+    #[error("the inference engine is not running")]
+    Stopped,
+}
+
+/// How to start the engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// `libonnxruntime.so`.
+    pub runtime: PathBuf,
+    /// CPUs to run on (one thread each); see [`affinity::plan`].
+    pub cpus: Vec<usize>,
+    /// Jobs that may wait in the queue.
+    pub queue_depth: usize,
+    /// Run one inference before reporting ready.
+    pub warm_up: bool,
+}
+
+/// One inference request.
+pub struct InferRequest {
+    /// Phoneme token ids, 1..=510, without padding.
+    pub tokens: Vec<i64>,
+    /// The voice; the engine picks the row for the token count.
+    pub style: VoiceStyle,
+    /// Speed factor.
+    pub speed: f32,
+}
+
+struct Job {
+    req: InferRequest,
+    reply: oneshot::Sender<Result<Vec<f32>, EngineError>>,
+}
+
+/// Facts about the running engine.
+#[derive(Debug)]
+pub struct EngineInfo {
+    /// CPUs inference is pinned to.
+    pub cpus: Vec<usize>,
+    /// Model load time.
+    pub load_time: Duration,
+    /// Warm-up inference time.
+    pub warm_up_time: Duration,
+    /// Inferences completed (also the watchdog's proof of life).
+    pub completed: AtomicU64,
+    /// Jobs waiting or running.
+    pub queued: AtomicUsize,
+}
+
+/// Handle to the inference worker; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    tx: mpsc::Sender<Job>,
+    info: Arc<EngineInfo>,
+}
+
+impl Engine {
+    /// Starts the worker thread, loads (and warms) the model there, and returns once
+    /// it is ready or has failed.
+    pub fn start(cfg: EngineConfig) -> Result<Engine, EngineError> {
+        let (tx, mut rx) = mpsc::channel::<Job>(cfg.queue_depth.max(1));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("kokorod-infer".into())
+            .spawn(move || {
+                if let Some(&cpu) = cfg.cpus.first() {
+                    affinity::pin_current_thread(cpu);
+                }
+                let t0 = Instant::now();
+                let mut model = match Model::load(&cfg.model, &cfg.runtime, &cfg.cpus) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let load_time = t0.elapsed();
+                let t1 = Instant::now();
+                if cfg.warm_up {
+                    // A short phrase: the first run pays for kernel selection and arena growth.
+                    let warm: Vec<i64> = vec![50, 83, 54, 156, 57, 135, 16, 65, 156, 87, 123, 54, 46, 4];
+                    if let Err(e) = model.run(&warm, &[0.0; voices::STYLE_DIM], 1.0) {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                }
+                let info = Arc::new(EngineInfo {
+                    cpus: cfg.cpus.clone(),
+                    load_time,
+                    warm_up_time: t1.elapsed(),
+                    completed: AtomicU64::new(0),
+                    queued: AtomicUsize::new(0),
+                });
+                if ready_tx.send(Ok(info.clone())).is_err() {
+                    return;
+                }
+                // Blocks without spinning while idle; ends when every Engine handle is dropped.
+                while let Some(job) = rx.blocking_recv() {
+                    if job.reply.is_closed() {
+                        // The requester went away (client vanished): skip the work.
+                        info.queued.fetch_sub(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let n = job.req.tokens.len();
+                    let r = std::panic::catch_unwind(AssertUnwindSafe(|| model.run(&job.req.tokens, job.req.style.row(n), job.req.speed)))
+                        .unwrap_or_else(|_| Err(EngineError::Inference("the runtime panicked on this input".into())));
+                    info.queued.fetch_sub(1, Ordering::Relaxed);
+                    info.completed.fetch_add(1, Ordering::Relaxed);
+                    let _ = job.reply.send(r);
+                }
+            })
+            .map_err(|e| EngineError::Inference(format!("cannot start the inference thread: {e}")))?;
+        let info = ready_rx.recv().map_err(|_| EngineError::Stopped)??;
+        Ok(Engine { tx, info })
+    }
+
+    /// Facts about the engine.
+    pub fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn check(req: &InferRequest) -> Result<(), EngineError> {
+        if req.tokens.is_empty() || req.tokens.len() > MAX_TOKENS {
+            return Err(EngineError::BadInput(format!("{} tokens; one inference takes 1 to {MAX_TOKENS}", req.tokens.len())));
+        }
+        Ok(())
+    }
+
+    /// Queues an inference and waits for its audio. Dropping the future before it
+    /// completes cancels the job if it has not started.
+    pub async fn infer(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
+        Self::check(&req)?;
+        let (reply, rx) = oneshot::channel();
+        self.info.queued.fetch_add(1, Ordering::Relaxed);
+        if self.tx.send(Job { req, reply }).await.is_err() {
+            self.info.queued.fetch_sub(1, Ordering::Relaxed);
+            return Err(EngineError::Stopped);
+        }
+        rx.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// [`Engine::infer`] for code outside an async runtime.
+    pub fn infer_blocking(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
+        Self::check(&req)?;
+        let (reply, rx) = oneshot::channel();
+        self.info.queued.fetch_add(1, Ordering::Relaxed);
+        if self.tx.blocking_send(Job { req, reply }).is_err() {
+            self.info.queued.fetch_sub(1, Ordering::Relaxed);
+            return Err(EngineError::Stopped);
+        }
+        rx.blocking_recv().map_err(|_| EngineError::Stopped)?
+    }
+}

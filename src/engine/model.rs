@@ -1,0 +1,109 @@
+//! The Kokoro ONNX model behind ONNX Runtime: loading (with clear errors for a
+//! missing runtime or a damaged model), input-name discovery, one inference.
+
+use super::affinity::ort_affinity_string;
+use super::EngineError;
+use crate::assets::{verify_file, VerifyError, MANIFEST};
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::Tensor;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Kokoro's context: 512 positions, two of them the padding tokens.
+pub const MAX_TOKENS: usize = 510;
+/// Output sample rate.
+pub const SAMPLE_RATE: u32 = 24_000;
+
+static ENV: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
+
+/// Loads ONNX Runtime from `lib` once per process.
+fn environment(lib: &Path) -> Result<&'static ort::environment::Environment, EngineError> {
+    let r = ENV.get_or_init(|| {
+        let builder = ort::init_from(lib).map_err(|e| e.to_string())?;
+        builder.with_name("kokorod").with_telemetry(false).build().map_err(|e| e.to_string())
+    });
+    r.as_ref().map_err(|why| EngineError::Runtime { path: lib.display().to_string(), why: why.clone() })
+}
+
+/// Checks a file we know from the manifest (by name) against its size and hash.
+fn check_known(path: &Path, name: &str, size: u64, sha256: &str) -> Result<(), VerifyError> {
+    if path.file_name().and_then(|f| f.to_str()) == Some(name) {
+        verify_file(path, size, sha256)?;
+    }
+    Ok(())
+}
+
+/// A loaded model and the names of its inputs and output.
+pub struct Model {
+    session: Session,
+    tokens: String,
+    style: String,
+    speed: String,
+    output: String,
+}
+
+impl Model {
+    /// Loads the model; inference uses `cpus.len()` intra-op threads pinned to `cpus`
+    /// (the calling thread being the first), and no thread spins while idle.
+    pub fn load(model: &Path, runtime: &Path, cpus: &[usize]) -> Result<Self, EngineError> {
+        if !runtime.is_file() {
+            return Err(EngineError::Runtime { path: runtime.display().to_string(), why: "no such file".into() });
+        }
+        if let Some(rt) = MANIFEST.runtime_for_host() {
+            check_known(runtime, &rt.file, rt.size, &rt.sha256)
+                .map_err(|e| EngineError::Runtime { path: runtime.display().to_string(), why: e.to_string() })?;
+        }
+        let m = &MANIFEST.model;
+        check_known(model, &m.file, m.size, &m.sha256).map_err(|e| EngineError::Model { path: model.display().to_string(), why: e.to_string() })?;
+        let env = environment(runtime)?;
+        let model_err = |why: String| EngineError::Model { path: model.display().to_string(), why };
+        let ort_err = |e: ort::Error| model_err(e.to_string());
+        let mut b = Session::builder(env)
+            .map_err(ort_err)?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| model_err(e.to_string()))?
+            .with_intra_threads(cpus.len().max(1))
+            .map_err(|e| model_err(e.to_string()))?
+            .with_inter_threads(1)
+            .map_err(|e| model_err(e.to_string()))?
+            .with_intra_op_spinning(false)
+            .map_err(|e| model_err(e.to_string()))?
+            .with_inter_op_spinning(false)
+            .map_err(|e| model_err(e.to_string()))?;
+        if let Some(aff) = ort_affinity_string(cpus) {
+            b = b.with_config_entry("session.intra_op_thread_affinities", aff).map_err(|e| model_err(e.to_string()))?;
+        }
+        let session = b.commit_from_file(model).map_err(|e| model_err(format!("{e}; is it a Kokoro v1.0 ONNX export? `kokorod fetch` installs the default model")))?;
+        let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
+        let find = |pred: &dyn Fn(&str) -> bool, what: &str| {
+            names.iter().find(|n| pred(n)).cloned().ok_or_else(|| model_err(format!("no {what} input (inputs: {names:?})")))
+        };
+        let tokens = find(&|n| n == "tokens" || n == "input_ids", "`tokens`/`input_ids`")?;
+        let style = find(&|n| n == "style" || n == "ref_s", "`style`")?;
+        let speed = find(&|n| n == "speed", "`speed`")?;
+        let output = session.outputs().first().map(|o| o.name().to_string()).ok_or_else(|| model_err("the model has no output".into()))?;
+        Ok(Model { session, tokens, style, speed, output })
+    }
+
+    /// Runs one inference: `tokens` (1..=510 ids, without padding), a 256-value style
+    /// row, and a speed factor. Returns f32 samples at 24 kHz.
+    pub fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
+        if tokens.is_empty() || tokens.len() > MAX_TOKENS {
+            return Err(EngineError::BadInput(format!("{} tokens; one inference takes 1 to {MAX_TOKENS}", tokens.len())));
+        }
+        let mut ids = Vec::with_capacity(tokens.len() + 2);
+        ids.push(0);
+        ids.extend_from_slice(tokens);
+        ids.push(0);
+        let fail = |e: ort::Error| EngineError::Inference(e.to_string());
+        let t = Tensor::from_array(([1usize, ids.len()], ids)).map_err(fail)?;
+        let s = Tensor::from_array(([1usize, style.len()], style.to_vec())).map_err(fail)?;
+        let v = Tensor::from_array(([1usize], vec![speed])).map_err(fail)?;
+        let inputs = ort::inputs![self.tokens.as_str() => t, self.style.as_str() => s, self.speed.as_str() => v];
+        let out = self.session.run(inputs).map_err(fail)?;
+        let audio = out.get(&self.output).ok_or_else(|| EngineError::Inference("the model returned no audio".into()))?;
+        let (_, samples) = audio.try_extract_tensor::<f32>().map_err(fail)?;
+        Ok(samples.to_vec())
+    }
+}
