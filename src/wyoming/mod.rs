@@ -1,4 +1,4 @@
-//! The Wyoming protocol: bytes ⇄ frames (`codec`).
+//! The Wyoming protocol: bytes ⇄ frames (`codec`) and frames ⇄ typed events (`event`).
 //!
 //! The wire format follows the reference Python library `wyoming` 1.10.x, which
 //! Home Assistant uses. A message is one JSON header line ending in `\n`
@@ -10,8 +10,14 @@
 //! This layer knows nothing about text-to-speech: it only moves events.
 
 mod codec;
+mod event;
 
 pub use codec::{Frame, Limits, WyomingCodec, PROTOCOL_VERSION};
+pub use event::{
+    Attribution, AudioChunk, AudioStart, AudioStop, ErrorEvent, Event, Info, Ping, Pong,
+    Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeVoice, TextFormat, TtsProgram,
+    TtsVoice, TtsVoiceSpeaker,
+};
 
 /// A stream of bytes that is not a valid Wyoming frame; the connection must be closed.
 #[derive(Debug, thiserror::Error)]
