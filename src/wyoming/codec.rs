@@ -72,12 +72,14 @@ impl Default for Limits {
 
 impl Limits {
     /// Allow payloads of up to `max` bytes for events of type `kind`.
+    #[must_use]
     pub fn with_payload_limit(mut self, kind: impl Into<String>, max: usize) -> Self {
         self.payload_by_type.insert(kind.into(), max);
         self
     }
 
     /// The payload allowance for events of type `kind`.
+    #[must_use]
     pub fn max_payload_for(&self, kind: &str) -> usize {
         self.payload_by_type
             .get(kind)
@@ -118,6 +120,7 @@ impl Default for WyomingCodec {
 
 impl WyomingCodec {
     /// A codec with the given decoding limits.
+    #[must_use]
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
@@ -126,6 +129,7 @@ impl WyomingCodec {
     }
 
     /// The decoding limits in force.
+    #[must_use]
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -137,9 +141,8 @@ impl WyomingCodec {
         let Value::Object(mut header) = header else {
             return Err(CodecError::HeaderNotObject);
         };
-        let kind = match header.remove("type") {
-            Some(Value::String(kind)) => kind,
-            _ => return Err(CodecError::MissingType),
+        let Some(Value::String(kind)) = header.remove("type") else {
+            return Err(CodecError::MissingType);
         };
         let data_len = length(&header, "data_length", &kind, self.limits.max_data_len)?;
         let max_payload = self.limits.max_payload_for(&kind);
@@ -167,12 +170,11 @@ fn length(
     kind: &str,
     max: usize,
 ) -> Result<usize, CodecError> {
-    let value = match header.get(field) {
-        None | Some(Value::Null) => return Ok(0),
-        Some(value) => value,
+    let Some(value) = header.get(field).filter(|v| !v.is_null()) else {
+        return Ok(0);
     };
     match value.as_u64() {
-        Some(len) if len <= max as u64 => Ok(len as usize),
+        Some(len) if len <= max as u64 => Ok(usize::try_from(len).unwrap_or(max)),
         Some(len) => Err(CodecError::TooLarge {
             field,
             kind: kind.to_owned(),

@@ -386,6 +386,7 @@ pub enum TextFormat {
 
 impl TextFormat {
     /// The wire value.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
             TextFormat::Text => "text",
@@ -409,9 +410,9 @@ impl<'de> Deserialize<'de> for TextFormat {
 /// Writes `voice`, `text_format` and `context` when set, as the reference does.
 fn insert_request_options(
     data: &mut Map<String, Value>,
-    voice: &Option<SynthesizeVoice>,
-    text_format: &Option<TextFormat>,
-    context: &Option<Value>,
+    voice: Option<&SynthesizeVoice>,
+    text_format: Option<&TextFormat>,
+    context: Option<&Value>,
 ) {
     if let Some(voice) = voice {
         data.insert("voice".into(), voice.to_value());
@@ -443,7 +444,12 @@ pub struct Synthesize {
 impl Synthesize {
     fn to_data(&self) -> Map<String, Value> {
         let mut data = object([("text", self.text.clone().into())]);
-        insert_request_options(&mut data, &self.voice, &self.text_format, &self.context);
+        insert_request_options(
+            &mut data,
+            self.voice.as_ref(),
+            self.text_format.as_ref(),
+            self.context.as_ref(),
+        );
         data
     }
 }
@@ -465,7 +471,12 @@ pub struct SynthesizeStart {
 impl SynthesizeStart {
     fn to_data(&self) -> Map<String, Value> {
         let mut data = Map::new();
-        insert_request_options(&mut data, &self.voice, &self.text_format, &self.context);
+        insert_request_options(
+            &mut data,
+            self.voice.as_ref(),
+            self.text_format.as_ref(),
+            self.context.as_ref(),
+        );
         data
     }
 }
