@@ -4,5 +4,6 @@ pub mod assets;
 pub mod audio;
 pub mod cli;
 pub mod engine;
+pub mod speech;
 pub mod text;
 pub mod wyoming;

@@ -1,0 +1,110 @@
+//! The seam between the protocol servers and text-to-speech: a server asks a
+//! [`Speech`] for a stream of PCM pieces (one per clause or sentence) and knows
+//! nothing of models, phonemes or voices' internals.
+
+use futures::stream::BoxStream;
+
+pub use crate::engine::VoiceInfo;
+
+/// Output format of every piece: 16-bit signed little-endian mono PCM at 24 kHz.
+pub const SAMPLE_RATE: u32 = 24_000;
+
+/// How the text is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextFormat {
+    /// Plain text.
+    #[default]
+    Text,
+    /// SSML markup.
+    Ssml,
+}
+
+/// Which voice to use: `name` (a voice or a mix such as `af_heart+bf_emma`) wins,
+/// else the best voice for `language`, else the default voice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VoiceChoice {
+    /// Voice name or mix.
+    pub name: Option<String>,
+    /// BCP-47 language, e.g. `en-GB`.
+    pub language: Option<String>,
+}
+
+/// One synthesis request.
+#[derive(Debug, Clone)]
+pub struct SpeakRequest {
+    /// The text (or SSML).
+    pub text: String,
+    /// Its format.
+    pub format: TextFormat,
+    /// The voice.
+    pub voice: VoiceChoice,
+    /// Speed factor, 0.5..=2.0.
+    pub speed: f32,
+}
+
+impl SpeakRequest {
+    /// Plain text with the default voice at normal speed.
+    pub fn text(text: impl Into<String>) -> Self {
+        SpeakRequest { text: text.into(), format: TextFormat::Text, voice: VoiceChoice::default(), speed: 1.0 }
+    }
+}
+
+/// Why a request cannot be (fully) spoken. Each kind has a stable code for clients.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SpeechError {
+    /// The voice does not exist or its spec is malformed.
+    #[error("{0}")]
+    Voice(String),
+    /// Nothing speakable: empty, only punctuation or emoji.
+    #[error("{0}")]
+    EmptyText(String),
+    /// Over the configured text limit.
+    #[error("text is {len} characters; the limit is {max}")]
+    TooLong {
+        /// Characters sent.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Speed outside what the model can do.
+    #[error("speed {0} is out of range: kokorod speaks at 0.5 to 2.0 times normal speed")]
+    Speed(f32),
+    /// Malformed SSML.
+    #[error("invalid SSML: {0}")]
+    Ssml(String),
+    /// The text pipeline failed.
+    #[error("cannot phonemize the text: {0}")]
+    Text(String),
+    /// The engine failed or is gone.
+    #[error("{0}")]
+    Engine(String),
+}
+
+impl SpeechError {
+    /// A stable, machine-readable code (`unknown-voice`, `empty-text`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SpeechError::Voice(_) => "unknown-voice",
+            SpeechError::EmptyText(_) => "empty-text",
+            SpeechError::TooLong { .. } => "text-too-long",
+            SpeechError::Speed(_) => "bad-speed",
+            SpeechError::Ssml(_) => "bad-ssml",
+            SpeechError::Text(_) => "text-error",
+            SpeechError::Engine(_) => "synthesis-failed",
+        }
+    }
+}
+
+/// PCM pieces as they become ready. Dropping the stream cancels the work not yet started.
+pub type PieceStream = BoxStream<'static, Result<Vec<i16>, SpeechError>>;
+
+/// Text-to-speech as the servers see it.
+pub trait Speech: Send + Sync + 'static {
+    /// The installed voices.
+    fn voices(&self) -> Vec<VoiceInfo>;
+    /// The voice used when a request names none.
+    fn default_voice(&self) -> String;
+    /// Validates the request (voice, text, speed: errors here come before any audio)
+    /// and returns its audio as a stream of pieces.
+    fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError>;
+}
