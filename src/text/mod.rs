@@ -1,1 +1,5 @@
-//! placeholder
+//! Text → Kokoro phonemes → token ids.
+
+pub mod vocab;
+
+pub use vocab::tokenize;
