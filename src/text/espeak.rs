@@ -217,13 +217,19 @@ pub fn ipa_to_kokoro(ipa: &str, british: bool) -> String {
         ps = ps.replace(from, to);
     }
     ps = syllabic_to_schwa(&ps);
+    // misaki writes the "near" rewrites without a tie bar, but espeak ties that
+    // diphthong, so in misaki they never match; both spellings are rewritten here.
     if british {
-        ps = ps.replace("iə", "ɪə").replace("ə\u{361}ʊ", "Q");
+        ps = ps
+            .replace("i\u{361}ə", "ɪə")
+            .replace("iə", "ɪə")
+            .replace("ə\u{361}ʊ", "Q");
     } else {
         ps = ps
             .replace("o\u{361}ʊ", "O")
             .replace("ɜːɹ", "ɜɹ")
             .replace("ɜː", "ɜɹ")
+            .replace("ɪ\u{361}ə", "iə")
             .replace("ɪə", "iə")
             .replace('ː', "");
     }
@@ -231,7 +237,10 @@ pub fn ipa_to_kokoro(ipa: &str, british: bool) -> String {
     ps = ps.replace('o', "ɔ");
     // Flap and glottal stop as misaki's lexicons spell them for Kokoro.
     ps = ps.replace('ɾ', "T").replace('ʔ', "t");
-    ps.chars().filter(|&c| c != TIE && c != '^').collect()
+    let ps: String = ps.chars().filter(|&c| c != TIE && c != '^').collect();
+    // espeak sometimes doubles an r across a tied vowel ("Aqara" ækˈɑː͡ɹɹə); English
+    // has no long r, and misaki's lexicons never write one.
+    ps.replace("ɹɹ", "ɹ")
 }
 
 /// `n̩` → `ᵊn`: a syllabic consonant becomes a small schwa before it.
@@ -303,13 +312,18 @@ mod tests {
         assert_eq!(ipa_to_kokoro("hˈɜːɹ", false), "hˈɜɹ");
         assert_eq!(ipa_to_kokoro("lˈɔx", false), "lˈɔk");
         assert_eq!(ipa_to_kokoro("bˈætə\u{361}l", false), "bˈætᵊl");
+        assert_eq!(ipa_to_kokoro("a\u{361}ɪdˈi\u{361}ə", false), "Idˈiə");
+        assert_eq!(ipa_to_kokoro("ækˈɑː\u{361}ɹɹə", false), "ækˈɑɹə");
+        assert_eq!(ipa_to_kokoro("fˈa\u{361}ɪ\u{361}ɚ", false), "fˈIəɹ");
     }
 
     #[test]
     fn mapping_gb() {
         assert_eq!(ipa_to_kokoro("kəkˈɔːɹə\u{361}ʊ", true), "kəkˈɔːɹQ");
         assert_eq!(ipa_to_kokoro("hˈe\u{361}ə", true), "hˈɛː");
-        assert_eq!(ipa_to_kokoro("nˈiə", true), "nˈɪə");
+        assert_eq!(ipa_to_kokoro("nˈi\u{361}ə", true), "nˈɪə");
+        assert_eq!(ipa_to_kokoro("ɡˈə\u{361}ʊ", true), "ɡˈQ");
+        assert_eq!(ipa_to_kokoro("bˈɑːx", true), "bˈɑːk");
         assert_eq!(ipa_to_kokoro("hˈɜː", true), "hˈɜː");
     }
 
