@@ -1,1 +1,13 @@
-//! placeholder
+//! Text → Kokoro phonemes → token ids: G2P (misaki-rs with an espeak-ng fallback),
+//! the model's vocabulary, and splitting of long phoneme strings.
+
+pub mod chunk;
+pub mod error;
+pub mod espeak;
+pub mod g2p;
+pub mod vocab;
+
+pub use chunk::split_phonemes;
+pub use error::TextError;
+pub use g2p::{Lang, Phonemizer};
+pub use vocab::tokenize;

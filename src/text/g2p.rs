@@ -1,0 +1,394 @@
+//! English grapheme-to-phoneme: misaki-rs (Kokoro's own G2P, ported) with espeak-ng
+//! for the words its lexicons do not know.
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock, Weak};
+
+use misaki_rs::fallback::FallbackError;
+use misaki_rs::{Fallback, Language, G2P};
+
+use super::error::TextError;
+use super::espeak::{self, EspeakError};
+use super::vocab;
+
+/// A language the phonemizer speaks. Kokoro's voice names start with its letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// American English (voices `af_*`, `am_*`).
+    EnUs,
+    /// British English (voices `bf_*`, `bm_*`).
+    EnGb,
+}
+
+impl Lang {
+    /// The language of a Kokoro voice from the first letter of its name (`a` in `af_heart`).
+    pub fn from_voice_prefix(c: char) -> Option<Lang> {
+        match c {
+            'a' => Some(Lang::EnUs),
+            'b' => Some(Lang::EnGb),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 language tag, e.g. `en-US`.
+    pub fn bcp47(self) -> &'static str {
+        match self {
+            Lang::EnUs => "en-US",
+            Lang::EnGb => "en-GB",
+        }
+    }
+
+    /// The espeak-ng voice used for words the lexicon does not know.
+    pub fn espeak_voice(self) -> &'static str {
+        match self {
+            Lang::EnUs => "en-us",
+            // espeak-ng 1.51 knows British English by the file name `en` (gmw/en);
+            // it does not resolve the language code `en-gb` as a voice name.
+            Lang::EnGb => "en",
+        }
+    }
+
+    fn british(self) -> bool {
+        self == Lang::EnGb
+    }
+
+    fn misaki(self) -> Language {
+        match self {
+            Lang::EnUs => Language::EnglishUS,
+            Lang::EnGb => Language::EnglishGB,
+        }
+    }
+}
+
+/// Punctuation Kokoro's vocabulary has (misaki's PUNCTS plus parentheses).
+const PUNCTS: &str = ";:,.!?—…\"()“”";
+
+/// Marks a part that the fallback left to the outer call (see [`EspeakFallback`]).
+const DEFERRED: char = '\u{E000}';
+
+thread_local! {
+    /// How deep this thread is in G2P calls made by the fallback itself.
+    static REENTRY: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Counts one level of re-entry for as long as it lives, even through a panic.
+struct Reentry;
+
+impl Reentry {
+    fn enter() -> Self {
+        REENTRY.with(|d| d.set(d.get() + 1));
+        Reentry
+    }
+    fn active() -> bool {
+        REENTRY.with(|d| d.get() > 0)
+    }
+}
+
+impl Drop for Reentry {
+    fn drop(&mut self) {
+        REENTRY.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// misaki's hook for out-of-vocabulary words: espeak-ng, mapped to Kokoro's symbols.
+///
+/// misaki-rs hands a multi-part word ("COVID-19", "Zigbee-based") to the fallback as a
+/// whole as soon as its lexicon lookup misses one part, even a part it resolved on its
+/// own (a number); Python misaki only does so when a part is truly unknown. So the
+/// fallback first asks the same G2P for the word alone, with itself switched off (on
+/// re-entry it answers [`DEFERRED`]), and uses espeak only if a part stays unknown.
+/// The G2P is reached through a `Weak`, set once it exists, to avoid a cycle; one
+/// instance is ~90 MB, too much to keep a second one just for this.
+struct EspeakFallback {
+    lang: Lang,
+    owner: Arc<OnceLock<Weak<G2P>>>,
+}
+
+impl EspeakFallback {
+    fn resolve(&self, word: &str) -> Result<String, EspeakError> {
+        // espeak reads emoji and symbols by their names ("🍕" → "pizza"); misaki hands
+        // it such tokens too. Kokoro should not say them, so they contribute nothing.
+        if !word.chars().any(char::is_alphanumeric) {
+            return Ok(String::new());
+        }
+        if let Some(g2p) = self.owner.get().and_then(Weak::upgrade) {
+            let _reentry = Reentry::enter();
+            if let Some(ps) =
+                plural_number(&g2p, word, self.lang.british()).or_else(|| by_parts(&g2p, word))
+            {
+                return Ok(ps);
+            }
+        }
+        self.espeak(word)
+    }
+
+    fn espeak(&self, word: &str) -> Result<String, EspeakError> {
+        if !word.chars().any(char::is_alphanumeric) {
+            return Ok(String::new());
+        }
+        // misaki-rs's tokenizer sometimes keeps a sentence's final stop on the word
+        // ("km/h."); espeak would swallow it, so keep edge punctuation ourselves, as
+        // Python misaki's phonemizer backend does (preserve_punctuation).
+        let is_punct = |c: char| PUNCTS.contains(c);
+        let core = word.trim_matches(is_punct);
+        let lead = &word[..word.len() - word.trim_start_matches(is_punct).len()];
+        let trail = &word[word.trim_end_matches(is_punct).len()..];
+        let ipa = espeak::text_to_ipa(core, self.lang.espeak_voice())?;
+        let ps = espeak::ipa_to_kokoro(&ipa, self.lang.british());
+        Ok(format!("{lead}{ps}{trail}"))
+    }
+}
+
+/// misaki's characters that join the parts of one word and are not spoken.
+const SUBTOKEN_JUNKS: &str = "',-._\u{2018}\u{2019}/";
+
+/// Resolve a multi-part word part by part with misaki alone (the caller has entered
+/// [`Reentry`], so unknown parts come back [`DEFERRED`]), joining the parts as misaki
+/// does: with a space when the word mixes letters, digits and symbols ("COVID-19"),
+/// tight otherwise. `None` if any part is unknown: then the whole word goes to espeak,
+/// as in Python misaki.
+fn by_parts(g2p: &G2P, word: &str) -> Option<String> {
+    let parts = g2p.tokenize(word);
+    if parts.len() < 2 {
+        return None;
+    }
+    let class = |c: char| {
+        if c.is_alphabetic() {
+            0
+        } else if c.is_ascii_digit() {
+            1
+        } else {
+            2
+        }
+    };
+    let mut classes = word
+        .chars()
+        .filter(|&c| !SUBTOKEN_JUNKS.contains(c))
+        .map(class);
+    let first = classes.next();
+    let prespace = word.contains([' ', '/']) || classes.any(|k| Some(k) != first);
+    let mut out = String::new();
+    for part in &parts {
+        if part.text.chars().all(|c| SUBTOKEN_JUNKS.contains(c)) {
+            continue;
+        }
+        let (ps, _) = g2p.g2p(&part.text).ok()?;
+        let ps = ps.trim();
+        if ps.contains(DEFERRED) || ps.contains(g2p.unk.as_str()) || !ps.chars().any(is_sound) {
+            return None;
+        }
+        if prespace && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(ps);
+    }
+    Some(out)
+}
+
+/// "1990s", "80s": misaki reads a number with a plural s, which misaki-rs sends here.
+fn plural_number(g2p: &G2P, word: &str, british: bool) -> Option<String> {
+    let digits = word.strip_suffix('s')?;
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (ps, _) = g2p.g2p(digits).ok()?;
+    let ps = ps.trim();
+    let last = ps.chars().last()?;
+    if ps.contains(DEFERRED) || ps.contains(g2p.unk.as_str()) || !is_sound(last) {
+        return None;
+    }
+    // The English plural as misaki's `_s` forms it: ᵻz (GB ɪz) after a sibilant, s
+    // after a voiceless sound, z otherwise.
+    let suffix = match last {
+        's' | 'z' | 'ʃ' | 'ʒ' | 'ʧ' | 'ʤ' if british => "ɪz",
+        's' | 'z' | 'ʃ' | 'ʒ' | 'ʧ' | 'ʤ' => "ᵻz",
+        'p' | 't' | 'k' | 'f' | 'θ' => "s",
+        _ => "z",
+    };
+    Some(format!("{ps}{suffix}"))
+}
+
+impl Fallback for EspeakFallback {
+    fn phonemize(&self, word: &str) -> Result<String, FallbackError> {
+        if Reentry::active() {
+            return Ok(DEFERRED.to_string());
+        }
+        self.resolve(word).map_err(|e| FallbackError::Espeak {
+            word: word.to_owned(),
+            error: e.to_string(),
+        })
+    }
+}
+
+/// Turns English text into the phoneme string Kokoro is fed. Shareable across threads.
+pub struct Phonemizer {
+    lang: Lang,
+    g2p: Arc<G2P>,
+    fallback: EspeakFallback,
+}
+
+// The engine calls one Phonemizer from several worker threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Phonemizer>()
+};
+
+impl Phonemizer {
+    /// Build the G2P for `lang` (loads lexicons and tagger) and check espeak-ng works.
+    pub fn new(lang: Lang) -> Result<Self, TextError> {
+        // Fail now, clearly, if espeak-ng's data is missing, not on the first rare word.
+        espeak::check(lang.espeak_voice())?;
+        let owner = Arc::new(OnceLock::new());
+        let fallback = EspeakFallback {
+            lang,
+            owner: Arc::clone(&owner),
+        };
+        let g2p = Arc::new(G2P::with_fallback(lang.misaki(), Some(Box::new(fallback))));
+        // Only just created, so it cannot have been set already.
+        let _ = owner.set(Arc::downgrade(&g2p));
+        Ok(Self {
+            lang,
+            g2p,
+            fallback: EspeakFallback { lang, owner },
+        })
+    }
+
+    /// The language this phonemizer speaks.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Kokoro phonemes for `text`: only symbols in the model's vocabulary, single spaces.
+    pub fn phonemize(&self, text: &str) -> Result<String, TextError> {
+        if text.trim().is_empty() {
+            return Err(TextError::Empty);
+        }
+        // misaki-rs is a large port; a panic on some odd input must not take down a
+        // worker thread. G2P has no interior mutability, so it stays usable after one.
+        let result = catch_unwind(AssertUnwindSafe(|| self.g2p.g2p(text)))
+            .map_err(|_| TextError::G2p("misaki-rs panicked on this text".into()))?;
+        let (_, tokens) = result.map_err(|e| EspeakError::Failed(e.to_string()))?;
+
+        let mut raw = String::with_capacity(text.len() * 2);
+        for tk in &tokens {
+            match &tk.phonemes {
+                // A part misaki could not place inside a merged word: say the word.
+                Some(ps) if ps.contains(self.g2p.unk.as_str()) || ps.contains(DEFERRED) => {
+                    raw.push_str(&self.fallback.espeak(&tk.text)?)
+                }
+                Some(ps) => raw.push_str(ps),
+                // misaki leaves single characters it cannot place unresolved (it would
+                // print ❓). Letters and digits go to espeak; symbols and emoji are dropped.
+                None => raw.push_str(&self.fallback.espeak(&tk.text)?),
+            }
+            raw.push_str(&tk.whitespace);
+        }
+
+        let out = clean(&raw);
+        if !out.chars().any(is_sound) {
+            return Err(TextError::NothingSpeakable);
+        }
+        Ok(out)
+    }
+}
+
+/// Keep only vocabulary symbols (which drops misaki's ❓ and anything else the model
+/// cannot take), turn every whitespace run into one space, and trim.
+fn clean(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut space = false;
+    for c in raw.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else if vocab::in_vocab(c) {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A symbol that is a sound, not punctuation, space or a stress mark.
+fn is_sound(c: char) -> bool {
+    vocab::in_vocab(c) && !c.is_whitespace() && !PUNCTS.contains(c) && !matches!(c, 'ˈ' | 'ˌ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn us() -> &'static Phonemizer {
+        static P: OnceLock<Phonemizer> = OnceLock::new();
+        P.get_or_init(|| Phonemizer::new(Lang::EnUs).unwrap())
+    }
+
+    #[test]
+    fn lang_from_voice_prefix() {
+        assert_eq!(Lang::from_voice_prefix('a'), Some(Lang::EnUs));
+        assert_eq!(Lang::from_voice_prefix('b'), Some(Lang::EnGb));
+        assert_eq!(Lang::from_voice_prefix('j'), None);
+        assert_eq!(Lang::EnUs.bcp47(), "en-US");
+        assert_eq!(Lang::EnGb.bcp47(), "en-GB");
+    }
+
+    #[test]
+    fn clean_keeps_vocab_and_single_spaces() {
+        assert_eq!(clean("  a❓b \n\t c🙂 "), "ab c");
+        assert_eq!(clean("❓ ❓"), "");
+    }
+
+    #[test]
+    fn simple_sentence() {
+        assert_eq!(us().phonemize("Hello world.").unwrap(), "həlˈO wˈɜɹld.");
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(us().phonemize(""), Err(TextError::Empty));
+        assert_eq!(us().phonemize(" \n\t "), Err(TextError::Empty));
+        assert_eq!(us().phonemize("?!... ,"), Err(TextError::NothingSpeakable));
+        assert_eq!(us().phonemize("🙂🎉"), Err(TextError::NothingSpeakable));
+    }
+
+    #[test]
+    fn emoji_between_words_is_dropped() {
+        let ps = us().phonemize("I love 🍕 pizza").unwrap();
+        assert!(!ps.contains('❓'), "{ps}");
+        assert!(ps.ends_with("pˈitsə"), "{ps}");
+    }
+
+    #[test]
+    fn odd_input_never_leaks_unknown_symbols() {
+        for text in [
+            "km/h",
+            "C++ & C#",
+            "ø",
+            "ß",
+            "Ω",
+            "x²",
+            "½",
+            "naïve café",
+            "#1 @home",
+            "a\u{0}b",
+            "日本語",
+            "٣",
+            "👍🏽 ok",
+            "[x](/ˈɛks/)",
+            "\u{301}",
+            "e\u{301}",
+        ] {
+            match us().phonemize(text) {
+                Ok(ps) => {
+                    assert!(ps.chars().all(vocab::in_vocab), "{text:?} -> {ps:?}");
+                }
+                Err(TextError::NothingSpeakable) => {}
+                Err(e) => panic!("{text:?}: {e}"),
+            }
+        }
+    }
+}
