@@ -1,1 +1,155 @@
-fn main() {}
+//! kokorod's entry point: parse the command line, set up logging, dispatch.
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use kokorod::assets::{self, AssetPaths};
+use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, PhonemizeArgs, SpeakArgs, VoicesArgs};
+use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
+use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, VoiceChoice};
+use kokorod::text::{self, Lang, Phonemizer};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_level);
+    let r = match cli.command {
+        Some(Command::Speak(a)) => speak(a),
+        Some(Command::Voices(a)) => voices(a),
+        Some(Command::Phonemize(a)) => phonemize(a),
+        Some(Command::Fetch(a)) => fetch(a),
+        None => Err(anyhow::anyhow!("the server is not built yet; use `kokorod speak`")),
+    };
+    match r {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kokorod: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},ort=warn")));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn resolve_assets(a: &AssetArgs) -> Result<AssetPaths> {
+    Ok(AssetPaths::resolve(a.data_dir.as_deref(), a.model.as_deref(), a.voices.as_deref(), a.ort_lib.as_deref())?)
+}
+
+/// Starts the engine on the planned CPUs; sets the OpenMP environment first, while
+/// this is the only thread.
+fn start_engine(paths: &AssetPaths, e: &EngineArgs) -> Result<Engine> {
+    let allowed = affinity::allowed_cpus();
+    let cpus = e.cpus.as_deref().map(|s| affinity::parse_cpu_list(s, &allowed)).transpose()?;
+    let cpus = affinity::plan(cpus.as_deref(), e.threads);
+    affinity::set_openmp_env(cpus.len());
+    let t = Instant::now();
+    let engine = Engine::start(EngineConfig { model: paths.model.clone(), runtime: paths.runtime.clone(), cpus, queue_depth: 64, warm_up: true })?;
+    tracing::info!(
+        model = %paths.model.display(),
+        cpus = ?engine.info().cpus,
+        load_ms = engine.info().load_time.as_millis() as u64,
+        warm_up_ms = engine.info().warm_up_time.as_millis() as u64,
+        total_ms = t.elapsed().as_millis() as u64,
+        "engine ready"
+    );
+    Ok(engine)
+}
+
+fn speak(a: SpeakArgs) -> Result<()> {
+    let text = match a.text {
+        Some(t) => t,
+        None => {
+            let mut s = String::new();
+            std::io::stdin().take(a.max_text_chars as u64 * 4 + 1).read_to_string(&mut s).context("reading text from stdin")?;
+            s
+        }
+    };
+    let paths = resolve_assets(&a.assets)?;
+    let voices = Arc::new(Voices::load(&paths.voices)?);
+    // Check the request before paying for the model load.
+    voices.resolve(&a.voice)?;
+    let engine = start_engine(&paths, &a.engine)?;
+    let speech = KokoroSpeech::new(engine, voices, KokoroConfig { default_voice: "af_heart".into(), max_text_chars: a.max_text_chars })?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let t = Instant::now();
+    let req = SpeakRequest { voice: VoiceChoice { name: Some(a.voice.clone()), language: None }, speed: a.speed, ..SpeakRequest::text(text) };
+    let samples = rt.block_on(async {
+        use futures::StreamExt;
+        let mut stream = speech.speak(req)?;
+        let mut all = Vec::new();
+        while let Some(piece) = stream.next().await {
+            all.extend(piece?);
+        }
+        Ok::<_, kokorod::speech::SpeechError>(all)
+    })?;
+    let secs = samples.len() as f64 / engine::SAMPLE_RATE as f64;
+    let took = t.elapsed().as_secs_f64();
+    tracing::info!(audio_s = format!("{secs:.2}"), synth_s = format!("{took:.2}"), rtf = format!("{:.3}", took / secs.max(1e-9)), "spoke");
+    write_output(&a.output, &samples)
+}
+
+fn write_output(path: &PathBuf, samples: &[i16]) -> Result<()> {
+    if path.as_os_str() == "-" {
+        let out = std::io::stdout().lock();
+        kokorod::audio::write_wav(out, engine::SAMPLE_RATE, samples).context("writing to stdout")?;
+    } else {
+        let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        kokorod::audio::write_wav(std::io::BufWriter::new(f), engine::SAMPLE_RATE, samples).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn voices(a: VoicesArgs) -> Result<()> {
+    let paths = resolve_assets(&a.assets)?;
+    let voices = Voices::load(&paths.voices)?;
+    let infos = voices.infos();
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &infos)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{:<16} {:<8} {:<8} {}", "NAME", "LANGUAGE", "GENDER", "GRADE")?;
+        for v in infos {
+            writeln!(out, "{:<16} {:<8} {:<8} {}", v.name, v.language, v.gender, v.grade.as_deref().unwrap_or("-"))?;
+        }
+    }
+    Ok(())
+}
+
+fn phonemize(a: PhonemizeArgs) -> Result<()> {
+    let Some(lang) = a.voice.chars().next().and_then(Lang::from_voice_prefix) else {
+        bail!("voice {:?}: kokorod phonemizes English voices (a…, b…) so far", a.voice);
+    };
+    let ph = Phonemizer::new(lang)?.phonemize(&a.text)?;
+    println!("{ph}");
+    if a.tokens {
+        println!("{:?}", text::tokenize(&ph));
+    }
+    Ok(())
+}
+
+fn fetch(a: FetchArgs) -> Result<()> {
+    let data_dir = match a.data_dir {
+        Some(d) => d,
+        None => assets::candidate_dirs(None).into_iter().next().context("no data dir: set --data-dir or KOKOROD_DATA_DIR")?,
+    };
+    let cache_dir = a.cache_dir.or_else(default_cache_dir).context("no cache dir: set --cache-dir or KOKOROD_CACHE_DIR")?;
+    let opts = assets::FetchOptions { data_dir: data_dir.clone(), cache_dir, runtime: !a.no_runtime };
+    assets::fetch(&opts, &mut |line| eprintln!("fetch: {line}"))?;
+    eprintln!("fetch: all assets verified in {}", data_dir.display());
+    Ok(())
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("kokorod"))
+}

@@ -108,3 +108,5 @@ pub trait Speech: Send + Sync + 'static {
     /// and returns its audio as a stream of pieces.
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError>;
 }
+pub mod kokoro;
+pub use kokoro::{KokoroConfig, KokoroSpeech};

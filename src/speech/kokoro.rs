@@ -1,0 +1,226 @@
+//! The real [`Speech`]: text → pieces (a short first clause, then sentences) →
+//! phonemes → ≤510-token chunks → the engine → 16-bit PCM, one piece at a time so
+//! that audio leaves as soon as each piece is ready.
+
+use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
+use crate::audio::f32_to_i16;
+use crate::engine::{Engine, InferRequest, ResolvedVoice, Voices, MAX_TOKENS};
+use crate::text::{self, Lang, Phonemizer, TextError};
+use futures::StreamExt;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Speed range the model handles without audible artefacts.
+pub const SPEED_RANGE: std::ops::RangeInclusive<f32> = 0.5..=2.0;
+
+/// Limits and defaults of the pipeline.
+#[derive(Debug, Clone)]
+pub struct KokoroConfig {
+    /// Voice for requests that name none.
+    pub default_voice: String,
+    /// Longest accepted text, in characters.
+    pub max_text_chars: usize,
+}
+
+impl Default for KokoroConfig {
+    fn default() -> Self {
+        KokoroConfig { default_voice: "af_heart".into(), max_text_chars: 100_000 }
+    }
+}
+
+/// Kokoro text-to-speech: the engine, the voices and one phonemizer per language.
+pub struct KokoroSpeech {
+    engine: Engine,
+    voices: Arc<Voices>,
+    phonemizers: HashMap<Lang, Arc<Phonemizer>>,
+    cfg: KokoroConfig,
+}
+
+impl KokoroSpeech {
+    /// Builds the pipeline; fails if the default voice is unknown or a phonemizer
+    /// cannot start (espeak-ng data missing).
+    pub fn new(engine: Engine, voices: Arc<Voices>, cfg: KokoroConfig) -> Result<Self, SpeechError> {
+        voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
+        let mut phonemizers = HashMap::new();
+        for lang in [Lang::EnUs, Lang::EnGb] {
+            let p = Phonemizer::new(lang).map_err(|e| SpeechError::Text(e.to_string()))?;
+            phonemizers.insert(lang, Arc::new(p));
+        }
+        Ok(KokoroSpeech { engine, voices, phonemizers, cfg })
+    }
+
+    /// The engine (for status and metrics).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    fn phonemizer_for(&self, voice: &ResolvedVoice) -> Result<Arc<Phonemizer>, SpeechError> {
+        voice
+            .primary
+            .chars()
+            .next()
+            .and_then(Lang::from_voice_prefix)
+            .and_then(|l| self.phonemizers.get(&l).cloned())
+            .ok_or_else(|| {
+                let lang = crate::engine::language_of(&voice.primary).unwrap_or("an unknown language");
+                SpeechError::Voice(format!("voice {} speaks {lang}, which kokorod cannot phonemize yet (English voices: a*, b*)", voice.primary))
+            })
+    }
+
+    /// Resolves the voice choice: name, else the best voice for the language, else the default.
+    pub fn choose_voice(&self, choice: &VoiceChoice) -> Result<ResolvedVoice, SpeechError> {
+        let voice_err = |e: crate::engine::VoiceError| SpeechError::Voice(e.to_string());
+        if let Some(name) = choice.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            return self.voices.resolve(name).map_err(voice_err);
+        }
+        if let Some(lang) = choice.language.as_deref().filter(|l| !l.trim().is_empty()) {
+            return match self.best_voice_for(lang) {
+                Some(name) => self.voices.resolve(&name).map_err(voice_err),
+                None => Err(SpeechError::Voice(format!("no installed voice speaks {:?}", lang.chars().take(32).collect::<String>()))),
+            };
+        }
+        self.voices.resolve(&self.cfg.default_voice).map_err(voice_err)
+    }
+
+    /// The installed voice for a BCP-47 tag (`en-GB`, `en`): the default voice if it
+    /// matches, else the best graded one.
+    fn best_voice_for(&self, tag: &str) -> Option<String> {
+        let tag = tag.trim().to_ascii_lowercase().replace('_', "-");
+        let matches = |l: &str| l == tag || l.split('-').next() == Some(tag.as_str());
+        let infos = self.voices.infos();
+        if infos.iter().any(|v| v.name == self.cfg.default_voice && matches(&v.language)) {
+            return Some(self.cfg.default_voice.clone());
+        }
+        infos.into_iter().filter(|v| matches(&v.language)).min_by_key(|v| grade_rank(v.grade.as_deref())).map(|v| v.name)
+    }
+}
+
+/// Lower is better: A, A-, B+, …, ungraded last.
+fn grade_rank(g: Option<&str>) -> u8 {
+    let Some(g) = g else { return 100 };
+    let mut c = g.chars();
+    let base = match c.next() {
+        Some(l @ 'A'..='F') => (l as u8 - b'A') * 3 + 1,
+        _ => return 100,
+    };
+    match c.next() {
+        Some('+') => base - 1,
+        Some('-') => base + 1,
+        _ => base,
+    }
+}
+
+impl Speech for KokoroSpeech {
+    fn voices(&self) -> Vec<VoiceInfo> {
+        self.voices.infos().into_iter().filter(|v| v.language.starts_with("en")).collect()
+    }
+
+    fn default_voice(&self) -> String {
+        self.cfg.default_voice.clone()
+    }
+
+    fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
+        if !SPEED_RANGE.contains(&req.speed) {
+            return Err(SpeechError::Speed(req.speed));
+        }
+        let len = req.text.chars().count();
+        if len > self.cfg.max_text_chars {
+            return Err(SpeechError::TooLong { len, max: self.cfg.max_text_chars });
+        }
+        if req.format == TextFormat::Ssml {
+            return Err(SpeechError::Ssml("SSML input is not supported yet; send plain text".into()));
+        }
+        let voice = self.choose_voice(&req.voice)?;
+        let phonemizer = self.phonemizer_for(&voice)?;
+        let pieces: VecDeque<String> = split_pieces(&req.text).into();
+        if !pieces.iter().any(|p| p.chars().any(char::is_alphanumeric)) {
+            return Err(SpeechError::EmptyText(if req.text.trim().is_empty() {
+                "the text is empty".into()
+            } else {
+                "the text has nothing speakable (only punctuation, symbols or emoji)".into()
+            }));
+        }
+        let state = PieceState { pieces, phonemizer, engine: self.engine.clone(), voice, speed: req.speed, spoke: false };
+        Ok(futures::stream::unfold(state, next_piece).boxed())
+    }
+}
+
+struct PieceState {
+    pieces: VecDeque<String>,
+    phonemizer: Arc<Phonemizer>,
+    engine: Engine,
+    voice: ResolvedVoice,
+    speed: f32,
+    spoke: bool,
+}
+
+/// Produces the next piece's audio; pieces with nothing to say are skipped.
+async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>, PieceState)> {
+    while let Some(piece) = st.pieces.pop_front() {
+        let ph = st.phonemizer.clone();
+        // G2P takes milliseconds of CPU: keep it off the async threads.
+        let phonemes = match tokio::task::spawn_blocking(move || ph.phonemize(&piece)).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(TextError::Empty | TextError::NothingSpeakable)) => continue,
+            Ok(Err(e)) => return Some((Err(SpeechError::Text(e.to_string())), done(st))),
+            Err(e) => return Some((Err(SpeechError::Text(e.to_string())), done(st))),
+        };
+        let mut audio = Vec::new();
+        for chunk in text::split_phonemes(&phonemes, MAX_TOKENS) {
+            let tokens = text::tokenize(&chunk);
+            if tokens.is_empty() {
+                continue;
+            }
+            let req = InferRequest { tokens, style: st.voice.style.clone(), speed: st.speed };
+            match st.engine.infer(req).await {
+                Ok(a) => audio.extend(f32_to_i16(&a)),
+                Err(e) => return Some((Err(SpeechError::Engine(e.to_string())), done(st))),
+            }
+        }
+        if audio.is_empty() {
+            continue;
+        }
+        st.spoke = true;
+        return Some((Ok(audio), st));
+    }
+    if !st.spoke {
+        st.spoke = true;
+        return Some((Err(SpeechError::EmptyText("the text has nothing speakable".into())), st));
+    }
+    None
+}
+
+fn done(mut st: PieceState) -> PieceState {
+    st.pieces.clear();
+    st.spoke = true;
+    st
+}
+
+/// Splits text into the pieces synthesised one after another.
+fn split_pieces(text: &str) -> Vec<String> {
+    // Interim: sentence ends only; replaced by the normalizer and splitter of issue 3.
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars() {
+        cur.push(c);
+        if matches!(c, '.' | '!' | '?' | '\n') && cur.trim().len() > 1 {
+            out.push(std::mem::take(&mut cur).trim().to_string());
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_order() {
+        let mut g = vec![Some("C"), Some("A-"), None, Some("A"), Some("B+"), Some("F+")];
+        g.sort_by_key(|x| grade_rank(*x));
+        assert_eq!(g, vec![Some("A"), Some("A-"), Some("B+"), Some("C"), Some("F+"), None]);
+    }
+}
