@@ -54,9 +54,12 @@ impl Model {
             check_known(runtime, &rt.file, rt.size, &rt.sha256)
                 .map_err(|e| EngineError::Runtime { path: runtime.display().to_string(), why: e.to_string() })?;
         }
-        let m = &MANIFEST.model;
-        check_known(model, &m.file, m.size, &m.sha256).map_err(|e| EngineError::Model { path: model.display().to_string(), why: e.to_string() })?;
         let env = environment(runtime)?;
+        let m = &MANIFEST.model;
+        check_known(model, &m.file, m.size, &m.sha256).map_err(|e| EngineError::Model {
+            path: model.display().to_string(),
+            why: format!("{e}; run `kokorod fetch` to download it again"),
+        })?;
         let model_err = |why: String| EngineError::Model { path: model.display().to_string(), why };
         let ort_err = |e: ort::Error| model_err(e.to_string());
         let mut b = Session::builder(env)

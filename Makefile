@@ -1,0 +1,59 @@
+# kokorod — the two commands a newcomer needs (as root on Debian 12):
+#   make run    build, fetch the model/voices/ONNX Runtime, run the daemon
+#   make test   the same set-up, then the whole test suite
+# Everything fetched lives outside the repo: assets in $(DATA_DIR), downloads in
+# $(CACHE_DIR), the Python test clients' venv in $(VENV).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+DATA_DIR ?= $(or $(KOKOROD_DATA_DIR),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/kokorod)
+CACHE_DIR ?= $(or $(KOKOROD_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kokorod)
+VENV ?= $(CACHE_DIR)/venv
+export KOKOROD_DATA_DIR := $(DATA_DIR)
+export KOKOROD_CACHE_DIR := $(CACHE_DIR)
+
+# Debian packages: build (clang for bindgen, espeak-ng for G2P), asset clients
+# (pip, npm), test tools (venv, sox).
+DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data \
+                python3 python3-pip python3-venv sox ca-certificates
+# Python packages the tests drive kokorod with: real clients nobody here wrote.
+PY_TEST_PACKAGES := wyoming==1.10.2
+
+.PHONY: run test deps fetch build venv check-toolchain clean-assets
+
+run: deps build
+	$(MAKE) --no-print-directory fetch PROFILE=release
+	./target/release/kokorod
+
+test: deps venv
+	$(MAKE) --no-print-directory fetch PROFILE=dev
+	WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
+
+deps: check-toolchain
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root (or install:$$missing)"; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+check-toolchain:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust 1.85 or newer (rustup)"; exit 1; }
+
+build:
+	$(CARGO) build --release
+
+# Idempotent: verified files are kept, partial or corrupt ones replaced.
+# PROFILE picks the build the fetch runs from (release for `run`, dev for `test`),
+# so that neither command compiles the crate twice.
+PROFILE ?= release
+fetch:
+	$(CARGO) run --profile $(PROFILE) --quiet -- fetch --data-dir "$(DATA_DIR)" --cache-dir "$(CACHE_DIR)"
+
+venv:
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c 'import wyoming' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
+
+clean-assets:
+	rm -rf "$(DATA_DIR)" "$(CACHE_DIR)"
