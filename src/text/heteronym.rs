@@ -57,7 +57,7 @@ const BASS_MUSIC_NEXT: &[&str] = &[
 
 /// Words before "bass" that make it musical ("plays bass", "turn up the bass").
 const BASS_MUSIC_PREV: &[&str] = &[
-    "play", "plays", "played", "playing", "treble", "more", "less",
+    "play", "plays", "played", "playing", "treble", "more", "less", "up", "down",
 ];
 
 /// Words after "lead" that make it the metal (lˈɛd).
