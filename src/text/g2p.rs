@@ -270,7 +270,7 @@ impl Phonemizer {
         let result = catch_unwind(AssertUnwindSafe(|| self.g2p.g2p(text)))
             .map_err(|_| TextError::G2p("misaki-rs panicked on this text".into()))?;
         let (_, mut tokens) = result.map_err(|e| EspeakError::Failed(e.to_string()))?;
-        heteronym::fix(&mut tokens);
+        heteronym::fix(&mut tokens, self.lang.british());
 
         let mut raw = String::with_capacity(text.len() * 2);
         for tk in &tokens {

@@ -3,8 +3,10 @@
 //! misaki's lexicons key a heteronym's readings by part of speech, which cannot tell
 //! two nouns apart: "lead" has only lˈid (the metal, lˈɛd, is missing) and "bass"
 //! defaults to the fish (bˈæs) unless tagged an adjective, so "the bass guitar" comes
-//! out as the fish. A few neighbouring words settle these cases; anything not covered
-//! keeps misaki's reading.
+//! out as the fish. And its lexicon reads "read" tagged VBP (present, not third
+//! person) as the past ɹˈɛd, because its small tagger often says VBP for a past
+//! "read"; so "I read books every day" comes out in the past. A few neighbouring
+//! words settle these cases; anything not covered keeps misaki's reading.
 
 use misaki_rs::MToken;
 
@@ -96,6 +98,42 @@ const LEAD_METAL_NEXT: &[&str] = &[
 /// Words before a clause-final "lead" that make it the metal ("made of lead.").
 const LEAD_METAL_PREV: &[&str] = &["of", "with"];
 
+/// Words that make a clause habitual, so a bare "read" in it is the present.
+const HABITUAL: &[&str] = &[
+    "every",
+    "each",
+    "usually",
+    "often",
+    "always",
+    "sometimes",
+    "daily",
+    "nightly",
+    "weekly",
+    "generally",
+    "normally",
+    "regularly",
+    "typically",
+    "tomorrow",
+];
+
+/// Words that put a clause in the past whatever else it says.
+const PAST: &[&str] = &[
+    "yesterday",
+    "ago",
+    "last",
+    "earlier",
+    "previously",
+    "already",
+    "once",
+    "had",
+    "has",
+    "have",
+    "was",
+    "were",
+    "did",
+    "used",
+];
+
 /// The word a token spells, lowercased, without the punctuation misaki may attach.
 fn word(tk: &MToken) -> String {
     tk.text
@@ -109,9 +147,13 @@ fn is_punct(tk: &MToken) -> bool {
 }
 
 /// Rewrite misaki's reading of the heteronyms above where the context is clear.
-pub fn fix(tokens: &mut [MToken]) {
+pub fn fix(tokens: &mut [MToken], british: bool) {
     for i in 0..tokens.len() {
         let w = word(&tokens[i]);
+        if w == "read" {
+            fix_read(tokens, i, british);
+            continue;
+        }
         if w != "bass" && w != "lead" {
             continue;
         }
@@ -157,6 +199,28 @@ pub fn fix(tokens: &mut [MToken]) {
     }
 }
 
+/// A present-tense "read" that misaki read as the past, in a clearly habitual clause.
+fn fix_read(tokens: &mut [MToken], i: usize, british: bool) {
+    let tk = &tokens[i];
+    let past_reading = tk.phonemes.as_deref().is_some_and(|p| p.contains('ɛ'));
+    if !past_reading || !matches!(tk.tag.as_str(), "VBP" | "VBD") {
+        return;
+    }
+    let start = tokens[..i].iter().rposition(is_punct).map_or(0, |p| p + 1);
+    let end = tokens[i..]
+        .iter()
+        .position(is_punct)
+        .map_or(tokens.len(), |p| i + p);
+    let clause: Vec<String> = tokens[start..end].iter().map(word).collect();
+    let has = |set: &[&str]| clause.iter().any(|w| set.contains(&w.as_str()));
+    if has(HABITUAL) && !has(PAST) {
+        if let Some(ps) = tokens[i].phonemes.as_mut() {
+            // ɹˈɛd → ɹˈid (US), ɹˈiːd (GB, whose lexicon marks the length)
+            *ps = ps.replacen('ɛ', if british { "iː" } else { "i" }, 1);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +238,7 @@ mod tests {
 
     fn fixed(words: &[(&str, &str)]) -> Vec<String> {
         let mut t = toks(words);
-        fix(&mut t);
+        fix(&mut t, false);
         t.into_iter().map(|tk| tk.phonemes.unwrap()).collect()
     }
 
@@ -201,6 +265,48 @@ mod tests {
             fixed(&[("bass", "bˈæs"), ("and", "ænd"), ("trout", "tɹˈWt")])[0],
             "bˈæs"
         );
+    }
+
+    #[test]
+    fn read() {
+        let mut t = toks(&[
+            ("I", "ˌI"),
+            ("read", "ɹˈɛd"),
+            ("every", "ˈɛvəɹi"),
+            ("day", "dˈA"),
+        ]);
+        t[1].tag = "VBP".into();
+        fix(&mut t, false);
+        assert_eq!(t[1].phonemes.as_deref(), Some("ɹˈid"));
+        t[1].phonemes = Some("ɹˈɛd".into());
+        fix(&mut t, true);
+        assert_eq!(t[1].phonemes.as_deref(), Some("ɹˈiːd"));
+        // A past marker in the clause, or no habitual one: misaki's reading stays.
+        for words in [
+            &[
+                ("I", "ˌI"),
+                ("read", "ɹˈɛd"),
+                ("it", "ɪt"),
+                ("every", "ˈɛvəɹi"),
+                ("day", "dˈA"),
+                ("last", "lˈæst"),
+                ("year", "jˈɪɹ"),
+            ][..],
+            &[("I", "ˌI"), ("read", "ɹˈɛd"), ("it", "ɪt")][..],
+            &[
+                ("I", "ˌI"),
+                ("read", "ɹˈɛd"),
+                ("it", "ɪt"),
+                (".", "."),
+                ("Every", "ˈɛvəɹi"),
+                ("day", "dˈA"),
+            ][..],
+        ] {
+            let mut t = toks(words);
+            t[1].tag = "VBD".into();
+            fix(&mut t, false);
+            assert_eq!(t[1].phonemes.as_deref(), Some("ɹˈɛd"), "{words:?}");
+        }
     }
 
     #[test]
