@@ -60,10 +60,7 @@ fn ensure_init(state: &mut Option<State>) -> Result<&mut State, EspeakError> {
         // SAFETY: called with the global lock held; NULL asks espeak for its default
         // search ($ESPEAK_DATA_PATH, $HOME, the compiled-in path), which it copies.
         unsafe { sys::espeak_ng_InitializePath(std::ptr::null()) };
-        let path = data_path();
-        if !path.join("phontab").is_file() {
-            return Err(EspeakError::DataMissing { path });
-        }
+        check_data_dir(data_path())?;
         // SAFETY: lock held. SYNCHRONOUS output with no callback never touches an audio
         // device; DONT_EXIT stops espeak from calling exit() on a bad data directory.
         let rate = unsafe {
@@ -77,10 +74,17 @@ fn ensure_init(state: &mut Option<State>) -> Result<&mut State, EspeakError> {
         if rate <= 0 {
             return Err(EspeakError::Init(rate));
         }
-        *state = Some(State { voice: None });
     }
-    // Just set above if it was None.
-    Ok(state.as_mut().unwrap_or_else(|| unreachable!()))
+    Ok(state.get_or_insert(State { voice: None }))
+}
+
+/// espeak-ng's data directory must hold its phoneme tables; espeak itself only warns.
+fn check_data_dir(path: PathBuf) -> Result<(), EspeakError> {
+    if path.join("phontab").is_file() {
+        Ok(())
+    } else {
+        Err(EspeakError::DataMissing { path })
+    }
 }
 
 /// The espeak-ng data directory in use (after `espeak_ng_InitializePath`).
@@ -343,6 +347,19 @@ mod tests {
         assert!(ipa.starts_with('w') && ipa.ends_with('ɹ'), "{ipa}");
         assert_eq!(ipa.split(' ').count(), 4, "{ipa}");
         assert_eq!(text_to_ipa(" \0 ", "en-us").unwrap(), "");
+    }
+
+    #[test]
+    fn missing_data_dir_is_named_with_the_fix() {
+        let err = check_data_dir(PathBuf::from("/nonexistent/espeak-ng-data")).unwrap_err();
+        assert!(matches!(err, EspeakError::DataMissing { .. }));
+        let msg = err.to_string();
+        assert!(
+            msg.contains("/nonexistent/espeak-ng-data") && msg.contains("espeak-ng-data package"),
+            "{msg}"
+        );
+        // The system's own data directory passes.
+        check("en-us").unwrap();
     }
 
     #[test]

@@ -10,6 +10,7 @@ use misaki_rs::{Fallback, Language, G2P};
 
 use super::error::TextError;
 use super::espeak::{self, EspeakError};
+use super::heteronym;
 use super::vocab;
 
 /// A language the phonemizer speaks. Kokoro's voice names start with its letter.
@@ -268,7 +269,8 @@ impl Phonemizer {
         // worker thread. G2P has no interior mutability, so it stays usable after one.
         let result = catch_unwind(AssertUnwindSafe(|| self.g2p.g2p(text)))
             .map_err(|_| TextError::G2p("misaki-rs panicked on this text".into()))?;
-        let (_, tokens) = result.map_err(|e| EspeakError::Failed(e.to_string()))?;
+        let (_, mut tokens) = result.map_err(|e| EspeakError::Failed(e.to_string()))?;
+        heteronym::fix(&mut tokens, self.lang.british());
 
         let mut raw = String::with_capacity(text.len() * 2);
         for tk in &tokens {

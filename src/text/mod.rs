@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod error;
 pub mod espeak;
 pub mod g2p;
+pub mod heteronym;
 pub mod vocab;
 
 pub use chunk::split_phonemes;
