@@ -7,8 +7,8 @@ use crate::audio::f32_to_i16;
 use crate::engine::{Engine, InferRequest, ResolvedVoice, Voices, MAX_TOKENS};
 use crate::text::{self, Lang, Phonemizer, TextError};
 use futures::StreamExt;
-use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Speed range the model handles without audible artefacts.
 pub const SPEED_RANGE: std::ops::RangeInclusive<f32> = 0.5..=2.0;
@@ -32,7 +32,10 @@ impl Default for KokoroConfig {
 pub struct KokoroSpeech {
     engine: Engine,
     voices: Arc<Voices>,
-    phonemizers: HashMap<Lang, Arc<Phonemizer>>,
+    /// Built on first use (each costs ~200 ms and ~100 MB), the default voice's eagerly.
+    phonemizers: [OnceLock<Arc<Phonemizer>>; 2],
+    /// Serialises first-use construction so two requests do not build one twice.
+    building: Mutex<()>,
     cfg: KokoroConfig,
 }
 
@@ -40,13 +43,31 @@ impl KokoroSpeech {
     /// Builds the pipeline; fails if the default voice is unknown or a phonemizer
     /// cannot start (espeak-ng data missing).
     pub fn new(engine: Engine, voices: Arc<Voices>, cfg: KokoroConfig) -> Result<Self, SpeechError> {
-        voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let mut phonemizers = HashMap::new();
-        for lang in [Lang::EnUs, Lang::EnGb] {
-            let p = Phonemizer::new(lang).map_err(|e| SpeechError::Text(e.to_string()))?;
-            phonemizers.insert(lang, Arc::new(p));
+        let default = voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
+        let speech = KokoroSpeech { engine, voices, phonemizers: Default::default(), building: Mutex::new(()), cfg };
+        speech.phonemizer_for(&default)?;
+        Ok(speech)
+    }
+
+    fn slot(lang: Lang) -> usize {
+        match lang {
+            Lang::EnUs => 0,
+            Lang::EnGb => 1,
         }
-        Ok(KokoroSpeech { engine, voices, phonemizers, cfg })
+    }
+
+    fn phonemizer(&self, lang: Lang) -> Result<Arc<Phonemizer>, SpeechError> {
+        let cell = &self.phonemizers[Self::slot(lang)];
+        if let Some(p) = cell.get() {
+            return Ok(p.clone());
+        }
+        let _guard = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cell.get() {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(Phonemizer::new(lang).map_err(|e| SpeechError::Text(e.to_string()))?);
+        tracing::info!(language = lang.bcp47(), "phonemizer ready");
+        Ok(cell.get_or_init(|| p).clone())
     }
 
     /// The engine (for status and metrics).
@@ -55,16 +76,11 @@ impl KokoroSpeech {
     }
 
     fn phonemizer_for(&self, voice: &ResolvedVoice) -> Result<Arc<Phonemizer>, SpeechError> {
-        voice
-            .primary
-            .chars()
-            .next()
-            .and_then(Lang::from_voice_prefix)
-            .and_then(|l| self.phonemizers.get(&l).cloned())
-            .ok_or_else(|| {
-                let lang = crate::engine::language_of(&voice.primary).unwrap_or("an unknown language");
-                SpeechError::Voice(format!("voice {} speaks {lang}, which kokorod cannot phonemize yet (English voices: a*, b*)", voice.primary))
-            })
+        let lang = voice.primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
+            let lang = crate::engine::language_of(&voice.primary).unwrap_or("an unknown language");
+            SpeechError::Voice(format!("voice {} speaks {lang}, which kokorod cannot phonemize yet (English voices: a*, b*)", voice.primary))
+        })?;
+        self.phonemizer(lang)
     }
 
     /// Resolves the voice choice: name, else the best voice for the language, else the default.
