@@ -4,6 +4,7 @@ pub mod assets;
 pub mod audio;
 pub mod cli;
 pub mod engine;
+pub mod server;
 pub mod speech;
 pub mod text;
 pub mod wyoming;
