@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod audio;
 pub mod cli;
+pub mod client;
 pub mod engine;
 pub mod server;
 pub mod speech;
