@@ -4,7 +4,9 @@ use futures::{SinkExt, StreamExt};
 use tokio_util::codec::Framed;
 
 use crate::server::{Endpoint, EndpointError, Stream};
-use crate::wyoming::{CodecError, Event, EventError, Info, Synthesize, SynthesizeVoice, WyomingCodec};
+use crate::wyoming::{
+    CodecError, Event, EventError, Info, Synthesize, SynthesizeVoice, WyomingCodec,
+};
 
 /// The format of the audio received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,11 +64,17 @@ async fn connect(uri: &str) -> Result<Framed<Stream, WyomingCodec>, ClientError>
     let stream = endpoint
         .connect()
         .await
-        .map_err(|source| ClientError::Connect { endpoint: endpoint.to_string(), source })?;
+        .map_err(|source| ClientError::Connect {
+            endpoint: endpoint.to_string(),
+            source,
+        })?;
     Ok(Framed::new(stream, WyomingCodec::default()))
 }
 
-async fn next_event(framed: &mut Framed<Stream, WyomingCodec>, what: &'static str) -> Result<Event, ClientError> {
+async fn next_event(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    what: &'static str,
+) -> Result<Event, ClientError> {
     match framed.next().await {
         Some(frame) => Ok(Event::try_from(frame?)?),
         None => Err(ClientError::Closed(what)),
@@ -75,33 +83,63 @@ async fn next_event(framed: &mut Framed<Stream, WyomingCodec>, what: &'static st
 
 /// Speaks `text` with `voice` (or the server's default) on the server at `uri`;
 /// returns the audio's format and its samples (interleaved if several channels).
-pub async fn say(uri: &str, text: &str, voice: Option<&str>) -> Result<(AudioFormat, Vec<i16>), ClientError> {
+pub async fn say(
+    uri: &str,
+    text: &str,
+    voice: Option<&str>,
+) -> Result<(AudioFormat, Vec<i16>), ClientError> {
     let mut framed = connect(uri).await?;
-    let voice = voice.map(|name| SynthesizeVoice { name: Some(name.to_owned()), ..SynthesizeVoice::default() });
+    let voice = voice.map(|name| SynthesizeVoice {
+        name: Some(name.to_owned()),
+        ..SynthesizeVoice::default()
+    });
     framed
-        .send(Event::Synthesize(Synthesize { text: text.to_owned(), voice, text_format: None, context: None }))
+        .send(Event::Synthesize(Synthesize {
+            text: text.to_owned(),
+            voice,
+            text_format: None,
+            context: None,
+        }))
         .await?;
     let mut format = None;
     let mut pcm = Vec::new();
     loop {
         match next_event(&mut framed, "audio").await? {
             Event::AudioStart(start) => {
-                format.get_or_insert(AudioFormat { rate: start.rate, width: start.width, channels: start.channels });
+                format.get_or_insert(AudioFormat {
+                    rate: start.rate,
+                    width: start.width,
+                    channels: start.channels,
+                });
             }
             Event::AudioChunk(chunk) => {
-                format.get_or_insert(AudioFormat { rate: chunk.rate, width: chunk.width, channels: chunk.channels });
+                format.get_or_insert(AudioFormat {
+                    rate: chunk.rate,
+                    width: chunk.width,
+                    channels: chunk.channels,
+                });
                 pcm.extend_from_slice(&chunk.audio);
             }
             Event::AudioStop(_) => break,
-            Event::Error(error) => return Err(ClientError::Server { text: error.text, code: error.code }),
+            Event::Error(error) => {
+                return Err(ClientError::Server {
+                    text: error.text,
+                    code: error.code,
+                })
+            }
             _ => {}
         }
     }
     let format = format.ok_or(ClientError::Closed("audio"))?;
     if format.width != 2 {
-        return Err(ClientError::Width { width: format.width });
+        return Err(ClientError::Width {
+            width: format.width,
+        });
     }
-    let samples = pcm.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let samples = pcm
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
     Ok((format, samples))
 }
 
@@ -112,7 +150,12 @@ pub async fn describe(uri: &str) -> Result<Info, ClientError> {
     loop {
         match next_event(&mut framed, "info").await? {
             Event::Info(info) => return Ok(info),
-            Event::Error(error) => return Err(ClientError::Server { text: error.text, code: error.code }),
+            Event::Error(error) => {
+                return Err(ClientError::Server {
+                    text: error.text,
+                    code: error.code,
+                })
+            }
             _ => {}
         }
     }

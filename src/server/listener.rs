@@ -43,7 +43,10 @@ impl FromStr for Endpoint {
     type Err = EndpointError;
 
     fn from_str(uri: &str) -> Result<Self, EndpointError> {
-        let fail = |why| EndpointError { uri: uri.to_owned(), why };
+        let fail = |why| EndpointError {
+            uri: uri.to_owned(),
+            why,
+        };
         if let Some(path) = uri.strip_prefix("unix://") {
             // As in the reference library, everything after `unix://` is the path.
             if path.is_empty() {
@@ -58,7 +61,9 @@ impl FromStr for Endpoint {
         let Some((host, port)) = rest.rsplit_once(':') else {
             return Err(fail("a port is required"));
         };
-        let port: u16 = port.parse().map_err(|_| fail("the port is not a number from 0 to 65535"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| fail("the port is not a number from 0 to 65535"))?;
         if host.is_empty() {
             return Err(fail("the host is empty"));
         }
@@ -70,9 +75,14 @@ impl FromStr for Endpoint {
                 return Err(fail("not an IPv6 address between `[` and `]`"));
             }
         } else if host.contains([':', '[', ']', '/']) {
-            return Err(fail("IPv6 addresses must be written in brackets, e.g. tcp://[::1]:10210"));
+            return Err(fail(
+                "IPv6 addresses must be written in brackets, e.g. tcp://[::1]:10210",
+            ));
         }
-        Ok(Endpoint::Tcp { host: host.to_owned(), port })
+        Ok(Endpoint::Tcp {
+            host: host.to_owned(),
+            port,
+        })
     }
 }
 
@@ -116,7 +126,10 @@ pub struct UnixSocketOptions {
 
 impl Default for UnixSocketOptions {
     fn default() -> Self {
-        Self { mode: DEFAULT_SOCKET_MODE, group: None }
+        Self {
+            mode: DEFAULT_SOCKET_MODE,
+            group: None,
+        }
     }
 }
 
@@ -273,13 +286,21 @@ enum Kind {
 
 impl Listener {
     /// Binds `endpoint`; Unix sockets get `unix`'s mode and group.
-    pub async fn bind(endpoint: &Endpoint, unix: &UnixSocketOptions) -> Result<Listener, ListenError> {
+    pub async fn bind(
+        endpoint: &Endpoint,
+        unix: &UnixSocketOptions,
+    ) -> Result<Listener, ListenError> {
         match endpoint {
             Endpoint::Tcp { host, port } => {
                 let listener = TcpListener::bind(Endpoint::host_port(host, *port))
                     .await
-                    .map_err(|source| ListenError::Bind { endpoint: endpoint.to_string(), source })?;
-                Ok(Listener { kind: Kind::Tcp(listener) })
+                    .map_err(|source| ListenError::Bind {
+                        endpoint: endpoint.to_string(),
+                        source,
+                    })?;
+                Ok(Listener {
+                    kind: Kind::Tcp(listener),
+                })
             }
             Endpoint::Unix(path) => bind_unix(path, unix),
         }
@@ -288,14 +309,21 @@ impl Listener {
     /// Adopts an already-bound, listening TCP socket (e.g. passed by systemd).
     pub fn from_std_tcp(listener: std::net::TcpListener) -> io::Result<Listener> {
         listener.set_nonblocking(true)?;
-        Ok(Listener { kind: Kind::Tcp(TcpListener::from_std(listener)?) })
+        Ok(Listener {
+            kind: Kind::Tcp(TcpListener::from_std(listener)?),
+        })
     }
 
     /// Adopts an already-bound, listening Unix socket (e.g. passed by systemd); its
     /// file belongs to whoever created it and is left in place on shutdown.
     pub fn from_std_unix(listener: std::os::unix::net::UnixListener) -> io::Result<Listener> {
         listener.set_nonblocking(true)?;
-        Ok(Listener { kind: Kind::Unix { listener: UnixListener::from_std(listener)?, owned: None } })
+        Ok(Listener {
+            kind: Kind::Unix {
+                listener: UnixListener::from_std(listener)?,
+                owned: None,
+            },
+        })
     }
 
     /// Where this listener is bound.
@@ -303,10 +331,15 @@ impl Listener {
         match &self.kind {
             Kind::Tcp(listener) => Ok(LocalAddr::Tcp(listener.local_addr()?)),
             // The socket was bound under a temporary name and renamed: report the final path.
-            Kind::Unix { owned: Some(file), .. } => Ok(LocalAddr::Unix(Some(file.path.clone()))),
-            Kind::Unix { listener, owned: None } => {
-                Ok(LocalAddr::Unix(listener.local_addr()?.as_pathname().map(Path::to_path_buf)))
-            }
+            Kind::Unix {
+                owned: Some(file), ..
+            } => Ok(LocalAddr::Unix(Some(file.path.clone()))),
+            Kind::Unix {
+                listener,
+                owned: None,
+            } => Ok(LocalAddr::Unix(
+                listener.local_addr()?.as_pathname().map(Path::to_path_buf),
+            )),
         }
     }
 
@@ -323,7 +356,9 @@ impl Listener {
                 let (stream, _) = listener.accept().await?;
                 // Unix peers are unnamed; the credentials say who it is.
                 let peer = match stream.peer_cred() {
-                    Ok(cred) => format!("unix (pid {}, uid {})", cred.pid().unwrap_or(0), cred.uid()),
+                    Ok(cred) => {
+                        format!("unix (pid {}, uid {})", cred.pid().unwrap_or(0), cred.uid())
+                    }
                     Err(_) => "unix".to_owned(),
                 };
                 Ok((Stream::Unix(stream), peer))
@@ -380,12 +415,26 @@ fn bind_unix(path: &Path, opts: &UnixSocketOptions) -> Result<Listener, ListenEr
         let renamed = std::fs::rename(&socket, path);
         let _ = std::fs::remove_file(&socket);
         let _ = std::fs::remove_dir(&dir);
-        renamed.map_err(|source| ListenError::Bind { endpoint: format!("unix://{}", path.display()), source })?;
+        renamed.map_err(|source| ListenError::Bind {
+            endpoint: format!("unix://{}", path.display()),
+            source,
+        })?;
     }
-    let meta = std::fs::symlink_metadata(path)
-        .map_err(|source| ListenError::Bind { endpoint: format!("unix://{}", path.display()), source })?;
-    let owned = SocketFile { path: path.to_path_buf(), dev: meta.dev(), ino: meta.ino() };
-    Ok(Listener { kind: Kind::Unix { listener, owned: Some(owned) } })
+    let meta = std::fs::symlink_metadata(path).map_err(|source| ListenError::Bind {
+        endpoint: format!("unix://{}", path.display()),
+        source,
+    })?;
+    let owned = SocketFile {
+        path: path.to_path_buf(),
+        dev: meta.dev(),
+        ino: meta.ino(),
+    };
+    Ok(Listener {
+        kind: Kind::Unix {
+            listener,
+            owned: Some(owned),
+        },
+    })
 }
 
 enum StageError {
@@ -420,7 +469,10 @@ fn bind_staged(path: &Path, mode: u32, gid: Option<u32>) -> Result<Staged, Stage
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
-            .map_err(|source| ListenError::Bind { endpoint: endpoint(), source })?;
+            .map_err(|source| ListenError::Bind {
+                endpoint: endpoint(),
+                source,
+            })?;
     }
     let result = bind_at(&socket).and_then(|listener| {
         set_permissions(&socket, mode, gid)?;
@@ -437,16 +489,28 @@ fn bind_staged(path: &Path, mode: u32, gid: Option<u32>) -> Result<Staged, Stage
 }
 
 fn bind_at(path: &Path) -> Result<UnixListener, ListenError> {
-    UnixListener::bind(path)
-        .map_err(|source| ListenError::Bind { endpoint: format!("unix://{}", path.display()), source })
+    UnixListener::bind(path).map_err(|source| ListenError::Bind {
+        endpoint: format!("unix://{}", path.display()),
+        source,
+    })
 }
 
 fn set_permissions(path: &Path, mode: u32, gid: Option<u32>) -> Result<(), ListenError> {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|source| ListenError::Permissions { what: "mode", path: path.to_path_buf(), source })?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|source| {
+        ListenError::Permissions {
+            what: "mode",
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
     if let Some(gid) = gid {
-        std::os::unix::fs::chown(path, None, Some(gid))
-            .map_err(|source| ListenError::Permissions { what: "group", path: path.to_path_buf(), source })?;
+        std::os::unix::fs::chown(path, None, Some(gid)).map_err(|source| {
+            ListenError::Permissions {
+                what: "group",
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     }
     Ok(())
 }
@@ -467,7 +531,12 @@ fn check_existing(path: &Path) -> Result<(), ListenError> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(ListenError::Stale { path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(ListenError::Stale {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
     };
     if !meta.file_type().is_socket() {
         return Err(ListenError::NotASocket(path.to_path_buf()));
@@ -480,16 +549,22 @@ fn check_existing(path: &Path) -> Result<(), ListenError> {
             tracing::info!("replacing stale socket {}", path.display());
             Ok(())
         }
-        Err(error) if error.kind() == io::ErrorKind::WouldBlock => Err(ListenError::InUse(path.to_path_buf())),
-        Err(source) => Err(ListenError::Stale { path: path.to_path_buf(), source }),
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+            Err(ListenError::InUse(path.to_path_buf()))
+        }
+        Err(source) => Err(ListenError::Stale {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
 fn remove_stale(path: &Path) -> Result<(), ListenError> {
     match std::fs::remove_file(path) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => {
-            Err(ListenError::Stale { path: path.to_path_buf(), source: error })
-        }
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(ListenError::Stale {
+            path: path.to_path_buf(),
+            source: error,
+        }),
         _ => Ok(()),
     }
 }
@@ -504,12 +579,42 @@ mod tests {
 
     #[test]
     fn parses_endpoints() {
-        assert_eq!(ep("tcp://127.0.0.1:10210").unwrap(), Endpoint::Tcp { host: "127.0.0.1".into(), port: 10210 });
-        assert_eq!(ep("tcp://[::1]:0").unwrap(), Endpoint::Tcp { host: "[::1]".into(), port: 0 });
-        assert_eq!(ep("tcp://[::]:10210/").unwrap(), Endpoint::Tcp { host: "[::]".into(), port: 10210 });
-        assert_eq!(ep("tcp://localhost:1").unwrap(), Endpoint::Tcp { host: "localhost".into(), port: 1 });
-        assert_eq!(ep("unix:///run/kokorod/sock").unwrap(), Endpoint::Unix("/run/kokorod/sock".into()));
-        assert_eq!(ep("unix://rel.sock").unwrap(), Endpoint::Unix("rel.sock".into()));
+        assert_eq!(
+            ep("tcp://127.0.0.1:10210").unwrap(),
+            Endpoint::Tcp {
+                host: "127.0.0.1".into(),
+                port: 10210
+            }
+        );
+        assert_eq!(
+            ep("tcp://[::1]:0").unwrap(),
+            Endpoint::Tcp {
+                host: "[::1]".into(),
+                port: 0
+            }
+        );
+        assert_eq!(
+            ep("tcp://[::]:10210/").unwrap(),
+            Endpoint::Tcp {
+                host: "[::]".into(),
+                port: 10210
+            }
+        );
+        assert_eq!(
+            ep("tcp://localhost:1").unwrap(),
+            Endpoint::Tcp {
+                host: "localhost".into(),
+                port: 1
+            }
+        );
+        assert_eq!(
+            ep("unix:///run/kokorod/sock").unwrap(),
+            Endpoint::Unix("/run/kokorod/sock".into())
+        );
+        assert_eq!(
+            ep("unix://rel.sock").unwrap(),
+            Endpoint::Unix("rel.sock".into())
+        );
         for uri in ["tcp://[::1]:10210", "tcp://0.0.0.0:5", "unix:///tmp/x"] {
             assert_eq!(ep(uri).unwrap().to_string(), uri);
         }
@@ -533,15 +638,22 @@ mod tests {
             "unix://",
         ] {
             let error = ep(bad).unwrap_err();
-            assert!(error.to_string().contains("expected tcp://HOST:PORT"), "{bad}: {error}");
+            assert!(
+                error.to_string().contains("expected tcp://HOST:PORT"),
+                "{bad}: {error}"
+            );
         }
     }
 
     #[tokio::test]
     async fn tcp_binds_ephemeral_ipv4_and_ipv6() {
         let opts = UnixSocketOptions::default();
-        let l = Listener::bind(&ep("tcp://127.0.0.1:0").unwrap(), &opts).await.unwrap();
-        let LocalAddr::Tcp(addr) = l.local_addr().unwrap() else { panic!() };
+        let l = Listener::bind(&ep("tcp://127.0.0.1:0").unwrap(), &opts)
+            .await
+            .unwrap();
+        let LocalAddr::Tcp(addr) = l.local_addr().unwrap() else {
+            panic!()
+        };
         assert_ne!(addr.port(), 0);
         let client = tokio::spawn(l.local_addr().unwrap().endpoint().unwrap().connect_owned());
         let (_stream, peer) = l.accept().await.unwrap();
@@ -550,7 +662,10 @@ mod tests {
         // IPv6 loopback may be missing in some sandboxes; only check what exists.
         if let Ok(l6) = Listener::bind(&ep("tcp://[::1]:0").unwrap(), &opts).await {
             let endpoint = l6.local_addr().unwrap().endpoint().unwrap();
-            assert!(endpoint.to_string().starts_with("tcp://[::1]:"), "{endpoint}");
+            assert!(
+                endpoint.to_string().starts_with("tcp://[::1]:"),
+                "{endpoint}"
+            );
             let client = tokio::spawn(endpoint.connect_owned());
             l6.accept().await.unwrap();
             client.await.unwrap().unwrap();
@@ -564,7 +679,11 @@ mod tests {
     }
 
     fn mode_of(path: &Path) -> u32 {
-        std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
     }
 
     #[tokio::test]
@@ -572,18 +691,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.sock");
         let endpoint = Endpoint::Unix(path.clone());
-        let l = Listener::bind(&endpoint, &UnixSocketOptions::default()).await.unwrap();
+        let l = Listener::bind(&endpoint, &UnixSocketOptions::default())
+            .await
+            .unwrap();
         assert_eq!(mode_of(&path), 0o660);
         assert_eq!(l.local_addr().unwrap(), LocalAddr::Unix(Some(path.clone())));
         // Only the socket is left in the directory: the staging directory is gone.
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("k.sock")]);
         let client = tokio::spawn(endpoint.clone().connect_owned());
         l.accept().await.unwrap();
         client.await.unwrap().unwrap();
 
         // A live server is never replaced.
-        let error = Listener::bind(&endpoint, &UnixSocketOptions::default()).await.unwrap_err();
+        let error = Listener::bind(&endpoint, &UnixSocketOptions::default())
+            .await
+            .unwrap_err();
         assert!(matches!(error, ListenError::InUse(_)), "{error}");
         drop(l);
         assert!(!path.exists(), "socket removed on drop");
@@ -592,7 +718,10 @@ mod tests {
         let stale = std::os::unix::net::UnixListener::bind(&path).unwrap();
         drop(stale);
         assert!(path.exists());
-        let opts = UnixSocketOptions { mode: 0o600, group: None };
+        let opts = UnixSocketOptions {
+            mode: 0o600,
+            group: None,
+        };
         let l = Listener::bind(&endpoint, &opts).await.unwrap();
         assert_eq!(mode_of(&path), 0o600);
         drop(l);
@@ -604,7 +733,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("not-a-socket");
         std::fs::write(&path, b"precious").unwrap();
-        let error = Listener::bind(&Endpoint::Unix(path.clone()), &UnixSocketOptions::default()).await.unwrap_err();
+        let error = Listener::bind(&Endpoint::Unix(path.clone()), &UnixSocketOptions::default())
+            .await
+            .unwrap_err();
         assert!(matches!(error, ListenError::NotASocket(_)));
         assert!(error.to_string().contains("not a socket"), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), b"precious");
@@ -615,15 +746,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("g.sock");
         let endpoint = Endpoint::Unix(path.clone());
-        let error = Listener::bind(&endpoint, &UnixSocketOptions { mode: 0o4660, group: None }).await.unwrap_err();
+        let error = Listener::bind(
+            &endpoint,
+            &UnixSocketOptions {
+                mode: 0o4660,
+                group: None,
+            },
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(error, ListenError::BadMode(_)));
-        let error = Listener::bind(&endpoint, &UnixSocketOptions { mode: 0o660, group: Some("no-such-group-kk".into()) })
-            .await
-            .unwrap_err();
+        let error = Listener::bind(
+            &endpoint,
+            &UnixSocketOptions {
+                mode: 0o660,
+                group: Some("no-such-group-kk".into()),
+            },
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(error, ListenError::UnknownGroup(_)));
         // Our own group is always allowed.
         let gid = std::fs::metadata(dir.path()).unwrap().gid();
-        let opts = UnixSocketOptions { mode: 0o640, group: Some(gid.to_string()) };
+        let opts = UnixSocketOptions {
+            mode: 0o640,
+            group: Some(gid.to_string()),
+        };
         let _l = Listener::bind(&endpoint, &opts).await.unwrap();
         let meta = std::fs::symlink_metadata(&path).unwrap();
         assert_eq!(meta.gid(), gid);

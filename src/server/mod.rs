@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use listener::{
-    Endpoint, EndpointError, ListenError, Listener, LocalAddr, Stream, UnixSocketOptions, DEFAULT_SOCKET_MODE,
+    Endpoint, EndpointError, ListenError, Listener, LocalAddr, Stream, UnixSocketOptions,
+    DEFAULT_SOCKET_MODE,
 };
 
 use crate::speech::Speech;
@@ -68,7 +69,10 @@ impl ServerConfig {
     /// The Unix socket settings, for [`Listener::bind`].
     #[must_use]
     pub fn unix_socket_options(&self) -> UnixSocketOptions {
-        UnixSocketOptions { mode: self.socket_mode, group: self.socket_group.clone() }
+        UnixSocketOptions {
+            mode: self.socket_mode,
+            group: self.socket_group.clone(),
+        }
     }
 }
 
@@ -116,7 +120,11 @@ impl ServerStats {
 
     /// Takes a connection slot unless `max` are in use.
     fn try_open(&self, max: usize) -> bool {
-        self.open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)).is_ok()
+        self.open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
     }
 }
 
@@ -138,8 +146,16 @@ impl Server {
     /// Prepares a server over bound listeners (the `describe` answer is built here).
     pub fn new(listeners: Vec<Listener>, speech: Arc<dyn Speech>, cfg: ServerConfig) -> Self {
         let info = session::build_info(speech.as_ref());
-        let shared = session::Shared { speech, cfg, info, stats: Arc::default() };
-        Self { listeners, shared: Arc::new(shared) }
+        let shared = session::Shared {
+            speech,
+            cfg,
+            info,
+            stats: Arc::default(),
+        };
+        Self {
+            listeners,
+            shared: Arc::new(shared),
+        }
     }
 
     /// The server's counters.

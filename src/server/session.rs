@@ -22,10 +22,12 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
 use super::{ServerConfig, ServerStats};
-use crate::speech::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE};
+use crate::speech::{
+    PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE,
+};
 use crate::wyoming::{
-    Attribution, AudioChunk, AudioStart, AudioStop, CodecError, ErrorEvent, Event, Info, Limits, Pong,
-    SynthesizeVoice, TtsProgram, TtsVoice, WyomingCodec,
+    Attribution, AudioChunk, AudioStart, AudioStop, CodecError, ErrorEvent, Event, Info, Limits,
+    Pong, SynthesizeVoice, TtsProgram, TtsVoice, WyomingCodec,
 };
 
 /// Bytes per sample (16-bit PCM).
@@ -59,7 +61,11 @@ pub(crate) fn build_info(speech: &dyn Speech) -> Info {
         .map(|voice| {
             let language = bcp47(&voice.language);
             TtsVoice {
-                description: Some(format!("{} ({language}, {})", display_name(&voice.name), voice.gender)),
+                description: Some(format!(
+                    "{} ({language}, {})",
+                    display_name(&voice.name),
+                    voice.gender
+                )),
                 name: voice.name,
                 attribution: attribution.clone(),
                 installed: true,
@@ -156,7 +162,10 @@ fn sentence_end(text: &str) -> Option<usize> {
             '.' | '!' | '?' | '…' => {
                 let mut end = i + c.len_utf8();
                 while let Some(&(j, next)) = chars.peek() {
-                    if matches!(next, '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']' | '»') {
+                    if matches!(
+                        next,
+                        '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']' | '»'
+                    ) {
                         end = j + next.len_utf8();
                         chars.next();
                     } else {
@@ -226,8 +235,13 @@ struct Session<'a> {
 
 /// Serves one connection until the peer leaves, it idles out, the server drains
 /// (between requests) or kills sessions (`kill`).
-pub(crate) async fn run<S>(stream: S, peer: String, shared: Arc<Shared>, drain: CancellationToken, kill: CancellationToken)
-where
+pub(crate) async fn run<S>(
+    stream: S,
+    peer: String,
+    shared: Arc<Shared>,
+    drain: CancellationToken,
+    kill: CancellationToken,
+) where
     S: AsyncRead + AsyncWrite + Send,
 {
     let cfg = &shared.cfg;
@@ -236,7 +250,14 @@ where
     let sink = FramedWrite::new(write_half, WyomingCodec::default());
     let (tx, rx) = mpsc::channel(cfg.send_buffer_events.max(1));
 
-    let mut session = Session { shared: &shared, peer: &peer, tx, kill: kill.clone(), mode: Mode::Idle, audio: None };
+    let mut session = Session {
+        shared: &shared,
+        peer: &peer,
+        tx,
+        kill: kill.clone(),
+        mode: Mode::Idle,
+        audio: None,
+    };
     let reader = async {
         let broken = session.serve(&mut frames, &drain).await;
         // Drop the synthesis first: a departed client must not keep the engine busy.
@@ -310,7 +331,10 @@ impl Session<'_> {
             tracing::debug!("{}: read failed: {io}", self.peer);
             return;
         }
-        tracing::info!("{}: closing connection after invalid input: {error}", self.peer);
+        tracing::info!(
+            "{}: closing connection after invalid input: {error}",
+            self.peer
+        );
         if !matches!(error, CodecError::UnexpectedEof(_)) {
             let _ = self.send_error(error.to_string(), "bad-frame").await;
         }
@@ -328,7 +352,8 @@ impl Session<'_> {
                 self.cancel_audio().await?;
                 self.mode = Mode::Idle;
                 self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-                self.start_single(synthesize.text, synthesize.voice, synthesize.text_format).await
+                self.start_single(synthesize.text, synthesize.voice, synthesize.text_format)
+                    .await
             }
             Event::SynthesizeStart(start) => {
                 self.cancel_audio().await?;
@@ -364,7 +389,10 @@ impl Session<'_> {
                 }
                 streamed.chars += chunk.text.chars().count();
                 if streamed.chars > max {
-                    let error = SpeechError::TooLong { len: streamed.chars, max };
+                    let error = SpeechError::TooLong {
+                        len: streamed.chars,
+                        max,
+                    };
                     streamed.failed = true;
                     streamed.pending.clear();
                     self.cancel_audio().await?;
@@ -402,13 +430,20 @@ impl Session<'_> {
         let max = self.shared.cfg.max_text_chars;
         let len = text.chars().count();
         if len > max {
-            return self.send_speech_error(&SpeechError::TooLong { len, max }).await;
+            return self
+                .send_speech_error(&SpeechError::TooLong { len, max })
+                .await;
         }
         let format = match text_format(format.as_ref()) {
             Ok(format) => format,
             Err((text, code)) => return self.send_error(text, code).await,
         };
-        let request = SpeakRequest { text, format, voice: voice_choice(voice), speed: 1.0 };
+        let request = SpeakRequest {
+            text,
+            format,
+            voice: voice_choice(voice),
+            speed: 1.0,
+        };
         match self.shared.speech.speak(request) {
             Ok(pieces) => {
                 self.mode = Mode::Single;
@@ -477,12 +512,17 @@ impl Session<'_> {
         }
     }
 
-    async fn on_piece(&mut self, piece: Option<Result<Vec<i16>, SpeechError>>) -> Result<(), Closed> {
+    async fn on_piece(
+        &mut self,
+        piece: Option<Result<Vec<i16>, SpeechError>>,
+    ) -> Result<(), Closed> {
         match piece {
             Some(Ok(samples)) => {
                 let per_chunk = self.shared.cfg.samples_per_chunk.max(1);
                 for chunk in samples.chunks(per_chunk) {
-                    let Some(audio) = self.audio.as_mut() else { break };
+                    let Some(audio) = self.audio.as_mut() else {
+                        break;
+                    };
                     let timestamp = millis(audio.samples);
                     audio.samples += chunk.len() as u64;
                     let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
@@ -527,7 +567,11 @@ impl Session<'_> {
     async fn send_error(&mut self, text: String, code: &str) -> Result<(), Closed> {
         tracing::debug!("{}: error `{code}`: {text}", self.peer);
         self.shared.stats.errors.fetch_add(1, Ordering::Relaxed);
-        self.send(Event::Error(ErrorEvent { text, code: Some(code.to_owned()) })).await
+        self.send(Event::Error(ErrorEvent {
+            text,
+            code: Some(code.to_owned()),
+        }))
+        .await
     }
 
     /// Queues an event for the writer; waits while the client is behind.
@@ -547,7 +591,9 @@ async fn next_piece(audio: &mut Option<Audio>) -> Option<Result<Vec<i16>, Speech
 }
 
 fn audio_stop(samples: u64) -> Event {
-    Event::AudioStop(AudioStop { timestamp: Some(millis(samples)) })
+    Event::AudioStop(AudioStop {
+        timestamp: Some(millis(samples)),
+    })
 }
 
 /// Milliseconds of audio in `samples`.
@@ -559,16 +605,28 @@ fn millis(samples: u64) -> i64 {
 fn voice_choice(voice: Option<SynthesizeVoice>) -> VoiceChoice {
     let voice = voice.unwrap_or_default();
     let given = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    VoiceChoice { name: given(voice.name), language: given(voice.language) }
+    VoiceChoice {
+        name: given(voice.name),
+        language: given(voice.language),
+    }
 }
 
-fn text_format(format: Option<&crate::wyoming::TextFormat>) -> Result<TextFormat, (String, &'static str)> {
+fn text_format(
+    format: Option<&crate::wyoming::TextFormat>,
+) -> Result<TextFormat, (String, &'static str)> {
     match format {
         None | Some(crate::wyoming::TextFormat::Text) => Ok(TextFormat::Text),
         Some(crate::wyoming::TextFormat::Ssml) => Ok(TextFormat::Ssml),
         Some(crate::wyoming::TextFormat::Other(other)) => {
-            let shown: String = other.chars().take(32).flat_map(char::escape_debug).collect();
-            Err((format!("unsupported text_format `{shown}`: use `text` or `ssml`"), "bad-text-format"))
+            let shown: String = other
+                .chars()
+                .take(32)
+                .flat_map(char::escape_debug)
+                .collect();
+            Err((
+                format!("unsupported text_format `{shown}`: use `text` or `ssml`"),
+                "bad-text-format",
+            ))
         }
     }
 }
@@ -608,7 +666,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             }
             Err(_) => {
                 stats.slow_dropped.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!("{peer}: dropping connection: the client read nothing for {timeout:?}");
+                tracing::warn!(
+                    "{peer}: dropping connection: the client read nothing for {timeout:?}"
+                );
                 return;
             }
         }
@@ -667,10 +727,22 @@ mod tests {
             ["Hello world.", "How are you?", "Fine"]
         );
         // A full stop at the end of a chunk waits: it may be a decimal point.
-        assert_eq!(split_all(&["It is 3.", "14 today. ", "Yes!"]), ["It is 3.14 today.", "Yes!"]);
-        assert_eq!(split_all(&["He said \"Stop.\") Then"]), ["He said \"Stop.\")", "Then"]);
-        assert_eq!(split_all(&["Ünïcödé ", "wörds… ", "ok"]), ["Ünïcödé wörds…", "ok"]);
-        assert_eq!(split_all(&["Wait... what?! No"]), ["Wait...", "what?!", "No"]);
+        assert_eq!(
+            split_all(&["It is 3.", "14 today. ", "Yes!"]),
+            ["It is 3.14 today.", "Yes!"]
+        );
+        assert_eq!(
+            split_all(&["He said \"Stop.\") Then"]),
+            ["He said \"Stop.\")", "Then"]
+        );
+        assert_eq!(
+            split_all(&["Ünïcödé ", "wörds… ", "ok"]),
+            ["Ünïcödé wörds…", "ok"]
+        );
+        assert_eq!(
+            split_all(&["Wait... what?! No"]),
+            ["Wait...", "what?!", "No"]
+        );
         assert_eq!(split_all(&["一。二！三"]), ["一。", "二！", "三"]);
         assert_eq!(split_all(&["a list\n\nnext para"]), ["a list", "next para"]);
         assert_eq!(split_all(&["  ", " "]), Vec::<String>::new());
@@ -694,7 +766,10 @@ mod tests {
         assert!(!out.is_empty());
         assert!(out.iter().all(|p| p.len() <= MAX_UNPUNCTUATED));
         let rest = s.finish().unwrap_or_default();
-        let total: usize = out.iter().map(|p| p.split_whitespace().count()).sum::<usize>()
+        let total: usize = out
+            .iter()
+            .map(|p| p.split_whitespace().count())
+            .sum::<usize>()
             + rest.split_whitespace().count();
         assert_eq!(total, 200);
     }
@@ -709,8 +784,18 @@ mod tests {
     #[test]
     fn voice_choice_treats_empty_as_absent() {
         assert_eq!(voice_choice(None), VoiceChoice::default());
-        let v = SynthesizeVoice { name: Some(" ".into()), language: Some("en-GB".into()), speaker: Some("1".into()) };
-        assert_eq!(voice_choice(Some(v)), VoiceChoice { name: None, language: Some("en-GB".into()) });
+        let v = SynthesizeVoice {
+            name: Some(" ".into()),
+            language: Some("en-GB".into()),
+            speaker: Some("1".into()),
+        };
+        assert_eq!(
+            voice_choice(Some(v)),
+            VoiceChoice {
+                name: None,
+                language: Some("en-GB".into())
+            }
+        );
     }
 
     #[test]
