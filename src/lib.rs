@@ -3,7 +3,9 @@
 pub mod assets;
 pub mod audio;
 pub mod cli;
+pub mod client;
 pub mod engine;
+pub mod server;
 pub mod speech;
 pub mod text;
 pub mod wyoming;

@@ -1,0 +1,810 @@
+//! One connection: read events, answer them, stream audio back.
+//!
+//! Reading and writing run concurrently in the connection's task: the reader side
+//! handles events and drives the current synthesis, and hands every outgoing event
+//! to the writer side through a bounded channel. So `describe` and `ping` are read
+//! and answered while audio is produced, a new `synthesize` or a disconnect is seen
+//! at once (and drops the running [`PieceStream`], which cancels its queued work),
+//! and a client that stops reading fills the channel, stalls its own synthesis and
+//! is dropped after the write timeout — it never holds more than a bounded buffer.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio_util::sync::CancellationToken;
+
+use super::{ServerConfig, ServerStats};
+use crate::speech::{
+    PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE,
+};
+use crate::wyoming::{
+    Attribution, AudioChunk, AudioStart, AudioStop, CodecError, ErrorEvent, Event, Info, Limits,
+    Pong, SynthesizeVoice, TtsProgram, TtsVoice, WyomingCodec,
+};
+
+/// Bytes per sample (16-bit PCM).
+const WIDTH: u32 = 2;
+/// Mono.
+const CHANNELS: u32 = 1;
+/// How long a broken connection is drained so the client can read our `error`.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// What every session of a server shares.
+pub(crate) struct Shared {
+    /// Text-to-speech.
+    pub speech: Arc<dyn Speech>,
+    /// Settings.
+    pub cfg: ServerConfig,
+    /// The answer to `describe`, built once.
+    pub info: Info,
+    /// Counters.
+    pub stats: Arc<ServerStats>,
+}
+
+/// The `info` for `speech`: one TTS program, `kokorod`, with every voice.
+pub(crate) fn build_info(speech: &dyn Speech) -> Info {
+    let attribution = Attribution {
+        name: "hexgrad/Kokoro-82M".to_owned(),
+        url: "https://huggingface.co/hexgrad/Kokoro-82M".to_owned(),
+    };
+    let voices = speech
+        .voices()
+        .into_iter()
+        .map(|voice| {
+            let language = bcp47(&voice.language);
+            TtsVoice {
+                description: Some(format!(
+                    "{} ({language}, {})",
+                    display_name(&voice.name),
+                    voice.gender
+                )),
+                name: voice.name,
+                attribution: attribution.clone(),
+                installed: true,
+                version: None,
+                languages: vec![language],
+                speakers: None,
+            }
+        })
+        .collect();
+    Info {
+        tts: vec![TtsProgram {
+            name: "kokorod".to_owned(),
+            description: Some("Kokoro-82M neural text-to-speech".to_owned()),
+            attribution,
+            installed: true,
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            voices,
+            supports_synthesize_streaming: true,
+        }],
+    }
+}
+
+/// `en-us` → `en-US`: BCP-47's conventional casing (Home Assistant compares tags).
+fn bcp47(tag: &str) -> String {
+    tag.split(['-', '_'])
+        .enumerate()
+        .map(|(i, part)| match part.len() {
+            _ if i == 0 => part.to_ascii_lowercase(),
+            2 => part.to_ascii_uppercase(),
+            4 => {
+                let mut s = part.to_ascii_lowercase();
+                s[..1].make_ascii_uppercase();
+                s
+            }
+            _ => part.to_ascii_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// `af_heart` → `Heart`.
+fn display_name(name: &str) -> String {
+    let base = name.split_once('_').map_or(name, |(_, rest)| rest);
+    let mut chars = base.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => name.to_owned(),
+    }
+}
+
+/// Incremental sentence splitting for streamed text. A deliberately small stand-in
+/// with the shape of `text::split::SentenceStream`: swap it there when that lands.
+#[derive(Debug, Default)]
+pub(crate) struct Sentences {
+    buf: String,
+}
+
+/// Cut unpunctuated text at a space once it is this long, so audio still starts.
+const MAX_UNPUNCTUATED: usize = 400;
+
+impl Sentences {
+    /// Adds text; returns the sentences it completed.
+    pub fn push(&mut self, text: &str) -> Vec<String> {
+        self.buf.push_str(text);
+        let mut out = Vec::new();
+        while let Some(end) = sentence_end(&self.buf) {
+            let rest = self.buf.split_off(end);
+            let sentence = std::mem::replace(&mut self.buf, rest);
+            let sentence = sentence.trim();
+            if !sentence.is_empty() {
+                out.push(sentence.to_owned());
+            }
+        }
+        out
+    }
+
+    /// The rest of the text, at the end of the stream.
+    pub fn finish(&mut self) -> Option<String> {
+        let rest = std::mem::take(&mut self.buf);
+        let rest = rest.trim();
+        (!rest.is_empty()).then(|| rest.to_owned())
+    }
+}
+
+/// Byte index just past the first complete sentence in `text`, if any: a run of
+/// `.!?…` (plus closing quotes or brackets) followed by whitespace, a CJK full stop,
+/// a blank line, or a space after `MAX_UNPUNCTUATED` bytes. A terminator at the very
+/// end is not final yet: the next chunk may continue it (`3.` + `14`).
+fn sentence_end(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '。' | '！' | '？' => return Some(i + c.len_utf8()),
+            '.' | '!' | '?' | '…' => {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, next)) = chars.peek() {
+                    if matches!(
+                        next,
+                        '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']' | '»'
+                    ) {
+                        end = j + next.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if let Some(&(_, next)) = chars.peek() {
+                    if next.is_whitespace() {
+                        return Some(end);
+                    }
+                }
+            }
+            '\n' if text[i + 1..].starts_with('\n') => return Some(i + 2),
+            _ => {}
+        }
+    }
+    if text.len() > MAX_UNPUNCTUATED {
+        let mut cut = MAX_UNPUNCTUATED;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        return text[..cut].rfind(char::is_whitespace).filter(|&i| i > 0);
+    }
+    None
+}
+
+/// The connection is gone (writer gave up, peer left, or the server is killing sessions).
+#[derive(Debug)]
+struct Closed;
+
+/// The synthesis whose audio is being sent.
+struct Audio {
+    pieces: PieceStream,
+    /// Samples sent so far (for timestamps).
+    samples: u64,
+}
+
+/// A streamed text, between `synthesize-start` and `synthesize-stopped`.
+struct Streamed {
+    format: TextFormat,
+    voice: VoiceChoice,
+    splitter: Sentences,
+    pending: VecDeque<String>,
+    chars: usize,
+    /// `synthesize-stop` arrived: finish the pending sentences, then `synthesize-stopped`.
+    stopping: bool,
+    /// An error was reported: swallow the rest until `synthesize-stop`.
+    failed: bool,
+}
+
+enum Mode {
+    Idle,
+    /// Answering a `synthesize`.
+    Single,
+    /// Answering a streamed text.
+    Streaming(Box<Streamed>),
+}
+
+struct Session<'a> {
+    shared: &'a Shared,
+    peer: &'a str,
+    tx: mpsc::Sender<Event>,
+    kill: CancellationToken,
+    mode: Mode,
+    audio: Option<Audio>,
+}
+
+/// Serves one connection until the peer leaves, it idles out, the server drains
+/// (between requests) or kills sessions (`kill`).
+pub(crate) async fn run<S>(
+    stream: S,
+    peer: String,
+    shared: Arc<Shared>,
+    drain: CancellationToken,
+    kill: CancellationToken,
+) where
+    S: AsyncRead + AsyncWrite + Send,
+{
+    let cfg = &shared.cfg;
+    let (read_half, write_half) = tokio::io::split(stream);
+    let mut frames = FramedRead::new(read_half, WyomingCodec::new(Limits::default()));
+    let sink = FramedWrite::new(write_half, WyomingCodec::default());
+    let (tx, rx) = mpsc::channel(cfg.send_buffer_events.max(1));
+
+    let mut session = Session {
+        shared: &shared,
+        peer: &peer,
+        tx,
+        kill: kill.clone(),
+        mode: Mode::Idle,
+        audio: None,
+    };
+    let reader = async {
+        let broken = session.serve(&mut frames, &drain).await;
+        // Drop the synthesis first: a departed client must not keep the engine busy.
+        drop(session);
+        broken
+    };
+    let writer = write_loop(sink, rx, cfg.write_timeout, &kill, &peer, &shared.stats);
+    let (broken, ()) = tokio::join!(reader, writer);
+    if broken {
+        linger(frames.into_inner(), &kill).await;
+    }
+    tracing::debug!("{peer}: connection closed");
+}
+
+impl Session<'_> {
+    /// The event loop; returns true when the stream broke (invalid frame).
+    async fn serve<R: AsyncRead + Unpin>(
+        &mut self,
+        frames: &mut FramedRead<R, WyomingCodec>,
+        drain: &CancellationToken,
+    ) -> bool {
+        let idle_timeout = self.shared.cfg.idle_timeout;
+        let idle = tokio::time::sleep(idle_timeout);
+        tokio::pin!(idle);
+        loop {
+            let quiet = self.audio.is_none();
+            let between_requests = quiet && matches!(self.mode, Mode::Idle);
+            tokio::select! {
+                biased;
+                () = self.kill.cancelled() => return false,
+                () = self.tx.closed() => return false,
+                () = drain.cancelled(), if between_requests => return false,
+                frame = frames.next() => {
+                    idle.as_mut().reset(Instant::now() + idle_timeout);
+                    let result = match frame {
+                        None => {
+                            if !quiet {
+                                tracing::debug!("{}: client left during synthesis; cancelling it", self.peer);
+                            }
+                            return false;
+                        }
+                        Some(Err(error)) => {
+                            self.broken_stream(&error).await;
+                            return true;
+                        }
+                        Some(Ok(frame)) => match Event::try_from(frame) {
+                            Ok(event) => self.on_event(event).await,
+                            Err(error) => self.send_error(error.to_string(), "bad-event").await,
+                        },
+                    };
+                    if result.is_err() {
+                        return false;
+                    }
+                }
+                piece = next_piece(&mut self.audio), if !quiet => {
+                    if self.on_piece(piece).await.is_err() {
+                        return false;
+                    }
+                    idle.as_mut().reset(Instant::now() + idle_timeout);
+                }
+                () = &mut idle, if quiet => {
+                    tracing::info!("{}: closing connection idle for {idle_timeout:?}", self.peer);
+                    return false;
+                }
+            }
+        }
+    }
+
+    async fn broken_stream(&mut self, error: &CodecError) {
+        if let CodecError::Io(io) = error {
+            tracing::debug!("{}: read failed: {io}", self.peer);
+            return;
+        }
+        tracing::info!(
+            "{}: closing connection after invalid input: {error}",
+            self.peer
+        );
+        if !matches!(error, CodecError::UnexpectedEof(_)) {
+            let _ = self.send_error(error.to_string(), "bad-frame").await;
+        }
+    }
+
+    async fn on_event(&mut self, event: Event) -> Result<(), Closed> {
+        match event {
+            Event::Describe => self.send(Event::Info(self.shared.info.clone())).await,
+            Event::Ping(ping) => self.send(Event::Pong(Pong { text: ping.text })).await,
+            Event::Synthesize(synthesize) => {
+                if matches!(self.mode, Mode::Streaming(_)) {
+                    // Sent for backward compatibility inside a stream: the chunks have it all.
+                    return Ok(());
+                }
+                self.cancel_audio().await?;
+                self.mode = Mode::Idle;
+                self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+                self.start_single(synthesize.text, synthesize.voice, synthesize.text_format)
+                    .await
+            }
+            Event::SynthesizeStart(start) => {
+                self.cancel_audio().await?;
+                self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+                let mut streamed = Streamed {
+                    format: TextFormat::Text,
+                    voice: voice_choice(start.voice),
+                    splitter: Sentences::default(),
+                    pending: VecDeque::new(),
+                    chars: 0,
+                    stopping: false,
+                    failed: false,
+                };
+                match text_format(start.text_format.as_ref()) {
+                    Ok(format) => streamed.format = format,
+                    Err((text, code)) => {
+                        // Fail the stream but keep it, so `synthesize-stop` still gets its answer.
+                        streamed.failed = true;
+                        self.send_error(text, code).await?;
+                    }
+                }
+                self.mode = Mode::Streaming(Box::new(streamed));
+                Ok(())
+            }
+            Event::SynthesizeChunk(chunk) => {
+                let max = self.shared.cfg.max_text_chars;
+                let Mode::Streaming(streamed) = &mut self.mode else {
+                    tracing::debug!("{}: ignoring synthesize-chunk outside a stream", self.peer);
+                    return Ok(());
+                };
+                if streamed.failed {
+                    return Ok(());
+                }
+                streamed.chars += chunk.text.chars().count();
+                if streamed.chars > max {
+                    let error = SpeechError::TooLong {
+                        len: streamed.chars,
+                        max,
+                    };
+                    streamed.failed = true;
+                    streamed.pending.clear();
+                    self.cancel_audio().await?;
+                    return self.send_speech_error(&error).await;
+                }
+                let sentences = streamed.splitter.push(&chunk.text);
+                streamed.pending.extend(sentences);
+                self.advance().await
+            }
+            Event::SynthesizeStop => {
+                let Mode::Streaming(streamed) = &mut self.mode else {
+                    tracing::debug!("{}: ignoring synthesize-stop outside a stream", self.peer);
+                    return Ok(());
+                };
+                streamed.stopping = true;
+                if let Some(rest) = streamed.splitter.finish() {
+                    streamed.pending.push_back(rest);
+                }
+                self.advance().await
+            }
+            other => {
+                tracing::debug!("{}: ignoring `{}` event", self.peer, other.kind());
+                Ok(())
+            }
+        }
+    }
+
+    /// Starts answering a `synthesize`.
+    async fn start_single(
+        &mut self,
+        text: String,
+        voice: Option<SynthesizeVoice>,
+        format: Option<crate::wyoming::TextFormat>,
+    ) -> Result<(), Closed> {
+        let max = self.shared.cfg.max_text_chars;
+        let len = text.chars().count();
+        if len > max {
+            return self
+                .send_speech_error(&SpeechError::TooLong { len, max })
+                .await;
+        }
+        let format = match text_format(format.as_ref()) {
+            Ok(format) => format,
+            Err((text, code)) => return self.send_error(text, code).await,
+        };
+        let request = SpeakRequest {
+            text,
+            format,
+            voice: voice_choice(voice),
+            speed: 1.0,
+        };
+        match self.shared.speech.speak(request) {
+            Ok(pieces) => {
+                self.mode = Mode::Single;
+                self.begin_audio(pieces).await
+            }
+            Err(error) => self.send_speech_error(&error).await,
+        }
+    }
+
+    /// Streaming: starts the next pending sentence if none is being spoken; ends
+    /// the stream once `synthesize-stop` came and everything is spoken.
+    async fn advance(&mut self) -> Result<(), Closed> {
+        while self.audio.is_none() {
+            let Mode::Streaming(streamed) = &mut self.mode else {
+                return Ok(());
+            };
+            if streamed.failed {
+                streamed.pending.clear();
+            }
+            let Some(sentence) = streamed.pending.pop_front() else {
+                if streamed.stopping {
+                    self.mode = Mode::Idle;
+                    return self.send(Event::SynthesizeStopped).await;
+                }
+                return Ok(());
+            };
+            let request = SpeakRequest {
+                text: sentence,
+                format: streamed.format,
+                voice: streamed.voice.clone(),
+                speed: 1.0,
+            };
+            match self.shared.speech.speak(request) {
+                Ok(pieces) => self.begin_audio(pieces).await?,
+                // A fragment with nothing to say ("…", an emoji) is no error within a stream.
+                Err(SpeechError::EmptyText(_)) => {}
+                Err(error) => {
+                    streamed.failed = true;
+                    self.send_speech_error(&error).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn begin_audio(&mut self, pieces: PieceStream) -> Result<(), Closed> {
+        self.audio = Some(Audio { pieces, samples: 0 });
+        self.send(Event::AudioStart(AudioStart {
+            rate: SAMPLE_RATE,
+            width: WIDTH,
+            channels: CHANNELS,
+            timestamp: Some(0),
+        }))
+        .await
+    }
+
+    /// Ends the current audio (if any) with `audio-stop`; dropping its stream cancels
+    /// the work not yet done.
+    async fn cancel_audio(&mut self) -> Result<(), Closed> {
+        match self.audio.take() {
+            Some(audio) => {
+                drop(audio.pieces);
+                self.send(audio_stop(audio.samples)).await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn on_piece(
+        &mut self,
+        piece: Option<Result<Vec<i16>, SpeechError>>,
+    ) -> Result<(), Closed> {
+        match piece {
+            Some(Ok(samples)) => {
+                let per_chunk = self.shared.cfg.samples_per_chunk.max(1);
+                for chunk in samples.chunks(per_chunk) {
+                    let Some(audio) = self.audio.as_mut() else {
+                        break;
+                    };
+                    let timestamp = millis(audio.samples);
+                    audio.samples += chunk.len() as u64;
+                    let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
+                    self.send(Event::AudioChunk(AudioChunk {
+                        rate: SAMPLE_RATE,
+                        width: WIDTH,
+                        channels: CHANNELS,
+                        timestamp: Some(timestamp),
+                        audio: Bytes::from(bytes),
+                    }))
+                    .await?;
+                }
+                Ok(())
+            }
+            Some(Err(error)) => {
+                tracing::warn!("{}: synthesis failed: {error}", self.peer);
+                // Error first, then the stop that closes the audio.
+                self.send_speech_error(&error).await?;
+                self.cancel_audio().await?;
+                if let Mode::Streaming(streamed) = &mut self.mode {
+                    streamed.failed = true;
+                    self.advance().await
+                } else {
+                    self.mode = Mode::Idle;
+                    Ok(())
+                }
+            }
+            None => {
+                self.cancel_audio().await?;
+                if matches!(self.mode, Mode::Single) {
+                    self.mode = Mode::Idle;
+                }
+                self.advance().await
+            }
+        }
+    }
+
+    async fn send_speech_error(&mut self, error: &SpeechError) -> Result<(), Closed> {
+        self.send_error(error.to_string(), error.code()).await
+    }
+
+    async fn send_error(&mut self, text: String, code: &str) -> Result<(), Closed> {
+        tracing::debug!("{}: error `{code}`: {text}", self.peer);
+        self.shared.stats.errors.fetch_add(1, Ordering::Relaxed);
+        self.send(Event::Error(ErrorEvent {
+            text,
+            code: Some(code.to_owned()),
+        }))
+        .await
+    }
+
+    /// Queues an event for the writer; waits while the client is behind.
+    async fn send(&mut self, event: Event) -> Result<(), Closed> {
+        tokio::select! {
+            sent = self.tx.send(event) => sent.map_err(|_| Closed),
+            () = self.kill.cancelled() => Err(Closed),
+        }
+    }
+}
+
+async fn next_piece(audio: &mut Option<Audio>) -> Option<Result<Vec<i16>, SpeechError>> {
+    match audio {
+        Some(audio) => audio.pieces.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn audio_stop(samples: u64) -> Event {
+    Event::AudioStop(AudioStop {
+        timestamp: Some(millis(samples)),
+    })
+}
+
+/// Milliseconds of audio in `samples`.
+fn millis(samples: u64) -> i64 {
+    i64::try_from(samples * 1000 / u64::from(SAMPLE_RATE)).unwrap_or(i64::MAX)
+}
+
+/// Wyoming's voice to ours; empty strings mean "not given".
+fn voice_choice(voice: Option<SynthesizeVoice>) -> VoiceChoice {
+    let voice = voice.unwrap_or_default();
+    let given = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    VoiceChoice {
+        name: given(voice.name),
+        language: given(voice.language),
+    }
+}
+
+fn text_format(
+    format: Option<&crate::wyoming::TextFormat>,
+) -> Result<TextFormat, (String, &'static str)> {
+    match format {
+        None | Some(crate::wyoming::TextFormat::Text) => Ok(TextFormat::Text),
+        Some(crate::wyoming::TextFormat::Ssml) => Ok(TextFormat::Ssml),
+        Some(crate::wyoming::TextFormat::Other(other)) => {
+            let shown: String = other
+                .chars()
+                .take(32)
+                .flat_map(char::escape_debug)
+                .collect();
+            Err((
+                format!("unsupported text_format `{shown}`: use `text` or `ssml`"),
+                "bad-text-format",
+            ))
+        }
+    }
+}
+
+/// Writes queued events in batches; gives up when a batch cannot be written within
+/// `timeout` (the client stopped reading) or on `kill`.
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut sink: FramedWrite<W, WyomingCodec>,
+    mut rx: mpsc::Receiver<Event>,
+    timeout: Duration,
+    kill: &CancellationToken,
+    peer: &str,
+    stats: &ServerStats,
+) {
+    loop {
+        let event = tokio::select! {
+            event = rx.recv() => event,
+            () = kill.cancelled() => return,
+        };
+        let Some(event) = event else { break };
+        let batch = async {
+            sink.feed(event).await?;
+            while let Ok(event) = rx.try_recv() {
+                sink.feed(event).await?;
+            }
+            SinkExt::<Event>::flush(&mut sink).await
+        };
+        let written = tokio::select! {
+            written = tokio::time::timeout(timeout, batch) => written,
+            () = kill.cancelled() => return,
+        };
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::debug!("{peer}: write failed: {error}");
+                return;
+            }
+            Err(_) => {
+                stats.slow_dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    "{peer}: dropping connection: the client read nothing for {timeout:?}"
+                );
+                return;
+            }
+        }
+    }
+    // Everything is written: send FIN so the client sees a clean end.
+    let _ = tokio::time::timeout(LINGER, SinkExt::<Event>::close(&mut sink)).await;
+}
+
+/// After an invalid frame: read and discard what the client still sends, briefly,
+/// so that closing does not reset the connection before it has read our `error`.
+async fn linger<R: AsyncRead + Unpin>(mut reader: R, kill: &CancellationToken) {
+    let drain = async {
+        let mut scratch = vec![0u8; 16 * 1024];
+        while matches!(reader.read(&mut scratch).await, Ok(n) if n > 0) {}
+    };
+    tokio::select! {
+        _ = tokio::time::timeout(LINGER, drain) => {}
+        () = kill.cancelled() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags_get_bcp47_casing() {
+        assert_eq!(bcp47("en-us"), "en-US");
+        assert_eq!(bcp47("pt-br"), "pt-BR");
+        assert_eq!(bcp47("fr-fr"), "fr-FR");
+        assert_eq!(bcp47("zh"), "zh");
+        assert_eq!(bcp47("hi"), "hi");
+        assert_eq!(bcp47("EN_gb"), "en-GB");
+        assert_eq!(bcp47("zh-hant-tw"), "zh-Hant-TW");
+    }
+
+    #[test]
+    fn voice_display_names() {
+        assert_eq!(display_name("af_heart"), "Heart");
+        assert_eq!(display_name("zm_yunjian"), "Yunjian");
+        assert_eq!(display_name("custom"), "Custom");
+        assert_eq!(display_name("x_"), "x_");
+    }
+
+    fn split_all(chunks: &[&str]) -> Vec<String> {
+        let mut s = Sentences::default();
+        let mut out: Vec<String> = chunks.iter().flat_map(|c| s.push(c)).collect();
+        out.extend(s.finish());
+        out
+    }
+
+    #[test]
+    fn sentences_across_chunks() {
+        assert_eq!(
+            split_all(&["Hello wor", "ld. How are", " you? Fine"]),
+            ["Hello world.", "How are you?", "Fine"]
+        );
+        // A full stop at the end of a chunk waits: it may be a decimal point.
+        assert_eq!(
+            split_all(&["It is 3.", "14 today. ", "Yes!"]),
+            ["It is 3.14 today.", "Yes!"]
+        );
+        assert_eq!(
+            split_all(&["He said \"Stop.\") Then"]),
+            ["He said \"Stop.\")", "Then"]
+        );
+        assert_eq!(
+            split_all(&["Ünïcödé ", "wörds… ", "ok"]),
+            ["Ünïcödé wörds…", "ok"]
+        );
+        assert_eq!(
+            split_all(&["Wait... what?! No"]),
+            ["Wait...", "what?!", "No"]
+        );
+        assert_eq!(split_all(&["一。二！三"]), ["一。", "二！", "三"]);
+        assert_eq!(split_all(&["a list\n\nnext para"]), ["a list", "next para"]);
+        assert_eq!(split_all(&["  ", " "]), Vec::<String>::new());
+        assert_eq!(split_all(&["v1.2.3 is out"]), ["v1.2.3 is out"]);
+    }
+
+    #[test]
+    fn completed_sentences_come_out_as_soon_as_possible() {
+        let mut s = Sentences::default();
+        assert!(s.push("Hello world.").is_empty());
+        assert_eq!(s.push(" How"), ["Hello world."]);
+        assert_eq!(s.finish().as_deref(), Some("How"));
+        assert_eq!(s.finish(), None);
+    }
+
+    #[test]
+    fn long_unpunctuated_text_is_cut_at_a_space() {
+        let mut s = Sentences::default();
+        let word = "wörd ";
+        let out = s.push(&word.repeat(200));
+        assert!(!out.is_empty());
+        assert!(out.iter().all(|p| p.len() <= MAX_UNPUNCTUATED));
+        let rest = s.finish().unwrap_or_default();
+        let total: usize = out
+            .iter()
+            .map(|p| p.split_whitespace().count())
+            .sum::<usize>()
+            + rest.split_whitespace().count();
+        assert_eq!(total, 200);
+    }
+
+    #[test]
+    fn timestamps_are_milliseconds() {
+        assert_eq!(millis(0), 0);
+        assert_eq!(millis(24_000), 1000);
+        assert_eq!(millis(1024), 42);
+    }
+
+    #[test]
+    fn voice_choice_treats_empty_as_absent() {
+        assert_eq!(voice_choice(None), VoiceChoice::default());
+        let v = SynthesizeVoice {
+            name: Some(" ".into()),
+            language: Some("en-GB".into()),
+            speaker: Some("1".into()),
+        };
+        assert_eq!(
+            voice_choice(Some(v)),
+            VoiceChoice {
+                name: None,
+                language: Some("en-GB".into())
+            }
+        );
+    }
+
+    #[test]
+    fn text_formats() {
+        use crate::wyoming::TextFormat as W;
+        assert_eq!(text_format(None).unwrap(), TextFormat::Text);
+        assert_eq!(text_format(Some(&W::Ssml)).unwrap(), TextFormat::Ssml);
+        let (text, code) = text_format(Some(&W::Other("markdown".into()))).unwrap_err();
+        assert_eq!(code, "bad-text-format");
+        assert!(text.contains("markdown"));
+    }
+}
