@@ -6,11 +6,14 @@ use std::path::PathBuf;
 
 /// kokorod: local text-to-speech with the Kokoro-82M voice.
 #[derive(Debug, Parser)]
-#[command(name = "kokorod", version, about, propagate_version = true)]
+#[command(name = "kokorod", version, about, propagate_version = true, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// What to do; without a command kokorod serves.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Options of `serve`, which bare `kokorod` runs.
+    #[command(flatten)]
+    pub serve: ServeArgs,
     /// Log level: error, warn, info, debug, trace (RUST_LOG, if set, wins).
     #[arg(long, env = "KOKOROD_LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
@@ -19,6 +22,10 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the daemon: the Wyoming protocol on TCP and Unix sockets (the default).
+    Serve(ServeArgs),
+    /// Ask a running kokorod (over Wyoming) to speak, and save the WAV.
+    Say(SayArgs),
     /// Synthesize text to a WAV file (16-bit PCM, 24 kHz mono).
     Speak(SpeakArgs),
     /// List the installed voices.
@@ -34,7 +41,7 @@ pub enum Command {
 pub struct AssetArgs {
     /// Data dir holding the model, voices/ and lib/ (default: $KOKOROD_DATA_DIR, then
     /// $XDG_DATA_HOME/kokorod, /var/lib/kokorod, /usr/share/kokorod).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// The ONNX model (default: kokoro-v1.0.int8.onnx in the data dir).
     #[arg(long, env = "KOKOROD_MODEL")]
@@ -56,6 +63,65 @@ pub struct EngineArgs {
     /// CPUs to pin inference to, e.g. `0-3` or `2,3` (default: the affinity mask).
     #[arg(long, env = "KOKOROD_CPUS")]
     pub cpus: Option<String>,
+}
+
+/// `kokorod serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where to listen, repeatable: `tcp://HOST:PORT` (IPv6: `tcp://[::]:10210`) or `unix:///path`.
+    #[arg(long = "uri", env = "KOKOROD_URI", value_delimiter = ',', default_value = "tcp://127.0.0.1:10210")]
+    pub uris: Vec<String>,
+    /// Voice for requests that name none (a voice or a mix).
+    #[arg(long, env = "KOKOROD_VOICE", default_value = "af_heart")]
+    pub voice: String,
+    /// Samples per Wyoming audio-chunk (16-bit, 24 kHz).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(64..=65536))]
+    pub samples_per_chunk: u32,
+    /// Most simultaneous connections; more are refused with an error.
+    #[arg(long, env = "KOKOROD_MAX_CONNECTIONS", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a connection may stay silent before it is closed.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Longest accepted text per request, in characters.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_text_chars: usize,
+    /// Permissions of Unix sockets, octal.
+    #[arg(long, default_value = "660", value_parser = parse_octal)]
+    pub socket_mode: u32,
+    /// Group owning Unix sockets (name or gid).
+    #[arg(long)]
+    pub socket_group: Option<String>,
+    /// Seconds in-flight requests may take to finish on shutdown before they are cancelled.
+    #[arg(long, default_value_t = 5)]
+    pub shutdown_timeout: u64,
+    #[command(flatten)]
+    pub assets: AssetArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+fn parse_octal(s: &str) -> Result<u32, String> {
+    u32::from_str_radix(s.trim_start_matches("0o"), 8).ok().filter(|m| *m <= 0o777).ok_or_else(|| format!("{s:?} is not an octal mode such as 660"))
+}
+
+/// `kokorod say`.
+#[derive(Debug, Args)]
+pub struct SayArgs {
+    /// Text to speak; read from stdin when absent.
+    pub text: Option<String>,
+    /// The server: `tcp://HOST:PORT` or `unix:///path`.
+    #[arg(long, env = "KOKOROD_URI", default_value = "tcp://127.0.0.1:10210")]
+    pub uri: String,
+    /// Voice (default: the server's).
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// Output WAV file; `-` writes to stdout.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Seconds to wait for the whole answer.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
 }
 
 /// `kokorod speak`.
@@ -127,5 +193,16 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bare_kokorod_serves_with_defaults() {
+        let c = Cli::try_parse_from(["kokorod", "--uri", "unix:///tmp/k.sock", "--uri", "tcp://[::1]:0"]).unwrap();
+        assert!(c.command.is_none());
+        assert_eq!(c.serve.uris, vec!["unix:///tmp/k.sock", "tcp://[::1]:0"]);
+        assert_eq!(c.serve.socket_mode, 0o660);
+        assert!(Cli::try_parse_from(["kokorod", "--socket-mode", "999"]).is_err());
+        let c = Cli::try_parse_from(["kokorod", "serve"]).unwrap();
+        assert!(matches!(c.command, Some(Command::Serve(ref s)) if s.uris == vec!["tcp://127.0.0.1:10210"]));
     }
 }

@@ -26,7 +26,7 @@ pub enum ClientError {
     #[error(transparent)]
     Uri(#[from] EndpointError),
     /// No connection.
-    #[error("cannot connect to {endpoint}: {source}")]
+    #[error("cannot connect to {endpoint}")]
     Connect {
         /// Where to.
         endpoint: String,

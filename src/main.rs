@@ -3,7 +3,9 @@
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use kokorod::assets::{self, AssetPaths};
-use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, PhonemizeArgs, SpeakArgs, VoicesArgs};
+use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
+use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
+use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
 use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, VoiceChoice};
 use kokorod::text::{self, Lang, Phonemizer};
@@ -16,11 +18,13 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_level);
     let r = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(a)) => serve(a),
+        Some(Command::Say(a)) => say(a),
         Some(Command::Speak(a)) => speak(a),
         Some(Command::Voices(a)) => voices(a),
         Some(Command::Phonemize(a)) => phonemize(a),
         Some(Command::Fetch(a)) => fetch(a),
-        None => Err(anyhow::anyhow!("the server is not built yet; use `kokorod speak`")),
     };
     match r {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -61,6 +65,76 @@ fn start_engine(paths: &AssetPaths, e: &EngineArgs) -> Result<Engine> {
     Ok(engine)
 }
 
+fn serve(a: ServeArgs) -> Result<()> {
+    let endpoints = a.uris.iter().map(|u| u.parse::<Endpoint>()).collect::<Result<Vec<_>, _>>()?;
+    if endpoints.is_empty() {
+        bail!("nothing to listen on: give at least one --uri");
+    }
+    let paths = resolve_assets(&a.assets)?;
+    let voices = Arc::new(Voices::load(&paths.voices)?);
+    voices.resolve(&a.voice).with_context(|| "--voice")?;
+    // The engine (and OpenMP's environment) first, while this is the only thread.
+    let engine = start_engine(&paths, &a.engine)?;
+    let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars })?;
+    let cfg = ServerConfig {
+        samples_per_chunk: a.samples_per_chunk as usize,
+        max_connections: a.max_connections as usize,
+        idle_timeout: std::time::Duration::from_secs(a.idle_timeout),
+        max_text_chars: a.max_text_chars,
+        socket_mode: a.socket_mode,
+        socket_group: a.socket_group.clone(),
+        shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
+        ..ServerConfig::default()
+    };
+    // Inference has its own threads; the async side only moves bytes.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("kokorod-io").enable_all().build()?;
+    rt.block_on(async move {
+        let mut listeners = Vec::new();
+        for ep in &endpoints {
+            listeners.push(Listener::bind(ep, &cfg.unix_socket_options()).await.with_context(|| format!("listening on {ep}"))?);
+        }
+        let shutdown = CancellationToken::new();
+        tokio::spawn(on_signals(shutdown.clone()));
+        tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
+        Server::new(listeners, Arc::new(speech), cfg).run(shutdown).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Cancels `token` on SIGTERM or SIGINT.
+async fn on_signals(token: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    }
+    token.cancel();
+}
+
+fn say(a: SayArgs) -> Result<()> {
+    let text = match a.text {
+        Some(t) => t,
+        None => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).context("reading text from stdin")?;
+            s
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (fmt, samples) = rt
+        .block_on(async { tokio::time::timeout(std::time::Duration::from_secs(a.timeout), kokorod::client::say(&a.uri, &text, a.voice.as_deref())).await })
+        .map_err(|_| anyhow::anyhow!("no complete answer from {} within {} s", a.uri, a.timeout))??;
+    if fmt.channels != 1 {
+        bail!("the server sent {} channels; kokorod say writes mono", fmt.channels);
+    }
+    write_output(&a.output, fmt.rate, &samples)
+}
+
 fn speak(a: SpeakArgs) -> Result<()> {
     let text = match a.text {
         Some(t) => t,
@@ -91,16 +165,16 @@ fn speak(a: SpeakArgs) -> Result<()> {
     let secs = samples.len() as f64 / engine::SAMPLE_RATE as f64;
     let took = t.elapsed().as_secs_f64();
     tracing::info!(audio_s = format!("{secs:.2}"), synth_s = format!("{took:.2}"), rtf = format!("{:.3}", took / secs.max(1e-9)), "spoke");
-    write_output(&a.output, &samples)
+    write_output(&a.output, engine::SAMPLE_RATE, &samples)
 }
 
-fn write_output(path: &PathBuf, samples: &[i16]) -> Result<()> {
+fn write_output(path: &PathBuf, rate: u32, samples: &[i16]) -> Result<()> {
     if path.as_os_str() == "-" {
         let out = std::io::stdout().lock();
-        kokorod::audio::write_wav(out, engine::SAMPLE_RATE, samples).context("writing to stdout")?;
+        kokorod::audio::write_wav(out, rate, samples).context("writing to stdout")?;
     } else {
         let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        kokorod::audio::write_wav(std::io::BufWriter::new(f), engine::SAMPLE_RATE, samples).with_context(|| format!("writing {}", path.display()))?;
+        kokorod::audio::write_wav(std::io::BufWriter::new(f), rate, samples).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

@@ -32,10 +32,7 @@ impl Default for KokoroConfig {
 pub struct KokoroSpeech {
     engine: Engine,
     voices: Arc<Voices>,
-    /// Built on first use (each costs ~200 ms and ~100 MB), the default voice's eagerly.
-    phonemizers: [OnceLock<Arc<Phonemizer>>; 2],
-    /// Serialises first-use construction so two requests do not build one twice.
-    building: Mutex<()>,
+    phonemizers: Arc<Phonemizers>,
     cfg: KokoroConfig,
 }
 
@@ -44,30 +41,9 @@ impl KokoroSpeech {
     /// cannot start (espeak-ng data missing).
     pub fn new(engine: Engine, voices: Arc<Voices>, cfg: KokoroConfig) -> Result<Self, SpeechError> {
         let default = voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let speech = KokoroSpeech { engine, voices, phonemizers: Default::default(), building: Mutex::new(()), cfg };
-        speech.phonemizer_for(&default)?;
+        let speech = KokoroSpeech { engine, voices, phonemizers: Arc::default(), cfg };
+        speech.phonemizers.get(speech.lang_of(&default)?)?;
         Ok(speech)
-    }
-
-    fn slot(lang: Lang) -> usize {
-        match lang {
-            Lang::EnUs => 0,
-            Lang::EnGb => 1,
-        }
-    }
-
-    fn phonemizer(&self, lang: Lang) -> Result<Arc<Phonemizer>, SpeechError> {
-        let cell = &self.phonemizers[Self::slot(lang)];
-        if let Some(p) = cell.get() {
-            return Ok(p.clone());
-        }
-        let _guard = self.building.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = cell.get() {
-            return Ok(p.clone());
-        }
-        let p = Arc::new(Phonemizer::new(lang).map_err(|e| SpeechError::Text(e.to_string()))?);
-        tracing::info!(language = lang.bcp47(), "phonemizer ready");
-        Ok(cell.get_or_init(|| p).clone())
     }
 
     /// The engine (for status and metrics).
@@ -75,12 +51,11 @@ impl KokoroSpeech {
         &self.engine
     }
 
-    fn phonemizer_for(&self, voice: &ResolvedVoice) -> Result<Arc<Phonemizer>, SpeechError> {
-        let lang = voice.primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
+    fn lang_of(&self, voice: &ResolvedVoice) -> Result<Lang, SpeechError> {
+        voice.primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
             let lang = crate::engine::language_of(&voice.primary).unwrap_or("an unknown language");
             SpeechError::Voice(format!("voice {} speaks {lang}, which kokorod cannot phonemize yet (English voices: a*, b*)", voice.primary))
-        })?;
-        self.phonemizer(lang)
+        })
     }
 
     /// Resolves the voice choice: name, else the best voice for the language, else the default.
@@ -108,6 +83,34 @@ impl KokoroSpeech {
             return Some(self.cfg.default_voice.clone());
         }
         infos.into_iter().filter(|v| matches(&v.language)).min_by_key(|v| grade_rank(v.grade.as_deref())).map(|v| v.name)
+    }
+}
+
+/// One phonemizer per language, built on first use: each costs ~200 ms and ~100 MB,
+/// so only the default voice's language is built at start.
+#[derive(Default)]
+struct Phonemizers {
+    cells: [OnceLock<Arc<Phonemizer>>; 2],
+    /// Serialises construction so two first requests do not build one twice.
+    building: Mutex<()>,
+}
+
+impl Phonemizers {
+    fn get(&self, lang: Lang) -> Result<Arc<Phonemizer>, SpeechError> {
+        let cell = &self.cells[match lang {
+            Lang::EnUs => 0,
+            Lang::EnGb => 1,
+        }];
+        if let Some(p) = cell.get() {
+            return Ok(p.clone());
+        }
+        let _guard = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cell.get() {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(Phonemizer::new(lang).map_err(|e| SpeechError::Text(e.to_string()))?);
+        tracing::info!(language = lang.bcp47(), "phonemizer ready");
+        Ok(cell.get_or_init(|| p).clone())
     }
 }
 
@@ -147,7 +150,7 @@ impl Speech for KokoroSpeech {
             return Err(SpeechError::Ssml("SSML input is not supported yet; send plain text".into()));
         }
         let voice = self.choose_voice(&req.voice)?;
-        let phonemizer = self.phonemizer_for(&voice)?;
+        let lang = self.lang_of(&voice)?;
         let pieces: VecDeque<String> = split_pieces(&req.text).into();
         if !pieces.iter().any(|p| p.chars().any(char::is_alphanumeric)) {
             return Err(SpeechError::EmptyText(if req.text.trim().is_empty() {
@@ -156,14 +159,15 @@ impl Speech for KokoroSpeech {
                 "the text has nothing speakable (only punctuation, symbols or emoji)".into()
             }));
         }
-        let state = PieceState { pieces, phonemizer, engine: self.engine.clone(), voice, speed: req.speed, spoke: false };
+        let state = PieceState { pieces, lang, phonemizers: self.phonemizers.clone(), engine: self.engine.clone(), voice, speed: req.speed, spoke: false };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
 }
 
 struct PieceState {
     pieces: VecDeque<String>,
-    phonemizer: Arc<Phonemizer>,
+    lang: Lang,
+    phonemizers: Arc<Phonemizers>,
     engine: Engine,
     voice: ResolvedVoice,
     speed: f32,
@@ -173,12 +177,15 @@ struct PieceState {
 /// Produces the next piece's audio; pieces with nothing to say are skipped.
 async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>, PieceState)> {
     while let Some(piece) = st.pieces.pop_front() {
-        let ph = st.phonemizer.clone();
-        // G2P takes milliseconds of CPU: keep it off the async threads.
-        let phonemes = match tokio::task::spawn_blocking(move || ph.phonemize(&piece)).await {
-            Ok(Ok(p)) => p,
-            Ok(Err(TextError::Empty | TextError::NothingSpeakable)) => continue,
-            Ok(Err(e)) => return Some((Err(SpeechError::Text(e.to_string())), done(st))),
+        let (cache, lang) = (st.phonemizers.clone(), st.lang);
+        // G2P takes milliseconds of CPU (and a first use builds the phonemizer): keep
+        // it off the async threads.
+        let g2p = tokio::task::spawn_blocking(move || cache.get(lang).map(|p| p.phonemize(&piece))).await;
+        let phonemes = match g2p {
+            Ok(Ok(Ok(p))) => p,
+            Ok(Ok(Err(TextError::Empty | TextError::NothingSpeakable))) => continue,
+            Ok(Ok(Err(e))) => return Some((Err(SpeechError::Text(e.to_string())), done(st))),
+            Ok(Err(e)) => return Some((Err(e), done(st))),
             Err(e) => return Some((Err(SpeechError::Text(e.to_string())), done(st))),
         };
         let mut audio = Vec::new();
