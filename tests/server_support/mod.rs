@@ -289,6 +289,11 @@ pub struct TestServer {
 impl TestServer {
     /// Binds both listeners and starts serving.
     pub async fn start(speech: FakeSpeech, cfg: ServerConfig) -> Self {
+        Self::start_with(Arc::new(speech), cfg).await
+    }
+
+    /// Binds both listeners and starts serving any [`Speech`] (the real one, too).
+    pub async fn start_with(speech: Arc<dyn kokorod::speech::Speech>, cfg: ServerConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let socket = dir.path().join("kokorod.sock");
         let opts = cfg.unix_socket_options();
@@ -300,7 +305,7 @@ impl TestServer {
             .expect("bind unix");
         let tcp_uri = tcp.local_addr().unwrap().endpoint().unwrap().to_string();
         let unix_uri = unix.local_addr().unwrap().endpoint().unwrap().to_string();
-        let server = kokorod::server::Server::new(vec![tcp, unix], Arc::new(speech), cfg);
+        let server = kokorod::server::Server::new(vec![tcp, unix], speech, cfg);
         let stats = server.stats();
         let shutdown = CancellationToken::new();
         let handle = tokio::spawn(server.run(shutdown.clone()));
