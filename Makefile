@@ -17,7 +17,7 @@ export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data \
                 python3 python3-pip python3-venv sox ca-certificates
 # Python packages the tests drive kokorod with: real clients nobody here wrote.
-PY_TEST_PACKAGES := wyoming==1.10.2
+PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6
 
 .PHONY: run test deps fetch build venv check-toolchain clean-assets
 
@@ -53,7 +53,7 @@ fetch:
 
 venv:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import wyoming' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
+	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 clean-assets:
 	rm -rf "$(DATA_DIR)" "$(CACHE_DIR)"
