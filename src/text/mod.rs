@@ -1,1 +1,4 @@
-//! placeholder
+//! Text pipeline: normalization and sentence splitting (G2P and tokens live beside them).
+
+pub mod normalize;
+pub mod split;
