@@ -60,8 +60,11 @@ pub fn split_sentences(text: &str) -> Vec<String> {
 /// text.
 #[derive(Debug, Default, Clone)]
 pub struct SentenceStream {
-    /// Text not yet emitted; it starts where the current sentence starts.
+    /// Text not yet dropped; the current sentence starts at `start`.
     buf: String,
+    /// Where the current sentence starts in `buf` (emitted text is dropped once per push,
+    /// not once per sentence, so a long text splits in linear time).
+    start: usize,
     /// Bytes of `buf` already scanned and decided.
     pos: usize,
     /// Open brackets and quotes in the current sentence.
@@ -137,7 +140,7 @@ impl SentenceStream {
     /// Ends the text; returns what is left as a last sentence, if anything.
     pub fn finish(mut self) -> Option<String> {
         let mut done = self.scan(true);
-        let rest = collapse(&self.buf);
+        let rest = collapse(&self.buf[self.start..]);
         if !rest.is_empty() {
             done.push(rest);
         }
@@ -157,23 +160,38 @@ impl SentenceStream {
                 Step::Wait => break,
                 Step::Advance(next) => self.pos = next,
                 Step::Split { end, resume, at_newline } => {
-                    let sentence = collapse(&self.buf[..end]);
+                    let sentence = collapse(&self.buf[self.start..end]);
                     if !sentence.is_empty() {
                         out.push(sentence);
                     }
                     if at_newline {
-                        self.line_start = Some(0);
+                        self.line_start = Some(resume);
                     } else {
                         self.line_block = self.current_line_block();
                         self.line_start = None;
                     }
-                    self.buf.drain(..resume);
-                    self.pos = 0;
+                    self.start = resume;
+                    self.pos = resume;
                     self.nest = Nesting::default();
                 }
             }
         }
+        self.compact();
         out
+    }
+
+    /// Drops emitted text from the buffer, shifting every stored position.
+    fn compact(&mut self) {
+        let cut = self.start;
+        if cut == 0 {
+            return;
+        }
+        self.buf.drain(..cut);
+        self.start = 0;
+        self.pos -= cut;
+        self.line_start = self.line_start.map(|ls| ls.saturating_sub(cut));
+        self.nest.bracket_at = self.nest.bracket_at.saturating_sub(cut);
+        self.nest.quote_at = self.nest.quote_at.map(|q| q.saturating_sub(cut));
     }
 
     /// True if the current line is a list item, heading, quote or table row.
@@ -234,7 +252,8 @@ impl SentenceStream {
             || following.is_none()
             || (!nest.inside(i) && self.ends_sentence(i, run, following));
         if split {
-            Step::Split { end: run_end, resume: ws_end, at_newline: false }
+            let at_newline = buf[run_end..ws_end].contains('\n');
+            Step::Split { end: run_end, resume: ws_end, at_newline }
         } else {
             self.nest = nest;
             Step::Advance(run_end)
@@ -253,11 +272,11 @@ impl SentenceStream {
             return true;
         }
         let before = &self.buf[..i];
-        let word_start = before
+        let word_start = before[self.start..]
             .char_indices()
             .rev()
             .find(|&(_, ch)| ch.is_whitespace())
-            .map_or(0, |(k, ch)| k + ch.len_utf8());
+            .map_or(self.start, |(k, ch)| self.start + k + ch.len_utf8());
         let token = before[word_start..].trim_start_matches(|ch: char| "(\"'“‘[{*_".contains(ch));
         if token.is_empty() {
             return true;
