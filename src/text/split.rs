@@ -12,35 +12,44 @@
 //! quotes or brackets. Decimals ("3.5"), times ("3:45") and domains never split: there is
 //! no space after their period. Closing quotes and brackets stay with their sentence.
 //! A blank line always ends a sentence; a single line break does when it starts or ends a
-//! list item, heading, quote or table row; otherwise it is a space.
+//! list item, heading, quote or table row, or when a capitalised line follows a line not
+//! ending in a comma (language models do not hard-wrap); otherwise it is a space.
 
 /// Characters that end a sentence.
 const TERMINATORS: &[char] = &['.', '!', '?', '…', '。', '！', '？', '‼', '⁇', '⁈', '⁉'];
 /// Terminators that need no space after them (Chinese and Japanese).
 const WIDE_TERMINATORS: &[char] = &['。', '！', '？'];
 /// Characters that close what a terminator ends and stay with its sentence.
-const CLOSERS: &[char] = &['"', '\'', '”', '’', ')', ']', '}', '»', '」', '』', '）', '*', '_'];
+#[rustfmt::skip]
+const CLOSERS: &[char] = &[
+    '"', '\'', '”', '’', ')', ']', '}', '»', '」', '』', '）', '*', '_',
+];
 /// Quotes and brackets longer than this (in bytes) do not hold a sentence together: an
 /// unclosed "(" must not swallow the rest of a text.
 const MAX_GROUP: usize = 300;
 
 /// Abbreviations whose period never ends a sentence (compared in lowercase).
+#[rustfmt::skip]
 const NEVER_END: &[&str] = &[
-    "mr", "mrs", "ms", "mx", "dr", "prof", "st", "mt", "ft", "gen", "capt", "lt", "sgt",
-    "col", "gov", "sen", "rep", "rev", "hon", "fr", "pres", "supt", "cmdr", "adm", "maj",
-    "messrs", "vs", "v", "cf", "ca", "approx", "viz", "resp", "incl", "excl", "dept", "est",
+    "mr", "mrs", "ms", "mx", "dr", "prof", "st", "mt", "ft", "gen", "capt", "lt", "sgt", "col",
+    "gov", "sen", "rep", "rev", "hon", "fr", "pres", "supt", "cmdr", "adm", "maj", "messrs", "vs",
+    "v", "cf", "ca", "approx", "viz", "resp", "incl", "excl", "dept", "est",
 ];
 /// Abbreviations whose period ends a sentence only before a capitalised word.
+#[rustfmt::skip]
 const END_BEFORE_CAPITAL: &[&str] = &[
-    "etc", "inc", "ltd", "co", "corp", "bros", "jr", "sr", "esq", "al", "ave", "blvd", "rd",
-    "hwy", "ln", "ct", "sq", "apt", "univ", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-    "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs",
-    "fri", "sat", "sun", "a.m", "p.m",
+   
+    "etc", "inc", "ltd", "co", "corp", "bros", "jr", "sr", "esq", "al", "ave", "blvd", "rd", "hwy",
+    "ln", "ct", "sq", "apt", "univ", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat",
+    "sun", "a.m", "p.m",
 ];
 /// Abbreviations that do not end a sentence before a number ("No. 5", "p. 12").
+#[rustfmt::skip]
 const BEFORE_NUMBER: &[&str] = &[
-    "no", "nos", "p", "pp", "fig", "figs", "vol", "vols", "ch", "chap", "sec", "art", "op",
-    "eq", "ref", "para", "pt", "tel", "ext",
+   
+    "no", "nos", "p", "pp", "fig", "figs", "vol", "vols", "ch", "chap", "sec", "art", "op", "eq",
+    "ref", "para", "pt", "tel", "ext",
 ];
 
 /// Splits a text into sentences (trimmed, inner whitespace collapsed to single spaces).
@@ -111,7 +120,9 @@ impl Nesting {
     /// True if position `at` is inside a quote or bracket opened not too long before.
     fn inside(&self, at: usize) -> bool {
         (self.depth > 0 && at.saturating_sub(self.bracket_at) <= MAX_GROUP)
-            || self.quote_at.is_some_and(|q| at.saturating_sub(q) <= MAX_GROUP)
+            || self
+                .quote_at
+                .is_some_and(|q| at.saturating_sub(q) <= MAX_GROUP)
     }
 }
 
@@ -122,13 +133,20 @@ enum Step {
     /// Scanned up to here, no sentence end.
     Advance(usize),
     /// A sentence ends at `end`; the next starts after `resume`.
-    Split { end: usize, resume: usize, at_newline: bool },
+    Split {
+        end: usize,
+        resume: usize,
+        at_newline: bool,
+    },
 }
 
 impl SentenceStream {
     /// An empty stream.
     pub fn new() -> Self {
-        Self { line_start: Some(0), ..Self::default() }
+        Self {
+            line_start: Some(0),
+            ..Self::default()
+        }
     }
 
     /// Adds a fragment; returns the sentences it completed, in order.
@@ -159,7 +177,11 @@ impl SentenceStream {
             match self.step(finishing) {
                 Step::Wait => break,
                 Step::Advance(next) => self.pos = next,
-                Step::Split { end, resume, at_newline } => {
+                Step::Split {
+                    end,
+                    resume,
+                    at_newline,
+                } => {
                     let sentence = collapse(&self.buf[self.start..end]);
                     if !sentence.is_empty() {
                         out.push(sentence);
@@ -205,7 +227,9 @@ impl SentenceStream {
     fn step(&mut self, finishing: bool) -> Step {
         let buf = self.buf.as_str();
         let i = self.pos;
-        let Some(c) = buf[i..].chars().next() else { return Step::Wait };
+        let Some(c) = buf[i..].chars().next() else {
+            return Step::Wait;
+        };
         let next = i + c.len_utf8();
         if c == '\n' {
             return self.newline(i, finishing);
@@ -220,7 +244,15 @@ impl SentenceStream {
             .find(|&(_, ch)| !(TERMINATORS.contains(&ch) || CLOSERS.contains(&ch)))
             .map_or(buf.len() - i, |(k, _)| k);
         if run_end == buf.len() {
-            return if finishing { Step::Split { end: run_end, resume: run_end, at_newline: false } } else { Step::Wait };
+            return if finishing {
+                Step::Split {
+                    end: run_end,
+                    resume: run_end,
+                    at_newline: false,
+                }
+            } else {
+                Step::Wait
+            };
         }
         let run = &buf[i..run_end];
         let after_run = buf[run_end..].chars().next();
@@ -229,10 +261,11 @@ impl SentenceStream {
             // "3.5", "example.com", "a.m": no space, no sentence end.
             return Step::Advance(next);
         }
-        let ws_end = run_end + buf[run_end..]
-            .char_indices()
-            .find(|&(_, ch)| !ch.is_whitespace())
-            .map_or(buf.len() - run_end, |(k, _)| k);
+        let ws_end = run_end
+            + buf[run_end..]
+                .char_indices()
+                .find(|&(_, ch)| !ch.is_whitespace())
+                .map_or(buf.len() - run_end, |(k, _)| k);
         if ws_end == buf.len() && !finishing && !wide {
             return Step::Wait;
         }
@@ -253,7 +286,11 @@ impl SentenceStream {
             || (!nest.inside(i) && self.ends_sentence(i, run, following));
         if split {
             let at_newline = buf[run_end..ws_end].contains('\n');
-            Step::Split { end: run_end, resume: ws_end, at_newline }
+            Step::Split {
+                end: run_end,
+                resume: ws_end,
+                at_newline,
+            }
         } else {
             self.nest = nest;
             Step::Advance(run_end)
@@ -323,19 +360,53 @@ impl SentenceStream {
             .map_or(buf.len() - i, |(k, _)| k);
         let breaks = buf[i..ws_end].matches('\n').count();
         if breaks >= 2 {
-            return Step::Split { end: i, resume: ws_end, at_newline: true };
+            return Step::Split {
+                end: i,
+                resume: ws_end,
+                at_newline: true,
+            };
         }
         if ws_end == buf.len() {
-            return if finishing { Step::Split { end: i, resume: ws_end, at_newline: true } } else { Step::Wait };
+            return if finishing {
+                Step::Split {
+                    end: i,
+                    resume: ws_end,
+                    at_newline: true,
+                }
+            } else {
+                Step::Wait
+            };
         }
         // Decided by this line alone if it is a list item; else by how the next one starts.
         if self.current_line_block() {
-            return Step::Split { end: i, resume: ws_end, at_newline: true };
+            return Step::Split {
+                end: i,
+                resume: ws_end,
+                at_newline: true,
+            };
         }
         match block_marker(&buf[ws_end..], finishing) {
             None => return Step::Wait,
-            Some(true) => return Step::Split { end: i, resume: ws_end, at_newline: true },
+            Some(true) => {
+                return Step::Split {
+                    end: i,
+                    resume: ws_end,
+                    at_newline: true,
+                }
+            }
             Some(false) => {}
+        }
+        // Language models do not hard-wrap: a line without closing punctuation followed by
+        // a capitalised line ("Today: sunny" / "Tomorrow: rain") ends a unit; a line
+        // ending in a comma or a line going on in lowercase does not.
+        let last = buf[self.start..i].trim_end().chars().next_back();
+        let open_end = last.is_none_or(|ch| ",;(-–—/&+".contains(ch));
+        if !open_end && buf[ws_end..].starts_with(char::is_uppercase) {
+            return Step::Split {
+                end: i,
+                resume: ws_end,
+                at_newline: true,
+            };
         }
         // A line break inside a paragraph is a space.
         self.line_start = Some(ws_end);
@@ -349,7 +420,9 @@ impl SentenceStream {
 fn block_marker(line: &str, complete: bool) -> Option<bool> {
     let t = line.trim_start_matches([' ', '\t']);
     let mut chars = t.chars();
-    let Some(first) = chars.next() else { return complete.then_some(false) };
+    let Some(first) = chars.next() else {
+        return complete.then_some(false);
+    };
     let second = chars.next();
     let need_more = || if complete { Some(false) } else { None };
     match first {
@@ -384,7 +457,9 @@ fn block_marker(line: &str, complete: bool) -> Option<bool> {
 fn is_initialism(token: &str) -> bool {
     let parts: Vec<&str> = token.split('.').collect();
     parts.len() >= 2
-        && parts.iter().all(|p| (1..=2).contains(&p.chars().count()) && p.chars().all(char::is_alphabetic))
+        && parts
+            .iter()
+            .all(|p| (1..=2).contains(&p.chars().count()) && p.chars().all(char::is_alphabetic))
         && !matches!(token.to_lowercase().as_str(), "a.m" | "p.m")
 }
 
@@ -394,21 +469,25 @@ fn collapse(s: &str) -> String {
 }
 
 /// Conjunctions a clause may be cut before.
+#[rustfmt::skip]
 const CONJUNCTIONS: &[&str] = &[
-    "and", "but", "or", "so", "because", "although", "though", "while", "whereas", "if",
-    "unless", "until", "when", "whenever", "where", "which", "who", "whose", "since", "yet",
-    "nor", "then", "after", "before", "once",
+   
+    "and", "but", "or", "so", "because", "although", "though", "while", "whereas", "if", "unless",
+    "until", "when", "whenever", "where", "which", "who", "whose", "since", "yet", "nor", "then",
+    "after", "before", "once",
 ];
 /// Prepositions a phrase may be cut before ("to" and "of" bind too tightly).
+#[rustfmt::skip]
 const PREPOSITIONS: &[&str] = &[
-    "in", "on", "at", "for", "with", "from", "into", "by", "about", "over", "under",
-    "through", "during", "without", "between", "around", "near", "across", "against",
-    "along", "behind", "beyond", "like", "toward", "towards", "within", "throughout",
+    "in", "on", "at", "for", "with", "from", "into", "by", "about", "over", "under", "through",
+    "during", "without", "between", "around", "near", "across", "against", "along", "behind",
+    "beyond", "like", "toward", "towards", "within", "throughout",
 ];
 /// Words a piece must not end with: it would leave them dangling.
+#[rustfmt::skip]
 const DANGLING: &[&str] = &[
-    "a", "an", "the", "of", "to", "and", "or", "but", "my", "your", "his", "her", "its",
-    "our", "their", "this", "that", "is", "are", "was", "were", "very", "not",
+    "a", "an", "the", "of", "to", "and", "or", "but", "my", "your", "his", "her", "its", "our",
+    "their", "this", "that", "is", "are", "was", "were", "very", "not",
 ];
 
 /// Cuts a short leading piece off a sentence, for a fast first audio chunk.
@@ -416,7 +495,11 @@ const DANGLING: &[&str] = &[
 /// The piece has between `min_words` and `max_words` words and ends at a comma, semicolon,
 /// colon or dash, or failing that before a conjunction or preposition. Words are never
 /// split. Returns the whole sentence and None if it is already short or has no good cut.
-pub fn first_clause(sentence: &str, min_words: usize, max_words: usize) -> (String, Option<String>) {
+pub fn first_clause(
+    sentence: &str,
+    min_words: usize,
+    max_words: usize,
+) -> (String, Option<String>) {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let whole = words.join(" ");
     let min = min_words.max(1);
@@ -426,7 +509,8 @@ pub fn first_clause(sentence: &str, min_words: usize, max_words: usize) -> (Stri
     // `k` words in the first piece; the rest keeps at least two.
     let fits = |k: usize| k >= min && k <= max_words && words.len() >= k + 2;
     let bare = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
     };
     let cut = (1..words.len())
         .filter(|&k| fits(k))
