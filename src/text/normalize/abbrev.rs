@@ -20,12 +20,15 @@ static ABBR: LazyLock<Regex> = LazyLock::new(|| {
 static LATIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?P<w>[eE]\.\s?[gG]|[iI]\.\s?[eE]|[aA]\.[kK]\.[aA]|v)\.").expect("static regex")
 });
-static WITH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[wW]/(?P<o>[oO]\b)?").expect("static regex"));
+static WITH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[wW]/(?P<o>[oO]\b)?").expect("static regex"));
 static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?P<pre>\b[CF])?#(?P<rest>\s?[0-9]+|[A-Za-z_][A-Za-z0-9_]*)?").expect("static regex")
+    Regex::new(r"(?P<pre>\b[CF])?#(?P<rest>\s?[0-9]+|[A-Za-z_][A-Za-z0-9_]*)?")
+        .expect("static regex")
 });
 
 /// Expansions that may end a sentence ("… on Main St."): their period is kept then.
+#[rustfmt::skip]
 const ENDS_CLAUSE: &[&str] = &[
     "Street", "Drive", "Road", "Avenue", "Boulevard", "Highway", "Lane", "Court", "Square",
     "Junior", "Senior", "Incorporated", "Limited", "Corporation", "Company", "Brothers",
@@ -54,7 +57,14 @@ pub(super) fn expand(text: &str) -> String {
         if before.ends_with(|ch: char| ch.is_alphanumeric() || ch == '/') {
             return None;
         }
-        Some(if c.name("o").is_some() { "without" } else { "with " }.to_string())
+        Some(
+            if c.name("o").is_some() {
+                "without"
+            } else {
+                "with "
+            }
+            .to_string(),
+        )
     });
     let s = rewrite(&s, &ABBR, |c, before, after| {
         let w = c.name("w")?.as_str();
@@ -97,7 +107,8 @@ pub(super) fn expand(text: &str) -> String {
             ("Corp", _) => "Corporation",
             ("vs", _) => "versus",
             ("etc", _) => "et cetera",
-            ("approx" | "Approx", _) => "approximately",
+            ("approx", _) => "approximately",
+            ("Approx", _) => "Approximately",
             // The rest are words or names without their period ("No", "Col", "Rev").
             (_, false) => return None,
             ("Ft", true) => "Fort",
@@ -119,13 +130,29 @@ pub(super) fn expand(text: &str) -> String {
             ("Col", true) if name_after => "Colonel",
             ("Fig", true) => "Figure",
             ("Vol", true) => "Volume",
-            ("No" | "Nos", true) if after.trim_start().starts_with(|ch: char| ch.is_ascii_digit()) => "number",
+            ("No" | "Nos", true)
+                if after
+                    .trim_start()
+                    .starts_with(|ch: char| ch.is_ascii_digit()) =>
+            {
+                "number"
+            }
             ("cf", true) => "compare",
-            ("ca", true) if after.trim_start().starts_with(|ch: char| ch.is_ascii_digit()) => "circa",
+            ("ca", true)
+                if after
+                    .trim_start()
+                    .starts_with(|ch: char| ch.is_ascii_digit()) =>
+            {
+                "circa"
+            }
             _ => return None,
         };
         let keep_dot = dot && ENDS_CLAUSE.contains(&spoken) && ends_sentence(after);
-        Some(if keep_dot { format!("{spoken}.") } else { spoken.to_string() })
+        Some(if keep_dot {
+            format!("{spoken}.")
+        } else {
+            spoken.to_string()
+        })
     });
     rewrite(&s, &NUMBER_SIGN, |c, _, _| {
         let rest = c.name("rest").map_or("", |m| m.as_str());
@@ -133,20 +160,33 @@ pub(super) fn expand(text: &str) -> String {
             // "C#", "F#": the languages and the notes.
             (Some(p), "") => format!("{} sharp", p.as_str()),
             (pre, r) if r.trim_start().starts_with(|ch: char| ch.is_ascii_digit()) => {
-                format!("{}number {}", pre.map_or(String::new(), |p| format!("{} ", p.as_str())), r.trim_start())
+                format!(
+                    "{}number {}",
+                    pre.map_or(String::new(), |p| format!("{} ", p.as_str())),
+                    r.trim_start()
+                )
             }
-            (pre, "") => format!("{}number", pre.map_or(String::new(), |p| format!("{} ", p.as_str()))),
-            (pre, r) => format!("{}hashtag {}", pre.map_or(String::new(), |p| format!("{} ", p.as_str())), r.replace('_', " ")),
+            (pre, "") => format!(
+                "{}number",
+                pre.map_or(String::new(), |p| format!("{} ", p.as_str()))
+            ),
+            (pre, r) => format!(
+                "{}hashtag {}",
+                pre.map_or(String::new(), |p| format!("{} ", p.as_str())),
+                r.replace('_', " ")
+            ),
         })
     })
 }
 
 /// Capitalised words that start sentences far more often than they are names.
+#[rustfmt::skip]
 const SENTENCE_STARTERS: &[&str] = &[
-    "I", "It", "Its", "It's", "The", "A", "An", "We", "They", "He", "She", "You", "This",
-    "That", "These", "Those", "There", "Then", "And", "But", "So", "Or", "If", "When", "My",
-    "Our", "Your", "His", "Her", "Their", "In", "On", "At", "For", "From", "To", "What",
-    "Where", "Who", "Why", "How", "Please", "Turn", "Call", "Take",
+   
+    "I", "It", "Its", "It's", "The", "A", "An", "We", "They", "He", "She", "You", "This", "That",
+    "These", "Those", "There", "Then", "And", "But", "So", "Or", "If", "When", "My", "Our", "Your",
+    "His", "Her", "Their", "In", "On", "At", "For", "From", "To", "What", "Where", "Who", "Why",
+    "How", "Please", "Turn", "Call", "Take",
 ];
 
 /// True if a capitalised name follows ("Dr. Smith", "St. Louis"), not a new sentence.
@@ -171,5 +211,7 @@ fn prev_is_name(before: &str) -> bool {
 /// True if the text after an abbreviation's period starts a new sentence (or ends).
 fn ends_sentence(after: &str) -> bool {
     let t = after.trim_start();
-    t.is_empty() || (after.starts_with(char::is_whitespace) && t.starts_with(|c: char| c.is_uppercase() || "\"“(".contains(c)))
+    t.is_empty()
+        || (after.starts_with(char::is_whitespace)
+            && t.starts_with(|c: char| c.is_uppercase() || "\"“(".contains(c)))
 }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::numbers::{cardinal, is_one, read, split_sign, value};
-use super::rewrite::{rewrite, sign_position};
+use super::rewrite::{prev_word, rewrite, sign_position};
 use super::Locale;
 
 /// A currency's spoken names.
@@ -20,14 +20,28 @@ struct Currency {
     short_minor: bool,
 }
 
-const fn cur(one: &'static str, many: &'static str, minor: Option<(&'static str, &'static str)>) -> Currency {
-    Currency { one, many, minor, short_minor: false }
+const fn cur(
+    one: &'static str,
+    many: &'static str,
+    minor: Option<(&'static str, &'static str)>,
+) -> Currency {
+    Currency {
+        one,
+        many,
+        minor,
+        short_minor: false,
+    }
 }
 
 const CENTS: Option<(&str, &str)> = Some(("cent", "cents"));
 const DOLLAR: Currency = cur("dollar", "dollars", CENTS);
 const EURO: Currency = cur("euro", "euros", CENTS);
-const POUND: Currency = Currency { one: "pound", many: "pounds", minor: Some(("penny", "pence")), short_minor: true };
+const POUND: Currency = Currency {
+    one: "pound",
+    many: "pounds",
+    minor: Some(("penny", "pence")),
+    short_minor: true,
+};
 const YEN: Currency = cur("yen", "yen", None);
 
 fn by_symbol(sym: &str) -> Option<Currency> {
@@ -72,7 +86,11 @@ fn by_code(code: &str) -> Option<Currency> {
         "PLN" => cur("zloty", "zlotys", Some(("grosz", "groszy"))),
         "CZK" => cur("Czech koruna", "Czech korunas", None),
         "BRL" => cur("real", "reais", Some(("centavo", "centavos"))),
-        "MXN" => cur("Mexican peso", "Mexican pesos", Some(("centavo", "centavos"))),
+        "MXN" => cur(
+            "Mexican peso",
+            "Mexican pesos",
+            Some(("centavo", "centavos")),
+        ),
         "ZAR" => cur("rand", "rand", CENTS),
         "BTC" => cur("bitcoin", "bitcoin", None),
         "ETH" => cur("ether", "ether", None),
@@ -82,7 +100,8 @@ fn by_code(code: &str) -> Option<Currency> {
 
 const NUM: &str = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|\.[0-9]+";
 const SYMBOLS: &str = r"US\$|AU\$|A\$|CA\$|C\$|NZ\$|HK\$|\$|€|£|¥|￥|₹|₩|₽|₺|₪|₿|฿|₴";
-const CODES: &str = "USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|NZD|HKD|INR|SEK|NOK|DKK|PLN|CZK|BRL|MXN|ZAR|BTC|ETH";
+const CODES: &str =
+    "USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|NZD|HKD|INR|SEK|NOK|DKK|PLN|CZK|BRL|MXN|ZAR|BTC|ETH";
 const SCALE: &str = r"(?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|tn|k|K|m|M|B)\b)?";
 
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -92,19 +111,26 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 static CODE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?P<neg>[-−])?\b(?P<a>{NUM}){SCALE}\s?(?P<cur>{CODES})\b")).expect("static regex")
+    Regex::new(&format!(
+        r"(?P<neg>[-−])?\b(?P<a>{NUM}){SCALE}\s?(?P<cur>{CODES})\b"
+    ))
+    .expect("static regex")
 });
 static CODE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\b(?P<cur>{CODES})\s?(?P<neg>[-−])?(?P<a>{NUM}){SCALE}")).expect("static regex")
+    Regex::new(&format!(
+        r"\b(?P<cur>{CODES})\s?(?P<neg>[-−])?(?P<a>{NUM}){SCALE}"
+    ))
+    .expect("static regex")
 });
 /// Symbol after the amount, as written in much of Europe: "20 €", "3,50 €".
 static SYMBOL_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?P<neg>[-−])?\b(?P<a>[0-9]+,[0-9]{{2}}|{NUM})\s?(?P<cur>€|£|¥|₹|₽|₺|₪|₴)"))
-        .expect("static regex")
+    Regex::new(&format!(
+        r"(?P<neg>[-−])?\b(?P<a>[0-9]+,[0-9]{{2}}|{NUM})\s?(?P<cur>€|£|¥|₹|₽|₺|₪|₴)"
+    ))
+    .expect("static regex")
 });
-static CENT_SIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<a>[0-9]{1,3})\s?(?:¢|(?P<p>p)\b)").expect("static regex")
-});
+static CENT_SIGN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?P<a>[0-9]{1,3})\s?(?:¢|(?P<p>p)\b)").expect("static regex"));
 
 fn scale_word(s: &str) -> &'static str {
     match s {
@@ -116,17 +142,33 @@ fn scale_word(s: &str) -> &'static str {
 }
 
 /// Speaks an amount of one currency.
-fn amount(a: &str, b: Option<&str>, scale: Option<&str>, neg: bool, cur: &Currency, locale: Locale) -> Option<String> {
+fn amount(
+    a: &str,
+    b: Option<&str>,
+    scale: Option<&str>,
+    neg: bool,
+    cur: &Currency,
+    locale: Locale,
+) -> Option<String> {
     let sign = if neg { "minus " } else { "" };
     if let Some(b) = b {
         // A range: "five to ten dollars".
         let (x, y) = (read(a, locale)?, read(b, locale)?);
         let sc = scale.map_or(String::new(), |s| format!(" {}", scale_word(s)));
-        let unit = if scale.is_none() && is_one(b) { cur.one } else { cur.many };
+        let unit = if scale.is_none() && is_one(b) {
+            cur.one
+        } else {
+            cur.many
+        };
         return Some(format!("{sign}{x} to {y}{sc} {unit}"));
     }
     if let Some(s) = scale {
-        return Some(format!("{sign}{} {} {}", read(a, locale)?, scale_word(s), cur.many));
+        return Some(format!(
+            "{sign}{} {} {}",
+            read(a, locale)?,
+            scale_word(s),
+            cur.many
+        ));
     }
     let (_, body) = split_sign(a);
     let (int, frac) = match body.split_once('.') {
@@ -141,18 +183,33 @@ fn amount(a: &str, b: Option<&str>, scale: Option<&str>, neg: bool, cur: &Curren
     match (frac, cur.minor) {
         (None, _) => Some(format!("{sign}{}", major_words(major))),
         (Some(f), Some((one, many))) if (1..=2).contains(&f.len()) => {
-            let cents: u128 = if f.len() == 1 { f.parse::<u128>().ok()? * 10 } else { f.parse().ok()? };
-            let minor = format!("{} {}", cardinal(cents, locale), if cents == 1 { one } else { many });
+            let cents: u128 = if f.len() == 1 {
+                f.parse::<u128>().ok()? * 10
+            } else {
+                f.parse().ok()?
+            };
+            let minor = format!(
+                "{} {}",
+                cardinal(cents, locale),
+                if cents == 1 { one } else { many }
+            );
             Some(match (major, cents) {
                 (_, 0) => format!("{sign}{}", major_words(major)),
                 (0, _) => format!("{sign}{minor}"),
-                _ if cur.short_minor => format!("{sign}{} {}", major_words(major), cardinal(cents, locale)),
+                _ if cur.short_minor => {
+                    format!("{sign}{} {}", major_words(major), cardinal(cents, locale))
+                }
                 _ => format!("{sign}{} and {minor}", major_words(major)),
             })
         }
         // "¥1.5", "$3.999": a decimal amount of the main unit.
         (Some(_), _) => Some(format!("{sign}{} {}", read(body, locale)?, cur.many)),
     }
+}
+
+/// "a $5 bill", "a $2bn deal": an amount used as an adjective takes the singular.
+fn adjectival(before: &str) -> bool {
+    matches!(prev_word(before), "a" | "an" | "A" | "An")
 }
 
 fn negative(c: &Captures<'_>, before: &str) -> bool {
@@ -166,9 +223,17 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         if glued(after) {
             return None;
         }
-        let cur = by_symbol(c.name("cur")?.as_str())?;
+        let mut cur = by_symbol(c.name("cur")?.as_str())?;
+        let whole = !c.name("a")?.as_str().contains('.') || c.name("scale").is_some();
+        if adjectival(before) && c.name("b").is_none() && whole {
+            cur.many = cur.one;
+        }
         let neg = negative(c, before);
-        let lead = if c.name("neg").is_some() && !neg { " " } else { "" };
+        let lead = if c.name("neg").is_some() && !neg {
+            " "
+        } else {
+            ""
+        };
         let spoken = amount(
             c.name("a")?.as_str(),
             c.name("b").map(|m| m.as_str()),
@@ -184,14 +249,28 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             return None;
         }
         let cur = by_code(c.name("cur")?.as_str())?;
-        amount(c.name("a")?.as_str(), None, c.name("scale").map(|m| m.as_str()), negative(c, before), &cur, locale)
+        amount(
+            c.name("a")?.as_str(),
+            None,
+            c.name("scale").map(|m| m.as_str()),
+            negative(c, before),
+            &cur,
+            locale,
+        )
     });
     let s = rewrite(&s, &CODE_BEFORE, |c, _, after| {
         if glued(after) {
             return None;
         }
         let cur = by_code(c.name("cur")?.as_str())?;
-        amount(c.name("a")?.as_str(), None, c.name("scale").map(|m| m.as_str()), c.name("neg").is_some(), &cur, locale)
+        amount(
+            c.name("a")?.as_str(),
+            None,
+            c.name("scale").map(|m| m.as_str()),
+            c.name("neg").is_some(),
+            &cur,
+            locale,
+        )
     });
     let s = rewrite(&s, &SYMBOL_AFTER, |c, before, _| {
         if before.ends_with(|ch: char| ch.is_ascii_digit() || ch == '.' || ch == ',') {
@@ -207,7 +286,9 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         amount(&a, None, None, negative(c, before), &cur, locale)
     });
     rewrite(&s, &CENT_SIGN, |c, before, after| {
-        if before.ends_with(|ch: char| ch.is_ascii_digit() || ch == '.' || ch == ',') || glued(after) {
+        if before.ends_with(|ch: char| ch.is_ascii_digit() || ch == '.' || ch == ',')
+            || glued(after)
+        {
             return None;
         }
         let a = c.name("a")?.as_str();

@@ -14,6 +14,7 @@ use super::rewrite::{prev_word, rewrite, tail};
 use super::time;
 use super::Locale;
 
+#[rustfmt::skip]
 const MONTHS: [&str; 12] = [
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
@@ -25,14 +26,27 @@ const WEEKDAY_PATTERN: &str = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday
 fn month_number(name: &str) -> Option<usize> {
     let lower = name.to_ascii_lowercase();
     let key = lower.get(..3)?;
-    MONTHS.iter().position(|m| m[..3].eq_ignore_ascii_case(key)).map(|i| i + 1)
+    MONTHS
+        .iter()
+        .position(|m| m[..3].eq_ignore_ascii_case(key))
+        .map(|i| i + 1)
 }
 
 /// Full weekday name of a weekday name or abbreviation.
 fn weekday(name: &str) -> Option<&'static str> {
-    const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
     let key = name.get(..3)?;
-    DAYS.iter().copied().find(|d| d[..3].eq_ignore_ascii_case(key))
+    DAYS.iter()
+        .copied()
+        .find(|d| d[..3].eq_ignore_ascii_case(key))
 }
 
 fn days_in(month: usize, y: Option<u32>) -> u32 {
@@ -58,7 +72,14 @@ enum Order {
 }
 
 /// Speaks a date, or None if it is not a real one.
-fn say(month: usize, day: u32, y: Option<u32>, order: Order, with_the: bool, locale: Locale) -> Option<String> {
+fn say(
+    month: usize,
+    day: u32,
+    y: Option<u32>,
+    order: Order,
+    with_the: bool,
+    locale: Locale,
+) -> Option<String> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in(month, y) {
         return None;
     }
@@ -82,7 +103,10 @@ fn say(month: usize, day: u32, y: Option<u32>, order: Order, with_the: bool, loc
 
 /// "the" is not said twice: "on the 25th of November".
 fn the_before(before: &str) -> bool {
-    tail(before, 8).trim_end().to_ascii_lowercase().ends_with(" the")
+    tail(before, 8)
+        .trim_end()
+        .to_ascii_lowercase()
+        .ends_with(" the")
         || before.trim_end().eq_ignore_ascii_case("the")
 }
 
@@ -91,7 +115,10 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<a>[0-9]{1,4})(?P<s1>[/.-])(?P<b>[0-9]{1,2})(?P<s2>[/.-])(?P<c>[0-9]{4}|[0-9]{2})\b").expect("static regex")
+    Regex::new(
+        r"\b(?P<a>[0-9]{1,4})(?P<s1>[/.-])(?P<b>[0-9]{1,2})(?P<s2>[/.-])(?P<c>[0-9]{4}|[0-9]{2})\b",
+    )
+    .expect("static regex")
 });
 static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"\b(?P<mon>{MONTH_PATTERN})\b\.?\s+(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>[0-9]{{4}})\b)?"))
@@ -102,16 +129,24 @@ static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\b(?P<mon>{MONTH_PATTERN})\b\.?,?\s+(?P<y>[0-9]{{4}})\b")).expect("static regex")
+    Regex::new(&format!(
+        r"\b(?P<mon>{MONTH_PATTERN})\b\.?,?\s+(?P<y>[0-9]{{4}})\b"
+    ))
+    .expect("static regex")
 });
 static MONTH_ABBR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<mon>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.").expect("static regex")
+    Regex::new(r"\b(?P<mon>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.")
+        .expect("static regex")
 });
 static WEEKDAY_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\b(?P<a>{WEEKDAY_PATTERN})\b\.?\s*[-–—]\s*(?P<b>{WEEKDAY_PATTERN})\b")).expect("static regex")
+    Regex::new(&format!(
+        r"\b(?P<a>{WEEKDAY_PATTERN})\b\.?\s*[-–—]\s*(?P<b>{WEEKDAY_PATTERN})\b"
+    ))
+    .expect("static regex")
 });
 static WEEKDAY_ABBR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<w>Tues|Thurs|Thur|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b(?P<dot>\.)?").expect("static regex")
+    Regex::new(r"\b(?P<w>Tues|Thurs|Thur|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b(?P<dot>\.)?")
+        .expect("static regex")
 });
 static MONTH_AT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^(?:{MONTH_PATTERN})\b")).expect("static regex"));
@@ -134,7 +169,14 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         }
         let num = |k: &str| c.name(k).and_then(|m| m.as_str().parse::<u32>().ok());
         let y = num("y")?;
-        let mut out = say(num("m")? as usize, num("d")?, Some(y), Order::Numeric, !the_before(before), locale)?;
+        let mut out = say(
+            num("m")? as usize,
+            num("d")?,
+            Some(y),
+            Order::Numeric,
+            !the_before(before),
+            locale,
+        )?;
         if let (Some(h), Some(m)) = (num("h"), num("min")) {
             out.push_str(" at ");
             out.push_str(&time::say(h, m, num("s"), None, true, locale)?);
@@ -159,12 +201,24 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         let with_the = !the_before(before);
         if a_txt.len() == 4 {
             // 2026/11/25
-            return if c_txt.len() <= 2 { say(b as usize, cc, Some(a), Order::Numeric, with_the, locale) } else { None };
+            return if c_txt.len() <= 2 {
+                say(b as usize, cc, Some(a), Order::Numeric, with_the, locale)
+            } else {
+                None
+            };
         }
         if a_txt.len() > 2 {
             return None;
         }
-        let y = if c_txt.len() == 2 { if cc < 70 { 2000 + cc } else { 1900 + cc } } else { cc };
+        let y = if c_txt.len() == 2 {
+            if cc < 70 {
+                2000 + cc
+            } else {
+                1900 + cc
+            }
+        } else {
+            cc
+        };
         let month_first = s1 != "." && locale.month_first();
         // Read in the locale's order; if that is no date (13/25/2026), try the other.
         let (m, d) = if month_first { (a, b) } else { (b, a) };
@@ -177,20 +231,31 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         // "Sat" and "Sun" are words too: expand before a date, after "on", or (the others)
         // before a comma as in "Mon, 12:00".
         let rest = after.trim_start_matches(|ch: char| ch == ',' || ch.is_whitespace());
-        let date_follows = rest.starts_with(|ch: char| ch.is_ascii_digit()) || MONTH_AT.is_match(rest);
+        let date_follows =
+            rest.starts_with(|ch: char| ch.is_ascii_digit()) || MONTH_AT.is_match(rest);
         let after_on = prev_word(before).eq_ignore_ascii_case("on");
         let comma = !dot && after.starts_with(',') && !matches!(w, "Sat" | "Sun");
         if !(date_follows || after_on || comma) {
             return None;
         }
         let full = weekday(w)?;
-        Some(if dot && ends_sentence(after) { format!("{full}.") } else { full.to_string() })
+        Some(if dot && ends_sentence(after) {
+            format!("{full}.")
+        } else {
+            full.to_string()
+        })
     });
     let s = rewrite(&s, &WEEKDAY_RANGE, |c, _, _| {
-        Some(format!("{} to {}", weekday(c.name("a")?.as_str())?, weekday(c.name("b")?.as_str())?))
+        Some(format!(
+            "{} to {}",
+            weekday(c.name("a")?.as_str())?,
+            weekday(c.name("b")?.as_str())?
+        ))
     });
     let s = rewrite(&s, &MONTH_DAY, |c, before, after| {
-        if after.starts_with(|ch: char| ch == ':' || ch == '.' || ch == ',') && after[1..].starts_with(|ch: char| ch.is_ascii_digit()) {
+        if after.starts_with([':', '.', ','])
+            && after[1..].starts_with(|ch: char| ch.is_ascii_digit())
+        {
             return None;
         }
         let month = month_number(c.name("mon")?.as_str())?;
@@ -218,11 +283,18 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
     rewrite(&s, &MONTH_ABBR, |c, _, after| {
         let month = month_number(c.name("mon")?.as_str())?;
         let name = MONTHS[month - 1];
-        Some(if ends_sentence(after) { format!("{name}.") } else { name.to_string() })
+        Some(if ends_sentence(after) {
+            format!("{name}.")
+        } else {
+            name.to_string()
+        })
     })
 }
 
 fn ends_sentence(after: &str) -> bool {
     let t = after.trim_start();
-    t.is_empty() || (after.starts_with(char::is_whitespace) && t.starts_with(char::is_uppercase) && !MONTH_AT.is_match(t))
+    t.is_empty()
+        || (after.starts_with(char::is_whitespace)
+            && t.starts_with(char::is_uppercase)
+            && !MONTH_AT.is_match(t))
 }

@@ -34,12 +34,17 @@ pub(super) fn pre_clean(text: &str) -> String {
                 }
             }
             '\u{2028}' | '\u{2029}' => out.push('\n'),
-            '\t' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}'
+            '\t'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{202f}'
+            | '\u{205f}'
             | '\u{3000}' => out.push(' '),
             '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{2060}' | '\u{feff}' => {}
             '\u{2011}' => out.push('-'),
             '\u{2012}' => out.push('–'),
-            c if c == '\n' => out.push('\n'),
+            '\n' => out.push('\n'),
             c if c.is_control() => {}
             c if is_emoji(c) => out.push(' '),
             c => out.push(c),
@@ -65,8 +70,9 @@ fn is_emoji(c: char) -> bool {
     )
 }
 
-static RULE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$").expect("static regex"));
+static RULE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$").expect("static regex")
+});
 static HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^#{1,6}\s+(.*?)(?:\s+#+)?\s*$").expect("static regex"));
 static BULLET: LazyLock<Regex> = LazyLock::new(|| {
@@ -101,9 +107,15 @@ pub(super) fn strip(text: &str) -> String {
             fence = Some("```");
         } else if t.starts_with("~~~") {
             fence = Some("~~~");
-        } else if t.contains('|') && lines.get(i + 1).is_some_and(|n| TABLE_SEP.is_match(n.trim())) {
+        } else if t.contains('|')
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| TABLE_SEP.is_match(n.trim()))
+        {
             i = table(&lines, i, &mut out);
             continue;
+        } else if TABLE_SEP.is_match(t) {
+            out.push(String::new());
         } else if t.starts_with('|') && t.ends_with('|') && t.len() > 1 {
             // A pipe row without a header separator: read its cells in order.
             let cells = cells(t);
@@ -115,7 +127,30 @@ pub(super) fn strip(text: &str) -> String {
         }
         i += 1;
     }
+    end_lines(&mut out);
     inline(&out.join("\n"))
+}
+
+/// Language models do not hard-wrap: a line that ends without punctuation and is followed
+/// by a line that does not go on in lowercase ("Today: sunny" / "Tomorrow: rain") is a
+/// unit of its own and gets a period.
+fn end_lines(lines: &mut [String]) {
+    // The next non-blank line after each line, found in one backward pass.
+    let mut next_text: Vec<Option<usize>> = vec![None; lines.len()];
+    let mut seen = None;
+    for i in (0..lines.len()).rev() {
+        next_text[i] = seen;
+        if !lines[i].trim().is_empty() {
+            seen = Some(i);
+        }
+    }
+    for i in 0..lines.len() {
+        let Some(n) = next_text[i] else { continue };
+        let continues = n == i + 1 && lines[n].trim().starts_with(char::is_lowercase);
+        if !continues && !lines[i].trim().is_empty() {
+            lines[i] = sentence(&lines[i]);
+        }
+    }
 }
 
 /// A line's block markup: headings, quotes, bullets.
@@ -210,9 +245,11 @@ static AUTOLINK: LazyLock<Regex> = LazyLock::new(|| {
 static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>").expect("static regex")
 });
-static CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`+([^`\n]+?)`+").expect("static regex"));
+static CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"`+([^`\n]+?)`+").expect("static regex"));
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\*\*\*([^*\n]+?)\*\*\*|\*\*([^\n]+?)\*\*|__([^_\n]+?)__|~~([^\n]+?)~~").expect("static regex")
+    Regex::new(r"\*\*\*([^*\n]+?)\*\*\*|\*\*([^\n]+?)\*\*|__([^_\n]+?)__|~~([^\n]+?)~~")
+        .expect("static regex")
 });
 static EMPH_STAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\*([^\s*](?:[^*\n]*[^\s*])?)\*").expect("static regex"));
@@ -220,7 +257,8 @@ static EMPH_UNDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"_([^\s_](?:[^_\n]*[^\s_])?)_").expect("static regex"));
 static ESCAPE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\\([*_`#\[\]()>~|\\-])").expect("static regex"));
-static STRAY_STARS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*{2,}").expect("static regex"));
+static STRAY_STARS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\*{2,}").expect("static regex"));
 
 /// Inline markup: links, code, emphasis, HTML tags, escapes.
 fn inline(text: &str) -> String {
@@ -230,7 +268,9 @@ fn inline(text: &str) -> String {
     let s = HTML_TAG.replace_all(&s, " ");
     let s = CODE.replace_all(&s, "$1");
     let s = rewrite(&s, &STRONG, |c, _, _| {
-        (1..=4).find_map(|k| c.get(k)).map(|m| m.as_str().to_string())
+        (1..=4)
+            .find_map(|k| c.get(k))
+            .map(|m| m.as_str().to_string())
     });
     // Single `*` and `_` mark emphasis only at word edges: "2*3" and "snake_case" stay.
     let s = emphasis(&s, &EMPH_STAR);
@@ -241,7 +281,9 @@ fn inline(text: &str) -> String {
 
 fn emphasis(text: &str, re: &Regex) -> String {
     rewrite(text, re, |c, before, after| {
-        let edge = |ch: Option<char>| ch.is_none_or(|ch| !(ch.is_alphanumeric() || ch == '*' || ch == '_'));
+        let edge = |ch: Option<char>| {
+            ch.is_none_or(|ch| !(ch.is_alphanumeric() || ch == '*' || ch == '_'))
+        };
         if edge(before.chars().next_back()) && edge(after.chars().next()) {
             c.get(1).map(|m| m.as_str().to_string())
         } else {

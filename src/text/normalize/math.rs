@@ -18,24 +18,38 @@ use super::Locale;
 const NUM: &str = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?";
 
 static TIMES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?P<a>{NUM})(?:(?P<tight>[x×])|\s+(?P<spaced>[x×*])\s+|(?P<star>\*))(?P<b>{NUM})\b")).expect("static regex")
+    Regex::new(&format!(
+        r"(?P<a>{NUM})(?:(?P<tight>[x×])|\s+(?P<spaced>[x×*])\s+|(?P<star>\*))(?P<b>{NUM})\b"
+    ))
+    .expect("static regex")
 });
 static FACTOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"\b(?P<a>{NUM})[x×]\b")).expect("static regex"));
-static COMPARE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?P<op><=|>=|[<>≤≥≈~±])\s?(?P<n>[-−]?(?:[0-9]|\.[0-9])[0-9,.]*)").expect("static regex"));
-static POWER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\b(?P<a>{NUM})\^(?P<b>[0-9]+)\b")).expect("static regex"));
-static RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?P<a>[-−]?{NUM})(?P<sep>\s*[–—]\s*|-|\s+-\s+)(?P<b>[-−]?{NUM})")).expect("static regex")
+static COMPARE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<op><=|>=|[<>≤≥≈~±])\s?(?P<n>[-−]?(?:[0-9]|\.[0-9])[0-9,.]*)")
+        .expect("static regex")
 });
-/// "16:9", "3:2": what the time pass did not take is a ratio.
+static POWER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"\b(?P<a>{NUM})\^(?P<b>[0-9]+)\b")).expect("static regex")
+});
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?P<a>[-−]?{NUM})(?P<sep>\s*[–—]\s*|-|\s+-\s+)(?P<b>[-−]?{NUM})"
+    ))
+    .expect("static regex")
+});
+/// "16:9", "3:2", "1:2:3": what the time pass did not take is a ratio.
 static RATIO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?P<a>[0-9]+):(?P<b>[0-9]+)\b").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"\b[0-9]+(?::[0-9]+)+\b").expect("static regex"));
+/// Scientific notation: "1e6", "6.02e23", "1.5E-3".
+static SCIENTIFIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<m>[0-9]+(?:\.[0-9]+)?)[eE](?P<e>[-+]?[0-9]{1,3})\b").expect("static regex")
+});
 static FRACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\b(?P<w>[0-9]{1,3})\s)?\b(?P<n>[0-9]+)/(?P<d>[0-9]+)\b|(?P<w2>\b[0-9]{1,3})?(?P<v>[½¼¾⅓⅔⅛⅜⅝⅞])").expect("static regex")
 });
 
+#[rustfmt::skip]
 const VULGAR: &[(char, u128, u128)] = &[
     ('½', 1, 2), ('¼', 1, 4), ('¾', 3, 4), ('⅓', 1, 3), ('⅔', 2, 3), ('⅛', 1, 8), ('⅜', 3, 8),
     ('⅝', 5, 8), ('⅞', 7, 8),
@@ -80,10 +94,16 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         }
         let (a, b) = (c.name("a")?.as_str(), c.name("b")?.as_str());
         // "1920x1080", "2x4": dimensions; "3 × 4", "3 * 4": multiplication.
-        let word = if c.name("tight").is_some_and(|m| m.as_str() == "x") { "by" } else { "times" };
+        let word = if c.name("tight").is_some_and(|m| m.as_str() == "x") {
+            "by"
+        } else {
+            "times"
+        };
         Some(format!("{a} {word} {b}"))
     });
-    let s = rewrite(&s, &FACTOR, |c, _, _| Some(format!("{} times", c.name("a")?.as_str())));
+    let s = rewrite(&s, &FACTOR, |c, _, _| {
+        Some(format!("{} times", c.name("a")?.as_str()))
+    });
     let s = rewrite(&s, &POWER, |c, _, _| {
         let (a, b) = (c.name("a")?.as_str(), c.name("b")?.as_str());
         Some(match b {
@@ -96,7 +116,27 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         if glued(before, after) {
             return None;
         }
-        Some(format!("{} to {}", c.name("a")?.as_str(), c.name("b")?.as_str()))
+        Some(
+            c.get(0)?
+                .as_str()
+                .split(':')
+                .collect::<Vec<_>>()
+                .join(" to "),
+        )
+    });
+    let s = rewrite(&s, &SCIENTIFIC, |c, before, _| {
+        if before.ends_with(|ch: char| ch.is_alphanumeric()) {
+            return None;
+        }
+        let e = c.name("e")?.as_str().trim_start_matches('+');
+        let e = match e.strip_prefix('-') {
+            Some(neg) => format!("minus {neg}"),
+            None => e.to_string(),
+        };
+        Some(format!(
+            "{} times ten to the power of {e}",
+            c.name("m")?.as_str()
+        ))
     });
     let s = rewrite(&s, &RANGE, |c, before, after| {
         let (a, b) = (c.name("a")?.as_str(), c.name("b")?.as_str());
@@ -108,10 +148,16 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             return Some(format!("{a} minus {b}"));
         }
         let (va, vb) = (value(a), value(b));
-        let is_year = |v: Option<u128>, t: &str| t.len() == 4 && v.is_some_and(|v| (1000..=2099).contains(&v));
+        let is_year = |v: Option<u128>, t: &str| {
+            t.len() == 4 && v.is_some_and(|v| (1000..=2099).contains(&v))
+        };
         if is_year(va, a) && (is_year(vb, b) || (b.len() == 2 && vb.is_some())) {
             let ya = year(u32::try_from(va?).ok()?, locale);
-            let yb = if b.len() == 4 { year(u32::try_from(vb?).ok()?, locale) } else { cardinal(vb?, locale) };
+            let yb = if b.len() == 4 {
+                year(u32::try_from(vb?).ok()?, locale)
+            } else {
+                cardinal(vb?, locale)
+            };
             return Some(format!("{ya} to {yb}"));
         }
         Some(format!("{a} to {b}"))

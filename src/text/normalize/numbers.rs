@@ -8,14 +8,17 @@ use regex::Regex;
 use super::rewrite::{next_word, prev_word, rewrite, sign_position};
 use super::Locale;
 
+#[rustfmt::skip]
 const ONES: [&str; 20] = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
     "nineteen",
 ];
+#[rustfmt::skip]
 const TENS: [&str; 10] = [
     "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
+#[rustfmt::skip]
 const SCALES: [&str; 7] = [
     "", "thousand", "million", "billion", "trillion", "quadrillion", "quintillion",
 ];
@@ -165,7 +168,9 @@ pub fn read(s: &str, locale: Locale) -> Option<String> {
         Some((i, f)) => (i, Some(f)),
         None => (body, None),
     };
-    if !valid_grouping(int) || frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+    if !valid_grouping(int)
+        || frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     if int.is_empty() && frac.is_none() {
@@ -177,7 +182,10 @@ pub fn read(s: &str, locale: Locale) -> Option<String> {
         if frac.is_some() {
             // "05.5" is a number, not a code: drop leading zeros before the point.
             let trimmed = plain.trim_start_matches('0');
-            out.push_str(&integer(if trimmed.is_empty() { "0" } else { trimmed }, locale));
+            out.push_str(&integer(
+                if trimmed.is_empty() { "0" } else { trimmed },
+                locale,
+            ));
         } else {
             out.push_str(&integer(&plain, locale));
         }
@@ -228,7 +236,11 @@ pub fn value(s: &str) -> Option<u128> {
     if body.contains('.') || !valid_grouping(body) {
         return None;
     }
-    body.chars().filter(|c| *c != ',').collect::<String>().parse().ok()
+    body.chars()
+        .filter(|c| *c != ',')
+        .collect::<String>()
+        .parse()
+        .ok()
 }
 
 // --- the pass over the text -------------------------------------------------------------
@@ -243,6 +255,7 @@ static SUFFIXED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words after which a two-digit "80s" is a decade (otherwise "30s" is thirty seconds).
+#[rustfmt::skip]
 const DECADE_PREV: &[&str] = &[
     "the", "early", "mid", "late", "your", "their", "his", "her", "my", "our", "its", "in",
 ];
@@ -271,7 +284,11 @@ pub fn expand_suffixed(text: &str, locale: Locale) -> String {
             2 if n % 10 == 0 => {
                 let prev = prev_word(before).to_lowercase();
                 if apos || DECADE_PREV.contains(&prev.as_str()) {
-                    Some(if n == 0 { "two thousands".to_string() } else { pluralize(&cardinal(n, locale)) })
+                    Some(if n == 0 {
+                        "two thousands".to_string()
+                    } else {
+                        pluralize(&cardinal(n, locale))
+                    })
                 } else {
                     None
                 }
@@ -291,13 +308,18 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words after which a four-digit number is a year whatever follows.
-const YEAR_PREV_STRONG: &[&str] = &["in", "since", "until", "till", "during", "circa", "year", "ca"];
+#[rustfmt::skip]
+const YEAR_PREV_STRONG: &[&str] = &[
+    "in", "since", "until", "till", "during", "circa", "year", "ca",
+];
 /// Plural nouns that do not end in "s".
+#[rustfmt::skip]
 const IRREGULAR_PLURALS: &[&str] = &[
     "people", "men", "women", "children", "feet", "teeth", "mice", "geese", "sheep", "fish",
     "deer", "staff", "cattle", "persons", "kids",
 ];
 /// Words ending in "s" that are not plural nouns.
+#[rustfmt::skip]
 const NOT_PLURAL: &[&str] = &[
     "was", "is", "has", "this", "its", "his", "as", "us", "thus", "yes", "does", "plus",
     "minus", "always", "towards", "afterwards", "onwards", "whereas", "unless", "less",
@@ -312,7 +334,11 @@ fn is_plural_noun(word: &str) -> bool {
     if IRREGULAR_PLURALS.contains(&w.as_str()) {
         return true;
     }
-    w.len() > 2 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !NOT_PLURAL.contains(&w.as_str())
+    w.len() > 2
+        && w.ends_with('s')
+        && !w.ends_with("ss")
+        && !w.ends_with("us")
+        && !NOT_PLURAL.contains(&w.as_str())
 }
 
 /// Decides whether a bare four-digit number is a year ("in 1990") or a quantity
@@ -329,6 +355,13 @@ fn reads_as_year(n: u128, before: &str, after: &str) -> bool {
     if YEAR_PREV_STRONG.contains(&prev.as_str()) {
         return true;
     }
+    // "Q3 2024", "H1 2025", "FY 2026": reporting periods.
+    let period = prev.len() == 2
+        && prev.starts_with(['q', 'h'])
+        && prev[1..].starts_with(['1', '2', '3', '4']);
+    if period || prev == "fy" {
+        return true;
+    }
     // A plural noun after it makes it a count ("1990 people", "1500 calories"); a year
     // qualifies a singular one ("the 2020 election").
     !is_plural_noun(next)
@@ -338,8 +371,6 @@ fn reads_as_year(n: u128, before: &str, after: &str) -> bool {
 pub fn expand(text: &str, locale: Locale) -> String {
     rewrite(text, &NUMBER, |c, before, after| {
         let num = c.name("num")?.as_str();
-        // Part of something longer that another pass left alone, e.g. "1.2.3.4.5.6": read
-        // what is here; never leave digits behind.
         let mut sign = c.name("sign").map_or("", |m| m.as_str());
         let mut lead = "";
         if !sign.is_empty() && !sign_position(before) {
@@ -379,11 +410,23 @@ fn read_body(num: &str, before: &str, after: &str, scaled: bool, locale: Locale)
     let dots = num.matches('.').count();
     if dots >= 2 {
         let groups: Vec<&str> = num.split('.').collect();
-        if groups.len() == 4 && groups.iter().all(|g| !g.is_empty() && g.len() <= 3 && g.parse::<u32>().is_ok_and(|v| v <= 255)) {
+        if groups.len() == 4
+            && groups
+                .iter()
+                .all(|g| !g.is_empty() && g.len() <= 3 && g.parse::<u32>().is_ok_and(|v| v <= 255))
+        {
             // An IP address: "one nine two dot one six eight dot …".
-            return groups.iter().map(|g| digit_words(g)).collect::<Vec<_>>().join(" dot ");
+            return groups
+                .iter()
+                .map(|g| digit_words(g))
+                .collect::<Vec<_>>()
+                .join(" dot ");
         }
-        if groups.len() >= 3 && groups[1..].iter().all(|g| g.len() == 3) && !groups[0].is_empty() && groups[0].len() <= 3 {
+        if groups.len() >= 3
+            && groups[1..].iter().all(|g| g.len() == 3)
+            && !groups[0].is_empty()
+            && groups[0].len() <= 3
+        {
             // "1.000.000": dots as thousands separators.
             let joined: String = groups.concat();
             return integer(&joined, locale);
@@ -391,7 +434,13 @@ fn read_body(num: &str, before: &str, after: &str, scaled: bool, locale: Locale)
         // A version: "two point zero point one".
         return groups
             .iter()
-            .map(|g| if g.is_empty() { String::new() } else { integer(g, locale) })
+            .map(|g| {
+                if g.is_empty() {
+                    String::new()
+                } else {
+                    integer(g, locale)
+                }
+            })
             .filter(|g| !g.is_empty())
             .collect::<Vec<_>>()
             .join(" point ");

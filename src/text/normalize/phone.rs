@@ -15,18 +15,22 @@ static INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// North American numbers: "(555) 123-4567", "555-123-4567", "1-800-555-1234".
 static NANP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b1[ .-])?(?:\([0-9]{3}\)\s?|\b[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}\b").expect("static regex")
+    Regex::new(r"(?:\b1[ .-])?(?:\([0-9]{3}\)\s?|\b[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}\b")
+        .expect("static regex")
 });
 /// National numbers with a trunk zero: "020 7946 0958", "07700 900123".
-static TRUNK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b0[0-9]{2,4}[ -][0-9]{3,4}[ -]?[0-9]{3,4}\b").expect("static regex"));
+static TRUNK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b0[0-9]{2,4}[ -][0-9]{3,4}[ -]?[0-9]{3,4}\b").expect("static regex")
+});
 /// Seven-digit local numbers, only after a word that says a phone number follows.
-static LOCAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[0-9]{3}-[0-9]{4}\b").expect("static regex"));
+static LOCAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[0-9]{3}-[0-9]{4}\b").expect("static regex"));
 /// Short numbers after "call" or "dial": "call 911" → "nine one one".
 static DIALLED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(call|dial|phone|ring|text)\s+([0-9]{3,})\b").expect("static regex")
 });
 
+#[rustfmt::skip]
 const PHONE_WORDS: &[&str] = &[
     "call", "phone", "tel", "telephone", "dial", "fax", "number", "mobile", "cell", "reach",
     "text", "ring", "contact", "hotline",
@@ -60,10 +64,17 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         }
         Some(read_groups(m, locale) + &all[m.len()..])
     });
-    let s = rewrite(&s, &NANP, |c, before, after| isolated(before, after).then(|| read_groups(&whole(c), locale)));
-    let s = rewrite(&s, &TRUNK, |c, before, after| isolated(before, after).then(|| read_groups(&whole(c), locale)));
+    let s = rewrite(&s, &NANP, |c, before, after| {
+        isolated(before, after).then(|| read_groups(&whole(c), locale))
+    });
+    let s = rewrite(&s, &TRUNK, |c, before, after| {
+        isolated(before, after).then(|| read_groups(&whole(c), locale))
+    });
     let s = rewrite(&s, &LOCAL, |c, before, after| {
-        let recent: Vec<&str> = tail(before, 60).split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let recent: Vec<&str> = tail(before, 60)
+            .split(|ch: char| !ch.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
         let phoney = recent
             .iter()
             .rev()
@@ -75,7 +86,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         if continues_number(after) {
             return None;
         }
-        Some(format!("{} {}", c.get(1)?.as_str(), digits(c.get(2)?.as_str(), locale)))
+        Some(format!(
+            "{} {}",
+            c.get(1)?.as_str(),
+            digits(c.get(2)?.as_str(), locale)
+        ))
     })
 }
 
@@ -85,7 +100,10 @@ fn read_groups(number: &str, locale: Locale) -> String {
     if number.starts_with('+') {
         groups.push(String::from("plus"));
     }
-    for g in number.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()) {
+    for g in number
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+    {
         let words = digits(g, locale);
         match groups.last_mut() {
             Some(last) if last == "plus" => {

@@ -16,9 +16,11 @@ use super::numbers::{cardinal, ordinal};
 use super::rewrite::{at_sentence_start, before_prev_word, prev_word, rewrite};
 use super::Locale;
 
-static NUMERAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[IVXLCDM]{1,9}\b").expect("static regex"));
+static NUMERAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[IVXLCDM]{1,9}\b").expect("static regex"));
 
 /// Names that take a regnal number, read as "the eighth".
+#[rustfmt::skip]
 const REGNAL: &[&str] = &[
     "Henry", "Edward", "George", "William", "Richard", "Charles", "James", "John", "Elizabeth",
     "Mary", "Anne", "Victoria", "Louis", "Philip", "Philippe", "Felipe", "Carlos", "Juan",
@@ -28,14 +30,15 @@ const REGNAL: &[&str] = &[
     "Benedict", "Gregory", "Innocent", "Clement", "Urban", "Boniface", "Sixtus", "Francis",
     "Constantine", "Justinian", "Ramesses", "Ramses", "Amenhotep", "Thutmose", "Ptolemy",
     "Cleopatra", "Antiochus", "Darius", "Xerxes", "Stephen", "David", "Robert", "Malcolm",
-    "Duncan", "Kenneth", "Alfred", "Edmund", "Harold", "Matilda", "Isabella", "Isabel",
-    "Pedro", "Manuel", "Afonso", "Umberto", "Emmanuel", "Rudolf", "Leopold", "Joseph",
-    "Maximilian", "Sigismund", "Albert", "Baudouin", "Willem", "Margrethe", "Rama", "Selim",
-    "Mehmed", "Suleiman", "Murad", "Casimir", "Sancho", "Jaime", "Valdemar", "Eric", "Erik",
-    "Magnus", "Canute", "Cnut", "Sobhuza", "Mswati",
+    "Duncan", "Kenneth", "Alfred", "Edmund", "Harold", "Matilda", "Isabella", "Isabel", "Pedro",
+    "Manuel", "Afonso", "Umberto", "Emmanuel", "Rudolf", "Leopold", "Joseph", "Maximilian",
+    "Sigismund", "Albert", "Baudouin", "Willem", "Margrethe", "Rama", "Selim", "Mehmed",
+    "Suleiman", "Murad", "Casimir", "Sancho", "Jaime", "Valdemar", "Eric", "Erik", "Magnus",
+    "Canute", "Cnut", "Sobhuza", "Mswati",
 ];
 
 /// Words after which a numeral is a plain number: "Chapter IV" → "Chapter four".
+#[rustfmt::skip]
 const TITLES: &[&str] = &[
     "chapter", "part", "volume", "vol", "book", "act", "scene", "section", "article", "phase",
     "stage", "level", "type", "class", "category", "title", "appendix", "episode", "season",
@@ -63,15 +66,28 @@ fn value(numeral: &str) -> Option<u32> {
             total += v as i64;
         }
     }
-    let total = u32::try_from(total).ok().filter(|t| (1..4000).contains(t))?;
+    let total = u32::try_from(total)
+        .ok()
+        .filter(|t| (1..4000).contains(t))?;
     // Only the canonical spelling counts: "IIII", "VX", "IC" are not numerals.
     (to_roman(total) == numeral).then_some(total)
 }
 
 fn to_roman(mut n: u32) -> String {
     const TABLE: [(u32, &str); 13] = [
-        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
-        (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
     ];
     let mut s = String::new();
     for (v, r) in TABLE {
@@ -89,7 +105,9 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         let numeral = c.get(0)?.as_str();
         // Part of an acronym or a code ("I-95", "CD-ROM", "V.I.P.").
         if !before.ends_with(' ')
-            || after.starts_with(|ch: char| ch == '-' || ch == '.' && after[1..].starts_with(char::is_alphanumeric))
+            || after.starts_with(|ch: char| {
+                ch == '-' || ch == '.' && after[1..].starts_with(char::is_alphanumeric)
+            })
         {
             return None;
         }

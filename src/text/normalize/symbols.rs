@@ -8,6 +8,7 @@ use regex::Regex;
 use super::rewrite::rewrite;
 
 /// Words after a slash that make it "per": "$10/month" → "ten dollars per month".
+#[rustfmt::skip]
 const PER_WORDS: &[&str] = &[
     "second", "minute", "hour", "day", "week", "month", "year", "night", "person", "head",
     "unit", "piece", "item", "user", "seat", "mile", "kilometer", "kilometre", "kilogram",
@@ -38,7 +39,9 @@ pub(super) fn expand(text: &str) -> String {
             '¶' => s.push_str(" paragraph "),
             '©' => s.push_str(" copyright "),
             '№' => s.push_str(" number "),
-            '®' | '*' | '^' | '\\' | '|' | '{' | '}' | '<' | '>' | '~' | '`' | '•' | '·' => s.push(' '),
+            '®' | '*' | '^' | '\\' | '|' | '{' | '}' | '<' | '>' | '~' | '`' | '•' | '·' => {
+                s.push(' ')
+            }
             // "snake_case" and "__init__": the underscores are not spoken.
             '_' => s.push(' '),
             c => s.push(c),
@@ -72,7 +75,8 @@ static DASHES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[ ]-{1,3}[ ]|-{2,3}").expect("static regex"));
 static DOUBLE_PUNCT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?P<p>[,;:])(?:[ ]*[,;:])+").expect("static regex"));
-static EMPTY_LINES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\n{3,}").expect("static regex"));
+static EMPTY_LINES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\n{3,}").expect("static regex"));
 
 /// Collapses spaces, puts punctuation against its word, makes a spaced hyphen a dash.
 pub(super) fn tidy(text: &str) -> String {

@@ -16,12 +16,17 @@ use super::numbers::cardinal;
 use super::rewrite::rewrite;
 use super::Locale;
 
-const TIME: &str = r"[0-9]{1,2}(?::[0-9]{2}){1,2}(?:\s?[AaPp]\.?\s?[Mm]\b\.?)?|[0-9]{1,2}\s?[AaPp]\.?\s?[Mm]\b\.?";
+const TIME: &str =
+    r"[0-9]{1,2}(?::[0-9]{2}){1,2}(?:\s?[AaPp]\.?\s?[Mm]\b\.?)?|[0-9]{1,2}\s?[AaPp]\.?\s?[Mm]\b\.?";
 
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\b(?P<a>{TIME}|[0-9]{{1,2}})\s*[-–—]\s*(?P<b>{TIME})")).expect("static regex")
+    Regex::new(&format!(
+        r"\b(?P<a>{TIME}|[0-9]{{1,2}})\s*[-–—]\s*(?P<b>{TIME})"
+    ))
+    .expect("static regex")
 });
-static ONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"\b(?:{TIME})")).expect("static regex"));
+static ONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"\b(?:{TIME})")).expect("static regex"));
 static PARTS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?(?::(?P<s>[0-9]{2}))?\s?(?:(?P<ap>[AaPp])\.?\s?[Mm]\.?)?$").expect("static regex")
 });
@@ -53,7 +58,14 @@ fn parse(text: &str) -> Option<Written> {
 
 /// Speaks a time. `pm` is the written a.m./p.m.; `clock24` says the time is known to be on
 /// a 24-hour clock (ISO timestamps).
-pub(super) fn say(h: u32, m: u32, s: Option<u32>, pm: Option<bool>, clock24: bool, locale: Locale) -> Option<String> {
+pub(super) fn say(
+    h: u32,
+    m: u32,
+    s: Option<u32>,
+    pm: Option<bool>,
+    clock24: bool,
+    locale: Locale,
+) -> Option<String> {
     if m > 59 || s.is_some_and(|s| s > 59) {
         return None;
     }
@@ -65,6 +77,15 @@ pub(super) fn say(h: u32, m: u32, s: Option<u32>, pm: Option<bool>, clock24: boo
             (h, Some(if pm { "p.m." } else { "a.m." }))
         }
         None if h == 24 && m == 0 => return Some("midnight".to_string()),
+        // "45:30": no clock has that hour; a lap or a duration, read as written.
+        None if h > 24 && s.is_none() => {
+            let mins = if m < 10 {
+                format!("oh {}", cardinal(u128::from(m), locale))
+            } else {
+                cardinal(u128::from(m), locale)
+            };
+            return Some(format!("{} {mins}", cardinal(u128::from(h), locale)));
+        }
         None if h > 23 => return None,
         None if clock24 || h == 0 || h > 12 => {
             if h == 0 && m == 0 && s.unwrap_or(0) == 0 {
@@ -108,7 +129,14 @@ pub(super) fn say(h: u32, m: u32, s: Option<u32>, pm: Option<bool>, clock24: boo
 }
 
 fn say_written(w: Written, clock24: bool, locale: Locale) -> Option<String> {
-    say(w.h, w.m.unwrap_or(0), w.s, w.pm, clock24 || w.padded, locale)
+    say(
+        w.h,
+        w.m.unwrap_or(0),
+        w.s,
+        w.pm,
+        clock24 || w.padded,
+        locale,
+    )
 }
 
 /// True if a match sits inside a longer run of digits and colons (a duration, a ratio list).
@@ -150,8 +178,18 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         let second = say_written(b, clock24, locale)?;
         // "nine to eleven a.m.", not "nine a.m. to eleven a.m."
         let first = match (a.pm, b.pm) {
-            (Some(x), Some(y)) if x == y && a_txt.trim().chars().last().is_some_and(|ch| ch.is_ascii_digit()) => {
-                first.trim_end_matches(" a.m.").trim_end_matches(" p.m.").to_string()
+            (Some(x), Some(y))
+                if x == y
+                    && a_txt
+                        .trim()
+                        .chars()
+                        .last()
+                        .is_some_and(|ch| ch.is_ascii_digit()) =>
+            {
+                first
+                    .trim_end_matches(" a.m.")
+                    .trim_end_matches(" p.m.")
+                    .to_string()
             }
             _ => first,
         };
@@ -164,6 +202,18 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         let text = c.get(0)?.as_str();
         // "3:45" is a time; so is "7am" / "7 p.m."; a bare number is not matched here.
         let w = parse(text)?;
+        // "12:00 noon", "12 midnight": the word says which; read just the hour.
+        let named = after
+            .trim_start()
+            .get(..4)
+            .is_some_and(|n| n.eq_ignore_ascii_case("noon"))
+            || after
+                .trim_start()
+                .get(..8)
+                .is_some_and(|n| n.eq_ignore_ascii_case("midnight"));
+        if named && w.m.unwrap_or(0) == 0 && w.pm.is_none() {
+            return Some(cardinal(u128::from(w.h), locale));
+        }
         let spoken = say_written(w, false, locale)?;
         Some(fix_period(spoken, after))
     })

@@ -32,13 +32,41 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("mm/hr", "millimeter per hour", "millimeters per hour"),
     ("in/h", "inch per hour", "inches per hour"),
     // concentrations and flows
-    ("µg/m³", "microgram per cubic meter", "micrograms per cubic meter"),
-    ("μg/m³", "microgram per cubic meter", "micrograms per cubic meter"),
-    ("µg/m3", "microgram per cubic meter", "micrograms per cubic meter"),
-    ("ug/m3", "microgram per cubic meter", "micrograms per cubic meter"),
-    ("mg/m³", "milligram per cubic meter", "milligrams per cubic meter"),
-    ("mg/dL", "milligram per deciliter", "milligrams per deciliter"),
-    ("mg/dl", "milligram per deciliter", "milligrams per deciliter"),
+    (
+        "µg/m³",
+        "microgram per cubic meter",
+        "micrograms per cubic meter",
+    ),
+    (
+        "μg/m³",
+        "microgram per cubic meter",
+        "micrograms per cubic meter",
+    ),
+    (
+        "µg/m3",
+        "microgram per cubic meter",
+        "micrograms per cubic meter",
+    ),
+    (
+        "ug/m3",
+        "microgram per cubic meter",
+        "micrograms per cubic meter",
+    ),
+    (
+        "mg/m³",
+        "milligram per cubic meter",
+        "milligrams per cubic meter",
+    ),
+    (
+        "mg/dL",
+        "milligram per deciliter",
+        "milligrams per deciliter",
+    ),
+    (
+        "mg/dl",
+        "milligram per deciliter",
+        "milligrams per deciliter",
+    ),
     ("mmol/L", "millimole per liter", "millimoles per liter"),
     ("mmol/l", "millimole per liter", "millimoles per liter"),
     ("L/min", "liter per minute", "liters per minute"),
@@ -179,6 +207,7 @@ const UNITS: &[(&str, &str, &str)] = &[
 ];
 
 /// Units read even without a number before them ("speed in km/h").
+#[rustfmt::skip]
 const STANDALONE: &[&str] = &[
     "km/h", "mph", "m/s", "kWh", "µg/m³", "μg/m³", "mg/m³", "°C", "°F", "hPa", "kW",
 ];
@@ -189,12 +218,20 @@ const NUM: &str = r"[-−]?(?:[0-9]+\s[0-9]+/[0-9]+|[0-9]+/[0-9]+|(?:[0-9]+(?:,[
 fn alternation<'a>(syms: impl Iterator<Item = &'a str>) -> String {
     let mut v: Vec<&str> = syms.collect();
     v.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
-    v.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join("|")
+    v.iter()
+        .map(|s| regex::escape(s))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// Height in feet and inches: 5'10" → "five foot ten".
 static FEET_INCHES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\b(?P<ft>[0-9])\s?['′’]\s?(?P<in>[0-9]{1,2})\s?(?:["″”]|'')"#).expect("static regex")
+    Regex::new(r#"\b(?P<ft>[0-9])\s?['′’]\s?(?P<in>[0-9]{1,2})\s?(?:["″”]|'')"#)
+        .expect("static regex")
+});
+/// Durations written compactly: "1h 30m", "2h30", "5m 20s".
+static DURATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:(?P<h>[0-9]+)\s?h\s?(?P<hm>[0-9]+)\s?(?:m|min)?|(?P<m>[0-9]+)\s?m\s?(?P<s>[0-9]+)\s?s)\b").expect("static regex")
 });
 static TEMPERATURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -210,11 +247,19 @@ static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 static ALONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?P<unit>{})", alternation(STANDALONE.iter().copied()))).expect("static regex")
+    Regex::new(&format!(
+        r"(?P<unit>{})",
+        alternation(STANDALONE.iter().copied())
+    ))
+    .expect("static regex")
 });
 /// "cents/kWh", "dollars per kWh": a unit after a slash is "per" one of it.
 static PER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\s?/\s?(?P<unit>{})", alternation(UNITS.iter().map(|u| u.0)))).expect("static regex")
+    Regex::new(&format!(
+        r"\s?/\s?(?P<unit>{})",
+        alternation(UNITS.iter().map(|u| u.0))
+    ))
+    .expect("static regex")
 });
 
 fn spell(words: &str, locale: Locale) -> String {
@@ -233,6 +278,7 @@ struct Spoken {
     of_a: bool,
 }
 
+#[rustfmt::skip]
 const VULGAR: &[(char, u32, u32)] = &[
     ('½', 1, 2), ('¼', 1, 4), ('¾', 3, 4), ('⅓', 1, 3), ('⅔', 2, 3), ('⅛', 1, 8), ('⅜', 3, 8),
     ('⅝', 5, 8), ('⅞', 7, 8),
@@ -258,7 +304,11 @@ pub(super) fn fraction(n: u128, d: u128, locale: Locale) -> Option<String> {
 /// "and a half", "and three quarters": the fraction part of a mixed number.
 pub(super) fn mixed_tail(n: u128, d: u128, locale: Locale) -> Option<String> {
     let f = fraction(n, d, locale)?;
-    Some(if n == 1 { format!("and a {}", f.trim_start_matches("one ")) } else { format!("and {f}") })
+    Some(if n == 1 {
+        format!("and a {}", f.trim_start_matches("one "))
+    } else {
+        format!("and {f}")
+    })
 }
 
 /// Reads a number, fraction or mixed number as written before a unit.
@@ -273,27 +323,47 @@ fn quantity(text: &str, locale: Locale) -> Option<Spoken> {
         let whole = t[..t.len() - ch.len_utf8()].trim();
         if whole.is_empty() {
             let f = fraction(u128::from(n), u128::from(d), locale)?;
-            return Some(Spoken { words: format!("{sign}{f}"), plural: false, of_a: true });
+            return Some(Spoken {
+                words: format!("{sign}{f}"),
+                plural: false,
+                of_a: true,
+            });
         }
         let w = read(whole, locale)?;
         let tail = mixed_tail(u128::from(n), u128::from(d), locale)?;
-        return Some(Spoken { words: format!("{sign}{w} {tail}"), plural: true, of_a: false });
+        return Some(Spoken {
+            words: format!("{sign}{w} {tail}"),
+            plural: true,
+            of_a: false,
+        });
     }
     if let Some((head, den)) = t.split_once('/') {
         let d = value(den)?;
         return match head.split_once(' ') {
             Some((whole, num)) => {
                 let tail = mixed_tail(value(num)?, d, locale)?;
-                Some(Spoken { words: format!("{sign}{} {tail}", read(whole, locale)?), plural: true, of_a: false })
+                Some(Spoken {
+                    words: format!("{sign}{} {tail}", read(whole, locale)?),
+                    plural: true,
+                    of_a: false,
+                })
             }
             None => {
                 let n = value(head)?;
                 let f = fraction(n, d, locale)?;
-                Some(Spoken { words: format!("{sign}{f}"), plural: n >= d, of_a: n < d })
+                Some(Spoken {
+                    words: format!("{sign}{f}"),
+                    plural: n >= d,
+                    of_a: n < d,
+                })
             }
         };
     }
-    Some(Spoken { words: format!("{sign}{}", read(t, locale)?), plural: !is_one(t), of_a: false })
+    Some(Spoken {
+        words: format!("{sign}{}", read(t, locale)?),
+        plural: !is_one(t),
+        of_a: false,
+    })
 }
 
 /// Joins a number and a unit: "one kilometer", "two kilometers", "half of a cup".
@@ -302,14 +372,27 @@ fn with_unit(a: &str, b: Option<&str>, one: &str, many: &str, locale: Locale) ->
     if let Some(b) = b {
         let qb = quantity(b, locale)?;
         let unit = if qb.plural || qb.of_a { many } else { one };
-        return Some(format!("{} to {} {}", qa.words, qb.words, spell(unit, locale)));
+        return Some(format!(
+            "{} to {} {}",
+            qa.words,
+            qb.words,
+            spell(unit, locale)
+        ));
     }
     if qa.of_a {
         let unit = spell(one, locale);
-        let article = if unit.starts_with(['a', 'e', 'i', 'o', 'u']) || unit.starts_with("hour") { "an" } else { "a" };
+        let article = if unit.starts_with(['a', 'e', 'i', 'o', 'u']) || unit.starts_with("hour") {
+            "an"
+        } else {
+            "a"
+        };
         return Some(format!("{} of {article} {unit}", qa.words));
     }
-    Some(format!("{} {}", qa.words, spell(if qa.plural { many } else { one }, locale)))
+    Some(format!(
+        "{} {}",
+        qa.words,
+        spell(if qa.plural { many } else { one }, locale)
+    ))
 }
 
 /// True if the number is glued to what comes before ("A4 m", "1.2.3 km", "x-5").
@@ -324,7 +407,10 @@ fn runs_on(after: &str) -> bool {
 }
 
 fn range_parts<'a>(c: &'a Captures<'_>) -> (&'a str, Option<&'a str>) {
-    (c.name("a").map_or("", |m| m.as_str()), c.name("b").map(|m| m.as_str()))
+    (
+        c.name("a").map_or("", |m| m.as_str()),
+        c.name("b").map(|m| m.as_str()),
+    )
 }
 
 /// Reads temperatures and quantities with units.
@@ -335,7 +421,39 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             return None;
         }
         let feet = value(c.name("ft")?.as_str())?;
-        Some(format!("{} foot {}", cardinal(feet, locale), cardinal(inches, locale)))
+        Some(format!(
+            "{} foot {}",
+            cardinal(feet, locale),
+            cardinal(inches, locale)
+        ))
+    });
+    let s = rewrite(&s, &DURATION, |c, before, _| {
+        if before.ends_with(|ch: char| ch.is_alphanumeric() || ch == '.') {
+            return None;
+        }
+        let part = |n: &str, one: &str, many: &str| -> Option<String> {
+            let v = value(n)?;
+            Some(format!(
+                "{} {}",
+                cardinal(v, locale),
+                if v == 1 { one } else { many }
+            ))
+        };
+        Some(
+            match (c.name("h"), c.name("hm"), c.name("m"), c.name("s")) {
+                (Some(h), Some(m), _, _) => format!(
+                    "{} {}",
+                    part(h.as_str(), "hour", "hours")?,
+                    part(m.as_str(), "minute", "minutes")?
+                ),
+                (_, _, Some(m), Some(sec)) => format!(
+                    "{} {}",
+                    part(m.as_str(), "minute", "minutes")?,
+                    part(sec.as_str(), "second", "seconds")?
+                ),
+                _ => return None,
+            },
+        )
     });
     let s = rewrite(&s, &TEMPERATURE, |c, before, after| {
         let (a, b) = range_parts(c);

@@ -20,7 +20,8 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// IP addresses, with an optional port and path: "192.168.1.10:8123".
 static IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]{1,5})?(?:/[^\s<>"'\[\]{}|\\^`]*)?"#).expect("static regex")
+    Regex::new(r#"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]{1,5})?(?:/[^\s<>"'\[\]{}|\\^`]*)?"#)
+        .expect("static regex")
 });
 /// Domain names without a scheme, for common top-level domains only: "e.g." and "a.m."
 /// must not look like domains.
@@ -36,6 +37,7 @@ static FILE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Extensions said as letters ("P D F"); the others are read as words ("yaml", "json").
+#[rustfmt::skip]
 const SPELLED_EXT: &[&str] = &[
     "txt", "md", "py", "rs", "js", "ts", "sh", "csv", "pdf", "png", "jpg", "gif", "svg", "mp3",
     "mp4", "wav", "gz", "cfg", "ini", "xml", "html", "htm", "css", "exe", "db", "deb", "rpm",
@@ -51,7 +53,9 @@ pub(super) fn expand(text: &str) -> String {
     let s = rewrite(&s, &IP, |c, before, after| {
         let m = c.get(0)?.as_str();
         let host = m.split([':', '/']).next()?;
-        let octets_ok = host.split('.').all(|o| o.parse::<u32>().is_ok_and(|v| v <= 255));
+        let octets_ok = host
+            .split('.')
+            .all(|o| o.parse::<u32>().is_ok_and(|v| v <= 255));
         let mut next = after.chars();
         let runs_on = match (next.next(), next.next()) {
             (Some(a), _) if a.is_alphanumeric() => true,
@@ -89,7 +93,10 @@ fn read_url(raw: &str) -> String {
     let tail = &raw[core.len()..];
     let mut rest = core;
     for scheme in ["https://", "http://", "ftp://"] {
-        if rest.len() >= scheme.len() && rest.is_char_boundary(scheme.len()) && rest[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        if rest.len() >= scheme.len()
+            && rest.is_char_boundary(scheme.len())
+            && rest[..scheme.len()].eq_ignore_ascii_case(scheme)
+        {
             rest = &rest[scheme.len()..];
         }
     }
@@ -123,7 +130,11 @@ fn read_url(raw: &str) -> String {
 fn read_host(host: &str) -> String {
     let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
     if !labels.is_empty() && labels.iter().all(|l| l.bytes().all(|b| b.is_ascii_digit())) {
-        return labels.iter().map(|l| digit_words(l)).collect::<Vec<_>>().join(" dot ");
+        return labels
+            .iter()
+            .map(|l| digit_words(l))
+            .collect::<Vec<_>>()
+            .join(" dot ");
     }
     let n = labels.len();
     labels
