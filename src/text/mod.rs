@@ -1,11 +1,14 @@
-//! Text → Kokoro phonemes → token ids: G2P (misaki-rs with an espeak-ng fallback),
-//! the model's vocabulary, and splitting of long phoneme strings.
+//! Text → Kokoro phonemes → token ids: normalization (numbers, times, units, …),
+//! sentence splitting (batch and incremental), G2P (misaki-rs with an espeak-ng
+//! fallback), the model's vocabulary, and splitting of long phoneme strings.
 
 pub mod chunk;
 pub mod error;
 pub mod espeak;
 pub mod g2p;
 pub mod heteronym;
+pub mod normalize;
+pub mod split;
 pub mod vocab;
 
 pub use chunk::split_phonemes;

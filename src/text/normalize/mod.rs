@@ -1,0 +1,82 @@
+//! Text normalization: turns what people and language models write (numbers, times, dates,
+//! money, units, abbreviations, URLs, Markdown, emoji) into the words a speaker would say,
+//! so that an English G2P (misaki) reads them right.
+//!
+//! The work is a fixed sequence of passes, each owning one kind of written form. Order
+//! matters: Markdown first (its `*`, `_`, `#` are not symbols to read), then forms that
+//! contain numbers and punctuation (URLs, phone numbers, dates, times, money, units), and
+//! only then bare numbers and symbols. Every pass replaces what it reads with words, so a
+//! later pass never re-reads an earlier one's output. Acronyms are left as written: the
+//! lexicon decides whether "USB" is spelled and "NASA" read.
+
+mod abbrev;
+mod currency;
+mod dates;
+mod markdown;
+mod math;
+mod numbers;
+mod phone;
+mod rewrite;
+mod roman;
+mod symbols;
+mod time;
+mod units;
+mod web;
+
+#[cfg(test)]
+mod tests;
+
+/// A language and regional variant the normalizer knows how to read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Locale {
+    /// American English: "November twenty-fifth", month/day/year, "kilometer".
+    #[default]
+    EnUs,
+    /// British English: "the twenty-fifth of November", day/month/year, "kilometre",
+    /// "one hundred and five".
+    EnGb,
+}
+
+impl Locale {
+    /// Maps a BCP-47 tag ("en-US", "en_GB", "en") to a locale, if it is one we have.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let t = tag.trim().to_ascii_lowercase().replace('_', "-");
+        match t.as_str() {
+            "en" | "en-us" => Some(Self::EnUs),
+            "en-gb" | "en-uk" => Some(Self::EnGb),
+            _ => None,
+        }
+    }
+
+    /// British English puts "and" after hundreds: "one hundred and five".
+    fn says_and(self) -> bool {
+        self == Self::EnGb
+    }
+
+    /// True if an all-numeric date like 11/12/2026 puts the month first.
+    fn month_first(self) -> bool {
+        self == Self::EnUs
+    }
+}
+
+/// Rewrites `text` into words an English G2P reads correctly, keeping sentence punctuation.
+///
+/// Never panics, whatever the input.
+pub fn normalize(text: &str, locale: Locale) -> String {
+    let s = markdown::pre_clean(text);
+    let s = markdown::strip(&s);
+    let s = web::expand(&s);
+    let s = phone::expand(&s, locale);
+    let s = abbrev::expand(&s);
+    let s = dates::expand(&s, locale);
+    let s = time::expand(&s, locale);
+    let s = math::signs(&s);
+    let s = currency::expand(&s, locale);
+    let s = numbers::expand_suffixed(&s, locale);
+    let s = units::expand(&s, locale);
+    let s = math::expand(&s, locale);
+    let s = numbers::expand(&s, locale);
+    let s = roman::expand(&s, locale);
+    let s = symbols::expand(&s);
+    symbols::tidy(&s)
+}
