@@ -5,6 +5,8 @@
 use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
 use crate::audio::f32_to_i16;
 use crate::engine::{Engine, InferRequest, ResolvedVoice, Voices, MAX_TOKENS};
+use crate::text::normalize::{normalize, Locale};
+use crate::text::split::{first_clause, split_sentences};
 use crate::text::{self, Lang, Phonemizer, TextError};
 use futures::StreamExt;
 use std::collections::VecDeque;
@@ -151,7 +153,7 @@ impl Speech for KokoroSpeech {
         }
         let voice = self.choose_voice(&req.voice)?;
         let lang = self.lang_of(&voice)?;
-        let pieces: VecDeque<String> = split_pieces(&req.text).into();
+        let pieces: VecDeque<String> = split_pieces(&req.text, lang).into();
         if !pieces.iter().any(|p| p.chars().any(char::is_alphanumeric)) {
             return Err(SpeechError::EmptyText(if req.text.trim().is_empty() {
                 "the text is empty".into()
@@ -219,21 +221,28 @@ fn done(mut st: PieceState) -> PieceState {
     st
 }
 
-/// Splits text into the pieces synthesised one after another.
-fn split_pieces(text: &str) -> Vec<String> {
-    // Interim: sentence ends only; replaced by the normalizer and splitter of issue 3.
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for c in text.chars() {
-        cur.push(c);
-        if matches!(c, '.' | '!' | '?' | '\n') && cur.trim().len() > 1 {
-            out.push(std::mem::take(&mut cur).trim().to_string());
+/// The first piece of a request is cut short (a leading clause of this many words) so
+/// that its audio is ready fast; the rest follows sentence by sentence.
+const FIRST_PIECE_WORDS: (usize, usize) = (3, 8);
+
+/// Normalizes the text for the voice's language and splits it into the pieces that
+/// are synthesized one after another.
+fn split_pieces(text: &str, lang: Lang) -> Vec<String> {
+    let normalized = match Locale::from_tag(lang.bcp47()) {
+        Some(locale) => normalize(text, locale),
+        None => text.to_string(),
+    };
+    let mut pieces = Vec::new();
+    for (i, sentence) in split_sentences(&normalized).into_iter().enumerate() {
+        if i == 0 {
+            let (head, rest) = first_clause(&sentence, FIRST_PIECE_WORDS.0, FIRST_PIECE_WORDS.1);
+            pieces.push(head);
+            pieces.extend(rest);
+        } else {
+            pieces.push(sentence);
         }
     }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
+    pieces
 }
 
 #[cfg(test)]

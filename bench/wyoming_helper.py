@@ -1,0 +1,200 @@
+"""Helpers for bench/wyoming.sh; runs in the bench venv (wyoming, wyoming-bench).
+
+  freeport                      print a free TCP port on 127.0.0.1
+  wait PORT PID [SECONDS]       poll `describe` until `info` comes back (or PID dies)
+  concurrent OUT.json N PORT..  N clients at once per server, wyoming-bench's own
+                                measure_once (non-streaming), its default texts
+  proc PID SECONDS              VmRSS, VmHWM, and CPU used while idle over SECONDS
+  table LOG CONC.json PROC..    the compact table from wyoming-bench's summary
+"""
+
+import asyncio
+import json
+import os
+import re
+import socket
+import sys
+import time
+
+
+def freeport() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+
+
+async def _describe(port: int) -> bool:
+    from wyoming.client import AsyncTcpClient
+    from wyoming.info import Describe, Info
+
+    async with AsyncTcpClient("127.0.0.1", port) as client:
+        await client.write_event(Describe().event())
+        while True:
+            event = await asyncio.wait_for(client.read_event(), 2.0)
+            if event is None:
+                return False
+            if Info.is_type(event.type):
+                return bool(Info.from_event(event).tts)
+
+
+def wait(port: str, pid: str, seconds: str = "180") -> None:
+    deadline = time.monotonic() + float(seconds)
+    t0 = time.monotonic()
+    while time.monotonic() < deadline:
+        if not os.path.exists(f"/proc/{pid}") or _zombie(pid):
+            sys.exit(f"process {pid} exited before answering describe on port {port}")
+        try:
+            if asyncio.run(_describe(int(port))):
+                print(f"{time.monotonic() - t0:.1f}")
+                return
+        except (OSError, asyncio.TimeoutError):
+            pass
+        time.sleep(0.1)  # poll interval
+    sys.exit(f"no info from 127.0.0.1:{port} within {seconds} s")
+
+
+def _zombie(pid: str) -> bool:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2] in "ZX"
+
+
+async def _concurrent(n: int, port: int) -> dict:
+    from wyoming_bench.const import MODE_NON_STREAMING
+    from wyoming_bench.reporting import stats
+    from wyoming_bench.tts.bench import _maybe_unique
+    from wyoming_bench.tts.client import measure_once
+    from wyoming_bench.tts.texts import DEFAULT_TEXTS
+
+    async def client(i: int) -> list:
+        out = []
+        # Each client goes through all texts once, starting at a different one.
+        for k in range(len(DEFAULT_TEXTS)):
+            text = DEFAULT_TEXTS[(i + k) % len(DEFAULT_TEXTS)]
+            out.append(await measure_once("127.0.0.1", port, MODE_NON_STREAMING, _maybe_unique(text, True), None, None, 60.0, 120.0))
+        return out
+
+    t0 = time.perf_counter()
+    ms = [m for ms in await asyncio.gather(*(client(i) for i in range(n))) for m in ms]
+    wall = time.perf_counter() - t0
+    ok = [m for m in ms if m.ok]
+    audio = sum(m.audio_duration_s for m in ok)
+    return {
+        "clients": n,
+        "ok": len(ok),
+        "fail": len(ms) - len(ok),
+        "errors": sorted({m.error for m in ms if not m.ok}),
+        "ttft": stats([m.ttft_s for m in ok]),
+        "total": stats([m.total_s for m in ok]),
+        "rtf": stats([m.rtf for m in ok]),
+        "wall_s": wall,
+        "audio_s": audio,
+        "throughput": audio / wall if wall else None,  # seconds of audio per second
+    }
+
+
+def concurrent(out: str, n: str, *ports: str) -> None:
+    result = {}
+    for port in ports:
+        result[port] = asyncio.run(_concurrent(int(n), int(port)))
+        r = result[port]
+        print(f"  127.0.0.1:{port}: {r['ok']} ok, {r['fail']} failed, {r['wall_s']:.1f} s wall", flush=True)
+    json.dump(result, open(out, "w"), indent=1)
+
+
+def _cpu_ticks(pid: str) -> int:
+    stat = open(f"/proc/{pid}/stat").read()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+
+
+def _status_kib(pid: str, key: str) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def proc(*args: str) -> None:
+    """proc PID... SECONDS: all PIDs are sampled over the same window."""
+    *pids, seconds = args
+    hz = os.sysconf("SC_CLK_TCK")
+    before = {pid: _cpu_ticks(pid) for pid in pids}
+    t0 = time.monotonic()
+    time.sleep(float(seconds))  # the measurement window itself
+    dt = time.monotonic() - t0
+    for pid in pids:
+        ticks = _cpu_ticks(pid) - before[pid]
+        print(json.dumps({
+            "pid": pid,
+            "rss_kib": _status_kib(pid, "VmRSS"),
+            "hwm_kib": _status_kib(pid, "VmHWM"),
+            "threads": _status_kib(pid, "Threads"),
+            "idle_cpu_s": ticks / hz,
+            "idle_window_s": dt,
+        }))
+
+
+def _ms(v) -> str:
+    return "n/a" if v is None else f"{v * 1000:.0f}"
+
+
+def _x(v) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def table(log: str, conc: str, *named: str) -> None:
+    """named: NAME=PORT=PROCJSON for each server."""
+    servers = []
+    for item in named:
+        name, port, procfile = item.split("=", 2)
+        servers.append((name, port, procfile))
+    name_of = {port: name for name, port, _ in servers}
+    rows = []
+    mode = None
+    in_summary = False
+    for line in open(log):
+        if line.startswith("Summary"):
+            in_summary = True
+        if not in_summary:
+            continue
+        m = re.match(r"^\[(\w+)\]$", line.strip())
+        if m:
+            mode = m.group(1)
+            continue
+        m = re.match(r"^\s+127\.0\.0\.1:(\d+)\s.*?\s(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)s$", line)
+        if m and mode:
+            port, ok, ttft, p95, total, rtf_norm, _adj, rtf_act, audio = m.groups()
+            rows.append((name_of.get(port, port), mode.replace("_", "-"), ok, ttft, p95, total, rtf_act, rtf_norm, audio))
+    conc_data = json.load(open(conc)) if conc and os.path.exists(conc) else {}
+    for name, port, _ in servers:
+        c = conc_data.get(port)
+        if c:
+            rows.append((name, f"{c['clients']} clients", str(c["ok"]), _ms(c["ttft"]["mean"]), _ms(c["ttft"]["p95"]),
+                         _ms(c["total"]["mean"]), _x(c["rtf"]["mean"]), "", f"{c['throughput']:.2f}x"))
+    rows.sort(key=lambda r: ([s[0] for s in servers].index(r[0]) if r[0] in name_of.values() else 99))
+    head = ("server", "mode", "n", "TTFA mean", "TTFA p95", "total mean", "RTF", "RTF norm", "audio / x rt")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+
+    def fmt(r):
+        return "  ".join(str(v).ljust(widths[i]) if i < 2 else str(v).rjust(widths[i]) for i, v in enumerate(r))
+
+    print(fmt(head))
+    for r in rows:
+        print(fmt(r))
+    print("(ms; RTF = total / audio, mean per request; RTF norm = wyoming-bench's RTF_norm;")
+    print(" last column: mean audio per request, or for N clients audio seconds per wall second)")
+    print()
+    for name, _, procfile in servers:
+        p = json.loads(open(procfile).read())
+        cpu_pct = 100 * p["idle_cpu_s"] / p["idle_window_s"]
+        print(f"{name:<14} RSS {p['rss_kib'] / 1024:.0f} MiB (peak {p['hwm_kib'] / 1024:.0f} MiB), "
+              f"{p['threads']} threads, idle CPU {p['idle_cpu_s'] * 1000:.0f} ms over {p['idle_window_s']:.0f} s "
+              f"({cpu_pct:.2f} %)")
+
+
+if __name__ == "__main__":
+    cmd, *rest = sys.argv[1:]
+    {"freeport": freeport, "wait": wait, "concurrent": concurrent, "proc": proc, "table": table}[cmd](*rest)
