@@ -151,7 +151,10 @@ pub(super) fn expand(text: &str) -> String {
             }
             _ => return None,
         };
-        let keep_dot = dot && ENDS_CLAUSE.contains(&spoken) && ends_sentence(after);
+        let keep_dot = dot
+            && ENDS_CLAUSE.contains(&spoken)
+            && ends_sentence(after)
+            && !STREET_NEXT.contains(&next_word(after));
         Some(if keep_dot {
             format!("{spoken}.")
         } else {
@@ -202,10 +205,20 @@ const SENTENCE_STARTERS: &[&str] = &[
     "How", "Please", "Turn", "Call", "Take",
 ];
 
-/// True if a capitalised name follows ("Dr. Smith", "St. Louis"), not a new sentence.
+/// Words that follow a street name, not a title ("Elm Dr. North", "Main St. NW").
+#[rustfmt::skip]
+const STREET_NEXT: &[&str] = &[
+    "N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West", "Apt",
+    "Suite", "Ste", "Unit", "Floor",
+];
+
+/// True if a capitalised name follows ("Dr. Smith", "St. Louis"), not a new sentence or
+/// a street direction.
 fn next_is_name(after: &str) -> bool {
     let w = next_word(after);
-    w.starts_with(char::is_uppercase) && !SENTENCE_STARTERS.contains(&w)
+    w.starts_with(char::is_uppercase)
+        && !SENTENCE_STARTERS.contains(&w)
+        && !STREET_NEXT.contains(&w)
 }
 
 /// True if a name or number comes before, not counting a sentence's capitalised first

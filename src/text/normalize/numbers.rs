@@ -90,8 +90,10 @@ pub fn ordinalize(words: &str) -> String {
         "eight" => "eighth".to_string(),
         "nine" => "ninth".to_string(),
         "twelve" => "twelfth".to_string(),
-        w if w.ends_with('y') => format!("{}ieth", &w[..w.len() - 1]),
-        w => format!("{w}th"),
+        w => match w.strip_suffix('y') {
+            Some(stem) => format!("{stem}ieth"),
+            None => format!("{w}th"),
+        },
     };
     format!("{head}{ord}")
 }

@@ -193,6 +193,7 @@ const GOLDEN: &[(Locale, &str, &str)] = &[
     (Us, "Dr. Smith is here.", "Doctor Smith is here."),
     (Us, "Ask Dr. Smith.", "Ask Doctor Smith."),
     (Us, "He lives on Elm Dr.", "He lives on Elm Drive."),
+    (Us, "Turn onto Elm Dr. North.", "Turn onto Elm Drive North."),
     (Us, "I live at 12 Oak Dr. It is nice.", "I live at twelve Oak Drive. It is nice."),
     (Us, "St. Louis is big.", "Saint Louis is big."),
     (Us, "He lives on Main St.", "He lives on Main Street."),
@@ -397,4 +398,25 @@ fn locale_from_tag() {
     assert_eq!(Locale::from_tag("en"), Some(Locale::EnUs));
     assert_eq!(Locale::from_tag("fr-FR"), None);
     assert_eq!(Locale::default(), Locale::EnUs);
+}
+
+#[test]
+fn normalized_answers_split_into_sentences() {
+    use crate::text::split::split_sentences;
+    let answer = "## Forecast\n\n**Today:** Sunny, 24°C 🌞\n**Tomorrow:** Rain (80%)\n\n\
+                  - Take an umbrella\n- Leave at 7:30 a.m. Dr. Lee said so.\n\n\
+                  | Day | High |\n|---|---|\n| Mon | 21°C |";
+    let spoken = normalize(answer, Locale::EnUs);
+    assert_eq!(
+        split_sentences(&spoken),
+        vec![
+            "Forecast.",
+            "Today: Sunny, twenty-four degrees Celsius.",
+            "Tomorrow: Rain (eighty percent).",
+            "Take an umbrella.",
+            "Leave at seven thirty a.m.",
+            "Doctor Lee said so.",
+            "Monday: twenty-one degrees Celsius.",
+        ]
+    );
 }
