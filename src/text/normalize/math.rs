@@ -12,7 +12,7 @@ use regex::Regex;
 
 use super::dates;
 use super::numbers::{cardinal, value, year};
-use super::rewrite::{prev_word, rewrite, sign_position};
+use super::rewrite::{next_word, prev_word, rewrite, sign_position};
 use super::units::{fraction, mixed_tail};
 use super::Locale;
 
@@ -182,6 +182,13 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             ("24", "7") => return Some(prefix(whole, "twenty-four seven")),
             ("50", "50") => return Some(prefix(whole, "fifty-fifty")),
             _ => {}
+        }
+        // "rated 4/5", "a 10/10": a score, said "out of".
+        let ends_phrase = after.trim_start().is_empty()
+            || after.starts_with(['.', ',', '!', '?', ')', ';', ':'])
+            || matches!(next_word(after), "stars" | "points" | "rating" | "score");
+        if whole.is_none() && matches!(d, 5 | 10 | 100) && n <= d && ends_phrase {
+            return Some(format!("{n_txt} out of {d_txt}"));
         }
         // "on 12/3", "6/15": a month and a day, not a fraction.
         if whole.is_none() && n_txt.len() <= 2 && d_txt.len() <= 2 {

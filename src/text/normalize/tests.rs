@@ -53,6 +53,8 @@ const GOLDEN: &[(Locale, &str, &str)] = &[
     (Us, "Use 1 1/2 cups.", "Use one and a half cups."),
     (Us, "Use 2 3/4 cups.", "Use two and three quarters cups."),
     (Us, "About ½ and 1½.", "About one half and one and a half."),
+    (Us, "I'd rate it 4/5 stars, a solid 8/10.", "I'd rate it four out of five stars, a solid eight out of ten."),
+    (Us, "Take I-95 north, then the 3-year-old road.", "Take I ninety-five north, then the three-year-old road."),
     (Us, "Open 24/7.", "Open twenty-four seven."),
     (Us, "Pick 5-10 items.", "Pick five to ten items."),
     (Us, "It will be 5–10 °C.", "It will be five to ten degrees Celsius."),
