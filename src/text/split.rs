@@ -67,7 +67,7 @@ pub fn split_sentences(text: &str) -> Vec<String> {
 /// one number); spaces at fragment edges are kept, so words are never glued together or
 /// split apart. The sentences are exactly those [`split_sentences`] finds in the whole
 /// text.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct SentenceStream {
     /// Text not yet dropped; the current sentence starts at `start`.
     buf: String,
@@ -140,12 +140,22 @@ enum Step {
     },
 }
 
+impl Default for SentenceStream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SentenceStream {
     /// An empty stream.
     pub fn new() -> Self {
         Self {
+            buf: String::new(),
+            start: 0,
+            pos: 0,
+            nest: Nesting::default(),
             line_start: Some(0),
-            ..Self::default()
+            line_block: false,
         }
     }
 
@@ -343,7 +353,10 @@ impl SentenceStream {
         // "1. Buy milk": a list number at the start of a line.
         if token.len() <= 3 && token.bytes().all(|b| b.is_ascii_digit()) {
             if let Some(ls) = self.line_start {
-                if before[ls..word_start].trim().is_empty() {
+                if before
+                    .get(ls..word_start)
+                    .is_some_and(|lead| lead.trim().is_empty())
+                {
                     return false;
                 }
             }

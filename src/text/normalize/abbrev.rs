@@ -22,6 +22,9 @@ static LATIN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WITH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[wW]/(?P<o>[oO]\b)?").expect("static regex"));
+/// "v3.2": a version.
+static VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bv(?P<n>[0-9]+(?:\.[0-9]+)*)\b").expect("static regex"));
 static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?P<pre>\b[CF])?#(?P<rest>\s?[0-9]+|[A-Za-z_][A-Za-z0-9_]*)?")
         .expect("static regex")
@@ -32,7 +35,7 @@ static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| {
 const ENDS_CLAUSE: &[&str] = &[
     "Street", "Drive", "Road", "Avenue", "Boulevard", "Highway", "Lane", "Court", "Square",
     "Junior", "Senior", "Incorporated", "Limited", "Corporation", "Company", "Brothers",
-    "Department", "et cetera",
+    "Department",
 ];
 
 /// Reads abbreviations.
@@ -90,7 +93,8 @@ pub(super) fn expand(text: &str) -> String {
             }
             ("Mr", _) => "Mister",
             ("Mrs", _) => "Missus",
-            ("Ms", _) => "Miz",
+            // misaki knows "Ms." and "etc." (with the period), not "Miz" or "et cetera".
+            ("Ms", _) => "Ms.",
             ("Mx", _) => "Mix",
             ("Prof", _) => "Professor",
             ("Jr", _) => "Junior",
@@ -106,7 +110,7 @@ pub(super) fn expand(text: &str) -> String {
             ("Ltd", _) => "Limited",
             ("Corp", _) => "Corporation",
             ("vs", _) => "versus",
-            ("etc", _) => "et cetera",
+            ("etc", _) => "etc.",
             ("approx", _) => "approximately",
             ("Approx", _) => "Approximately",
             // The rest are words or names without their period ("No", "Col", "Rev").
@@ -147,11 +151,23 @@ pub(super) fn expand(text: &str) -> String {
             }
             _ => return None,
         };
-        let keep_dot = dot && ENDS_CLAUSE.contains(&spoken) && ends_sentence(after);
+        let keep_dot = dot
+            && ENDS_CLAUSE.contains(&spoken)
+            && ends_sentence(after)
+            && !STREET_NEXT.contains(&next_word(after));
         Some(if keep_dot {
             format!("{spoken}.")
         } else {
             spoken.to_string()
+        })
+    });
+    let s = rewrite(&s, &VERSION, |c, before, _| {
+        let n = c.name("n")?.as_str();
+        // "Version v3.2" says "version" once.
+        Some(if prev_word(before).eq_ignore_ascii_case("version") {
+            n.to_string()
+        } else {
+            format!("version {n}")
         })
     });
     rewrite(&s, &NUMBER_SIGN, |c, _, _| {
@@ -189,10 +205,20 @@ const SENTENCE_STARTERS: &[&str] = &[
     "How", "Please", "Turn", "Call", "Take",
 ];
 
-/// True if a capitalised name follows ("Dr. Smith", "St. Louis"), not a new sentence.
+/// Words that follow a street name, not a title ("Elm Dr. North", "Main St. NW").
+#[rustfmt::skip]
+const STREET_NEXT: &[&str] = &[
+    "N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West", "Apt",
+    "Suite", "Ste", "Unit", "Floor",
+];
+
+/// True if a capitalised name follows ("Dr. Smith", "St. Louis"), not a new sentence or
+/// a street direction.
 fn next_is_name(after: &str) -> bool {
     let w = next_word(after);
-    w.starts_with(char::is_uppercase) && !SENTENCE_STARTERS.contains(&w)
+    w.starts_with(char::is_uppercase)
+        && !SENTENCE_STARTERS.contains(&w)
+        && !STREET_NEXT.contains(&w)
 }
 
 /// True if a name or number comes before, not counting a sentence's capitalised first

@@ -101,6 +101,13 @@ fn say(
     Some(out)
 }
 
+/// A month and a day without a year ("12/3"), read in the locale's order.
+pub(super) fn month_day(month: u128, day: u128, locale: Locale) -> Option<String> {
+    let m = usize::try_from(month).ok()?;
+    let d = u32::try_from(day).ok()?;
+    say(m, d, None, Order::Numeric, true, locale)
+}
+
 /// "the" is not said twice: "on the 25th of November".
 fn the_before(before: &str) -> bool {
     tail(before, 8)
@@ -228,13 +235,15 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
     let s = rewrite(&s, &WEEKDAY_ABBR, |c, before, after| {
         let w = c.name("w")?.as_str();
         let dot = c.name("dot").is_some();
-        // "Sat" and "Sun" are words too: expand before a date, after "on", or (the others)
-        // before a comma as in "Mon, 12:00".
+        // "Sat" and "Sun" are words too: expand before a date, after "on", before a colon,
+        // or (the others) before a comma as in "Mon, 12:00".
         let rest = after.trim_start_matches(|ch: char| ch == ',' || ch.is_whitespace());
         let date_follows =
             rest.starts_with(|ch: char| ch.is_ascii_digit()) || MONTH_AT.is_match(rest);
         let after_on = prev_word(before).eq_ignore_ascii_case("on");
-        let comma = !dot && after.starts_with(',') && !matches!(w, "Sat" | "Sun");
+        // "Tue: sunny" (a forecast row) is a label; "Sun, sand" is not a date.
+        let comma = !dot
+            && (after.starts_with(':') || after.starts_with(',') && !matches!(w, "Sat" | "Sun"));
         if !(date_follows || after_on || comma) {
             return None;
         }

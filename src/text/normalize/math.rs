@@ -10,8 +10,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::dates;
 use super::numbers::{cardinal, value, year};
-use super::rewrite::{rewrite, sign_position};
+use super::rewrite::{next_word, prev_word, rewrite, sign_position};
 use super::units::{fraction, mixed_tail};
 use super::Locale;
 
@@ -182,6 +183,28 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             ("50", "50") => return Some(prefix(whole, "fifty-fifty")),
             _ => {}
         }
+        // "rated 4/5", "a 10/10": a score, said "out of".
+        let ends_phrase = after.trim_start().is_empty()
+            || after.starts_with(['.', ',', '!', '?', ')', ';', ':'])
+            || matches!(next_word(after), "stars" | "points" | "rating" | "score");
+        if whole.is_none() && matches!(d, 5 | 10 | 100) && n <= d && ends_phrase {
+            return Some(format!("{n_txt} out of {d_txt}"));
+        }
+        // "on 12/3", "6/15": a month and a day, not a fraction.
+        if whole.is_none() && n_txt.len() <= 2 && d_txt.len() <= 2 {
+            let by_context = DATE_PREV.contains(&prev_word(before).to_lowercase().as_str());
+            let unlike_fraction = d > 12 && ![16, 20].contains(&d);
+            if (by_context || unlike_fraction) && (n_txt, d_txt) != ("9", "11") {
+                let (m, day) = if locale == Locale::EnGb {
+                    (d, n)
+                } else {
+                    (n, d)
+                };
+                if let Some(date) = dates::month_day(m, day, locale) {
+                    return Some(date);
+                }
+            }
+        }
         match whole {
             Some(w) if n < d => Some(format!("{w} {}", mixed_tail(n, d, locale)?)),
             _ => match fraction(n, d, locale) {
@@ -192,6 +215,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         }
     })
 }
+
+/// Words after which "12/3" is a date.
+const DATE_PREV: &[&str] = &[
+    "on", "by", "until", "till", "from", "since", "due", "before", "after", "dated", "through",
+];
 
 fn prefix(whole: Option<&str>, rest: &str) -> String {
     match whole {

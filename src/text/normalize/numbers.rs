@@ -90,8 +90,10 @@ pub fn ordinalize(words: &str) -> String {
         "eight" => "eighth".to_string(),
         "nine" => "ninth".to_string(),
         "twelve" => "twelfth".to_string(),
-        w if w.ends_with('y') => format!("{}ieth", &w[..w.len() - 1]),
-        w => format!("{w}th"),
+        w => match w.strip_suffix('y') {
+            Some(stem) => format!("{stem}ieth"),
+            None => format!("{w}th"),
+        },
     };
     format!("{head}{ord}")
 }
@@ -431,7 +433,19 @@ fn read_body(num: &str, before: &str, after: &str, scaled: bool, locale: Locale)
             let joined: String = groups.concat();
             return integer(&joined, locale);
         }
-        // A version: "two point zero point one".
+        // A version: "two point zero point one"; "2024.11.3" starts with a year.
+        if let Some(y) = groups[0]
+            .parse::<u32>()
+            .ok()
+            .filter(|y| groups[0].len() == 4 && (1900..=2099).contains(y))
+        {
+            let rest: Vec<String> = groups[1..]
+                .iter()
+                .filter(|g| !g.is_empty())
+                .map(|g| integer(g, locale))
+                .collect();
+            return format!("{} point {}", year(y, locale), rest.join(" point "));
+        }
         return groups
             .iter()
             .map(|g| {

@@ -26,7 +26,7 @@ pub(super) fn expand(text: &str) -> String {
             '&' => s.push_str(" and "),
             '@' => s.push_str(" at "),
             '%' => s.push_str(" percent "),
-            '‰' => s.push_str(" per mille "),
+            '‰' => s.push_str(" per thousand "),
             '°' | 'º' => s.push_str(" degrees "),
             '±' => s.push_str(" plus or minus "),
             '×' => s.push_str(" times "),
@@ -64,6 +64,11 @@ pub(super) fn expand(text: &str) -> String {
     })
 }
 
+/// "between two to four": a range after "between" is "between two and four".
+static BETWEEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?P<head>between\s+(?:[^,.;:!?\n]|[ap]\.m\.){1,60}?)\s+to\s+")
+        .expect("static regex")
+});
 static SPACES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[ ]{2,}").expect("static regex"));
 static SPACE_BEFORE_PUNCT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[ ]+(?P<p>[,.;:!?…)\]])").expect("static regex"));
@@ -80,7 +85,8 @@ static EMPTY_LINES: LazyLock<Regex> =
 
 /// Collapses spaces, puts punctuation against its word, makes a spaced hyphen a dash.
 pub(super) fn tidy(text: &str) -> String {
-    let s = DASHES.replace_all(text, " — ");
+    let s = BETWEEN.replace_all(text, "$head and ");
+    let s = DASHES.replace_all(&s, " — ");
     let s = SPACES.replace_all(&s, " ");
     let s = SPACE_BEFORE_PUNCT.replace_all(&s, "$p");
     let s = SPACE_AFTER_OPEN.replace_all(&s, "$p");

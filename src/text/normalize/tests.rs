@@ -53,6 +53,8 @@ const GOLDEN: &[(Locale, &str, &str)] = &[
     (Us, "Use 1 1/2 cups.", "Use one and a half cups."),
     (Us, "Use 2 3/4 cups.", "Use two and three quarters cups."),
     (Us, "About ½ and 1½.", "About one half and one and a half."),
+    (Us, "I'd rate it 4/5 stars, a solid 8/10.", "I'd rate it four out of five stars, a solid eight out of ten."),
+    (Us, "Take I-95 north, then the 3-year-old road.", "Take I ninety-five north, then the three-year-old road."),
     (Us, "Open 24/7.", "Open twenty-four seven."),
     (Us, "Pick 5-10 items.", "Pick five to ten items."),
     (Us, "It will be 5–10 °C.", "It will be five to ten degrees Celsius."),
@@ -193,16 +195,17 @@ const GOLDEN: &[(Locale, &str, &str)] = &[
     (Us, "Dr. Smith is here.", "Doctor Smith is here."),
     (Us, "Ask Dr. Smith.", "Ask Doctor Smith."),
     (Us, "He lives on Elm Dr.", "He lives on Elm Drive."),
+    (Us, "Turn onto Elm Dr. North.", "Turn onto Elm Drive North."),
     (Us, "I live at 12 Oak Dr. It is nice.", "I live at twelve Oak Drive. It is nice."),
     (Us, "St. Louis is big.", "Saint Louis is big."),
     (Us, "He lives on Main St.", "He lives on Main Street."),
     (Gb, "Visit St Paul's.", "Visit Saint Paul's."),
     (Us, "Mr. and Mrs. Jones.", "Mister and Missus Jones."),
-    (Gb, "Mr Smith and Ms Brown.", "Mister Smith and Miz Brown."),
+    (Gb, "Mr Smith and Ms Brown.", "Mister Smith and Ms. Brown."),
     (Us, "Fruit, e.g. apples.", "Fruit, for example apples."),
     (Us, "Red, i.e. warm.", "Red, that is warm."),
-    (Us, "Pens, paper, etc.", "Pens, paper, et cetera."),
-    (Us, "Pens, paper, etc. and more.", "Pens, paper, et cetera and more."),
+    (Us, "Pens, paper, etc.", "Pens, paper, etc."),
+    (Us, "Pens, paper, etc. and more.", "Pens, paper, etc. and more."),
     (Us, "Apples vs. oranges.", "Apples versus oranges."),
     (Us, "Tom & Jerry.", "Tom and Jerry."),
     (Us, "Meet @ home.", "Meet at home."),
@@ -252,12 +255,35 @@ const GOLDEN: &[(Locale, &str, &str)] = &[
     (Us, "Line one\n\n---\n\nLine two", "Line one.\n\nLine two"),
     (Us, "~~old~~ new", "old new"),
     (Us, "```\nls -la\n```", "ls -la"),
-    (Us, "| Day | High | Low |\n|---|---|---|\n| Mon | 21°C | 12°C |\n| Tue | 19°C | 10°C |", "Mon: High twenty-one degrees Celsius, Low twelve degrees Celsius.\nTue: High nineteen degrees Celsius, Low ten degrees Celsius."),
+    (Us, "| Day | High | Low |\n|---|---|---|\n| Mon | 21°C | 12°C |\n| Tue | 19°C | 10°C |", "Monday: High twenty-one degrees Celsius, Low twelve degrees Celsius.\nTuesday: High nineteen degrees Celsius, Low ten degrees Celsius."),
     (Us, "| Room | Temp |\n|---|---|\n| Kitchen | 21°C |\n| Bedroom | 18°C |", "Kitchen: twenty-one degrees Celsius.\nBedroom: eighteen degrees Celsius."),
     (Us, "**Today:** Sunny\n**Tomorrow:** Rain", "Today: Sunny.\nTomorrow: Rain"),
     (Us, "A line\nwrapped here.", "A line\nwrapped here."),
     (Us, "Visit <https://example.com>.", "Visit example dot com."),
     (Us, "Hello<br>world", "Hello world"),
+    // Home Assistant and assistant answers
+    (Us, "Version v3.2 is out.", "Version three point two is out."),
+    (Us, "Update to v2.1 now.", "Update to version two point one now."),
+    (Us, "The living room temperature is 21.5 °C and the humidity is 45%.", "The living room temperature is twenty-one point five degrees Celsius and the humidity is forty-five percent."),
+    (Us, "It's currently 72°F with winds at 5 mph from the NW.", "It's currently seventy-two degrees Fahrenheit with winds at five miles per hour from the NW."),
+    (Us, "Your next event is \"Dentist\" on Tuesday, March 3 at 2:30 PM.", "Your next event is \"Dentist\" on Tuesday, March third at two thirty p.m."),
+    (Us, "Home Assistant 2024.11.3 is available.", "Home Assistant twenty twenty-four point eleven point three is available."),
+    (Us, "Sensor battery: 15 %. Signal: -67 dBm.", "Sensor battery: fifteen percent. Signal: minus sixty-seven decibel milliwatts."),
+    (Us, "The forecast for Mon–Wed: highs of 18–22 °C, lows around 9 °C.", "The forecast for Monday to Wednesday: highs of eighteen to twenty-two degrees Celsius, lows around nine degrees Celsius."),
+    (Us, "Tomorrow (Nov 26): cloudy, 60% chance of rain, wind 20-30 km/h.", "Tomorrow (November twenty-sixth): cloudy, sixty percent chance of rain, wind twenty to thirty kilometers per hour."),
+    (Us, "Electricity price right now: 0.28 €/kWh (€0.28 per kWh).", "Electricity price right now: twenty-eight cents per kilowatt hour (twenty-eight cents per kilowatt hour)."),
+    (Us, "It's 10:15 PM. Good night!", "It's ten fifteen p.m. Good night!"),
+    (Us, "Here are 3 options:\n1. **Pasta** – 20 min\n2. **Salad** – 10 min", "Here are three options:\nPasta – twenty minutes.\nSalad – ten minutes."),
+    (Us, "Your package arrives between 2-4 p.m. on 12/3.", "Your package arrives between two and four p.m. on December third."),
+    (Us, "The population of Tokyo is ~37.4 million (2023).", "The population of Tokyo is about thirty-seven point four million (twenty twenty-three)."),
+    (Us, "Lights: 3/5 on.", "Lights: three fifths on."),
+    (Us, "Front door: locked 🔒. Back door: unlocked 🔓.", "Front door: locked. Back door: unlocked."),
+    (Us, "The meeting is at 9:30am–10:15am in Room 4B.", "The meeting is at nine thirty a.m. to ten fifteen a.m. in Room four B."),
+    (Us, "Pay $1,299.99 or 4 × $325.", "Pay one thousand two hundred ninety-nine dollars and ninety-nine cents or four times three hundred twenty-five dollars."),
+    (Us, "Net worth: -$2.5M.", "Net worth: minus two point five million dollars."),
+    (Us, "What is 15% of 80? It's 12.", "What is fifteen percent of eighty? It's twelve."),
+    (Us, "Born on 4/7.", "Born on April seventh."),
+    (Gb, "Born on 4/7.", "Born on the fourth of July."),
 ];
 
 #[test]
@@ -374,4 +400,25 @@ fn locale_from_tag() {
     assert_eq!(Locale::from_tag("en"), Some(Locale::EnUs));
     assert_eq!(Locale::from_tag("fr-FR"), None);
     assert_eq!(Locale::default(), Locale::EnUs);
+}
+
+#[test]
+fn normalized_answers_split_into_sentences() {
+    use crate::text::split::split_sentences;
+    let answer = "## Forecast\n\n**Today:** Sunny, 24°C 🌞\n**Tomorrow:** Rain (80%)\n\n\
+                  - Take an umbrella\n- Leave at 7:30 a.m. Dr. Lee said so.\n\n\
+                  | Day | High |\n|---|---|\n| Mon | 21°C |";
+    let spoken = normalize(answer, Locale::EnUs);
+    assert_eq!(
+        split_sentences(&spoken),
+        vec![
+            "Forecast.",
+            "Today: Sunny, twenty-four degrees Celsius.",
+            "Tomorrow: Rain (eighty percent).",
+            "Take an umbrella.",
+            "Leave at seven thirty a.m.",
+            "Doctor Lee said so.",
+            "Monday: twenty-one degrees Celsius.",
+        ]
+    );
 }

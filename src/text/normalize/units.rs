@@ -17,7 +17,7 @@ use super::Locale;
 /// (symbol, singular, plural).
 const UNITS: &[(&str, &str, &str)] = &[
     ("%", "percent", "percent"),
-    ("‰", "per mille", "per mille"),
+    ("‰", "per thousand", "per thousand"),
     // speed
     ("km/h", "kilometer per hour", "kilometers per hour"),
     ("km/hr", "kilometer per hour", "kilometers per hour"),
@@ -171,6 +171,7 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("kJ", "kilojoule", "kilojoules"),
     ("J", "joule", "joules"),
     ("dB", "decibel", "decibels"),
+    ("dBm", "decibel milliwatt", "decibel milliwatts"),
     // pressure
     ("Pa", "pascal", "pascals"),
     ("hPa", "hectopascal", "hectopascals"),
@@ -504,12 +505,23 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             return None;
         }
         let unit = c.name("unit")?.as_str();
-        let many = match unit {
+        // "per kWh" is per one of it; "in km/h" names the unit.
+        let per = prev_word(before).eq_ignore_ascii_case("per");
+        let spoken = match unit {
+            "°C" if per => "degree Celsius",
+            "°F" if per => "degree Fahrenheit",
             "°C" => "degrees Celsius",
             "°F" => "degrees Fahrenheit",
-            u => UNITS.iter().find(|x| x.0 == u)?.2,
+            u => {
+                let entry = UNITS.iter().find(|x| x.0 == u)?;
+                if per {
+                    entry.1
+                } else {
+                    entry.2
+                }
+            }
         };
-        Some(spell(many, locale))
+        Some(spell(spoken, locale))
     });
     rewrite(&s, &PER, |c, before, after| {
         if !before.ends_with(|ch: char| ch.is_alphabetic()) || runs_on(after) {
