@@ -1,7 +1,8 @@
 """Helpers for bench/wyoming.sh; runs in the bench venv (wyoming, wyoming-bench).
 
   freeport                      print a free TCP port on 127.0.0.1
-  wait PORT PID [SECONDS]       poll `describe` until `info` comes back (or PID dies)
+  wait PORT PID START [SECONDS] poll `describe` until `info` comes back (or PID dies);
+                                prints seconds since START (epoch seconds)
   concurrent OUT.json N PORT..  N clients at once per server, wyoming-bench's own
                                 measure_once (non-streaming), its default texts
   proc PID SECONDS              VmRSS, VmHWM, and CPU used while idle over SECONDS
@@ -37,15 +38,14 @@ async def _describe(port: int) -> bool:
                 return bool(Info.from_event(event).tts)
 
 
-def wait(port: str, pid: str, seconds: str = "180") -> None:
+def wait(port: str, pid: str, start: str, seconds: str = "180") -> None:
     deadline = time.monotonic() + float(seconds)
-    t0 = time.monotonic()
     while time.monotonic() < deadline:
         if not os.path.exists(f"/proc/{pid}") or _zombie(pid):
             sys.exit(f"process {pid} exited before answering describe on port {port}")
         try:
             if asyncio.run(_describe(int(port))):
-                print(f"{time.monotonic() - t0:.1f}")
+                print(f"{time.time() - float(start):.1f}")
                 return
         except (OSError, asyncio.TimeoutError):
             pass

