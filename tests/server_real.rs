@@ -130,3 +130,27 @@ async fn the_reference_client_drives_the_real_pipeline() {
     assert_eq!(stdout.lines().filter(|l| l.ends_with(": ok")).count(), 2, "{stdout}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_request_is_not_starved_by_a_long_one() {
+    let s = server().await;
+    let long = (0..10).map(|i| format!("This is sentence number {i} of a long story about the weather. ")).collect::<String>();
+    let mut l = Conn::open(&s.tcp).await;
+    l.send(synthesize(&long, None)).await;
+    assert!(matches!(l.next().await, Event::AudioStart(_)));
+    // The long answer is under way; a short one arrives and completes first
+    // (ordering, not timing): its first piece goes ahead of the long one's later pieces.
+    let mut short = Conn::open(&s.unix).await;
+    short.send(synthesize("Yes.", None)).await;
+    let audio = short.audio(1024).await;
+    assert!(common::rms(&audio) > 0.02);
+    let mut long_done = false;
+    while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(1), l.recv()).await {
+        if matches!(ev, Event::AudioStop(_)) {
+            long_done = true;
+        }
+    }
+    assert!(!long_done, "the long answer finished before the short one: the short one waited behind it");
+    drop(l);
+    s.stop().await;
+}

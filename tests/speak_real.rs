@@ -5,7 +5,7 @@ mod common;
 
 use common::{rms, speech};
 use futures::StreamExt;
-use kokorod::engine::{InferRequest, SAMPLE_RATE};
+use kokorod::engine::{InferRequest, Priority, SAMPLE_RATE};
 use kokorod::speech::{SpeakRequest, Speech, SpeechError, VoiceChoice};
 use kokorod::text::{self, Lang, Phonemizer};
 
@@ -88,9 +88,9 @@ fn input_over_510_tokens_yields_audio_for_all_of_it() {
 fn the_engine_refuses_what_the_model_cannot_take() {
     let e = common::engine();
     let style = common::voices().resolve("af_heart").unwrap().style;
-    let too_long = InferRequest { tokens: vec![50; 511], style: style.clone(), speed: 1.0 };
+    let too_long = InferRequest { tokens: vec![50; 511], style: style.clone(), speed: 1.0, priority: Priority::Rest };
     assert!(e.infer_blocking(too_long).unwrap_err().to_string().contains("510"));
-    let empty = InferRequest { tokens: vec![], style, speed: 1.0 };
+    let empty = InferRequest { tokens: vec![], style, speed: 1.0, priority: Priority::First };
     assert!(e.infer_blocking(empty).is_err());
 }
 

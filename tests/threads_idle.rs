@@ -4,7 +4,7 @@
 
 mod common;
 
-use kokorod::engine::{affinity, InferRequest};
+use kokorod::engine::{affinity, InferRequest, Priority};
 use std::time::Duration;
 
 /// (thread name, allowed CPU list) of every thread of this process.
@@ -34,7 +34,7 @@ fn inference_threads_are_pinned_and_idle_costs_nothing() {
     let style = common::voices().resolve("af_heart").unwrap().style;
     // Some real work first, so every pool thread has woken at least once.
     for n in [20usize, 60, 120] {
-        let r = InferRequest { tokens: vec![50; n], style: style.clone(), speed: 1.0 };
+        let r = InferRequest { tokens: vec![50; n], style: style.clone(), speed: 1.0, priority: Priority::Rest };
         assert!(!engine.infer_blocking(r).unwrap().is_empty());
     }
 

@@ -3,9 +3,12 @@
 
 pub mod affinity;
 mod model;
+mod queue;
 pub mod voices;
 
 pub use model::{Model, MAX_TOKENS, SAMPLE_RATE};
+pub use queue::Priority;
+use queue::{JobQueue, PushError};
 pub use voices::{info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, VoiceStyle, Voices};
 
 use std::panic::AssertUnwindSafe;
@@ -13,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Engine errors.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +46,9 @@ pub enum EngineError {
     /// The engine is gone (shut down or its thread died).
     #[error("the inference engine is not running")]
     Stopped,
+    /// The queue is full: too much work is waiting.
+    #[error("the server is busy ({0} requests waiting); try again shortly")]
+    Busy(usize),
 }
 
 /// How to start the engine.
@@ -68,6 +74,8 @@ pub struct InferRequest {
     pub style: VoiceStyle,
     /// Speed factor.
     pub speed: f32,
+    /// Scheduling level: the first piece of a request goes first.
+    pub priority: Priority,
 }
 
 struct Job {
@@ -90,18 +98,29 @@ pub struct EngineInfo {
     pub queued: AtomicUsize,
 }
 
-/// Handle to the inference worker; cheap to clone.
+/// Handle to the inference worker; cheap to clone. The worker ends when the last
+/// handle is dropped.
 #[derive(Clone)]
 pub struct Engine {
-    tx: mpsc::Sender<Job>,
+    queue: Arc<Closer>,
     info: Arc<EngineInfo>,
+}
+
+/// Closes the queue when the last [`Engine`] handle goes, so the worker thread ends.
+struct Closer(Arc<JobQueue<Job>>);
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 impl Engine {
     /// Starts the worker thread, loads (and warms) the model there, and returns once
     /// it is ready or has failed.
     pub fn start(cfg: EngineConfig) -> Result<Engine, EngineError> {
-        let (tx, mut rx) = mpsc::channel::<Job>(cfg.queue_depth.max(1));
+        let queue = Arc::new(JobQueue::<Job>::new(cfg.queue_depth));
+        let rx = queue.clone();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("kokorod-infer".into())
@@ -137,8 +156,8 @@ impl Engine {
                 if ready_tx.send(Ok(info.clone())).is_err() {
                     return;
                 }
-                // Blocks without spinning while idle; ends when every Engine handle is dropped.
-                while let Some(job) = rx.blocking_recv() {
+                // Sleeps on a condvar while idle; ends when every Engine handle is dropped.
+                while let Some(job) = rx.pop() {
                     if job.reply.is_closed() {
                         // The requester went away (client vanished): skip the work.
                         info.queued.fetch_sub(1, Ordering::Relaxed);
@@ -154,7 +173,7 @@ impl Engine {
             })
             .map_err(|e| EngineError::Inference(format!("cannot start the inference thread: {e}")))?;
         let info = ready_rx.recv().map_err(|_| EngineError::Stopped)??;
-        Ok(Engine { tx, info })
+        Ok(Engine { queue: Arc::new(Closer(queue)), info })
     }
 
     /// Facts about the engine.
@@ -169,28 +188,29 @@ impl Engine {
         Ok(())
     }
 
-    /// Queues an inference and waits for its audio. Dropping the future before it
-    /// completes cancels the job if it has not started.
-    pub async fn infer(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
+    fn submit(&self, req: InferRequest) -> Result<oneshot::Receiver<Result<Vec<f32>, EngineError>>, EngineError> {
         Self::check(&req)?;
         let (reply, rx) = oneshot::channel();
+        let priority = req.priority;
         self.info.queued.fetch_add(1, Ordering::Relaxed);
-        if self.tx.send(Job { req, reply }).await.is_err() {
+        self.queue.0.push(Job { req, reply }, priority).map_err(|e| {
             self.info.queued.fetch_sub(1, Ordering::Relaxed);
-            return Err(EngineError::Stopped);
-        }
-        rx.await.map_err(|_| EngineError::Stopped)?
+            match e {
+                PushError::Full => EngineError::Busy(self.queue.0.len()),
+                PushError::Closed => EngineError::Stopped,
+            }
+        })?;
+        Ok(rx)
+    }
+
+    /// Queues an inference and waits for its audio. Dropping the future before the
+    /// job starts cancels it (the worker skips jobs nobody waits for).
+    pub async fn infer(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
+        self.submit(req)?.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// [`Engine::infer`] for code outside an async runtime.
     pub fn infer_blocking(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
-        Self::check(&req)?;
-        let (reply, rx) = oneshot::channel();
-        self.info.queued.fetch_add(1, Ordering::Relaxed);
-        if self.tx.blocking_send(Job { req, reply }).is_err() {
-            self.info.queued.fetch_sub(1, Ordering::Relaxed);
-            return Err(EngineError::Stopped);
-        }
-        rx.blocking_recv().map_err(|_| EngineError::Stopped)?
+        self.submit(req)?.blocking_recv().map_err(|_| EngineError::Stopped)?
     }
 }

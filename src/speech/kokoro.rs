@@ -4,7 +4,7 @@
 
 use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
 use crate::audio::f32_to_i16;
-use crate::engine::{Engine, InferRequest, ResolvedVoice, Voices, MAX_TOKENS};
+use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, Voices, MAX_TOKENS};
 use crate::text::normalize::{normalize, Locale};
 use crate::text::split::{first_clause, split_sentences};
 use crate::text::{self, Lang, Phonemizer, TextError};
@@ -196,7 +196,8 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
             if tokens.is_empty() {
                 continue;
             }
-            let req = InferRequest { tokens, style: st.voice.style.clone(), speed: st.speed };
+            let priority = if st.spoke { Priority::Rest } else { Priority::First };
+            let req = InferRequest { tokens, style: st.voice.style.clone(), speed: st.speed, priority };
             match st.engine.infer(req).await {
                 Ok(a) => audio.extend(f32_to_i16(&a)),
                 Err(e) => return Some((Err(SpeechError::Engine(e.to_string())), done(st))),

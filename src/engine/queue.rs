@@ -1,0 +1,133 @@
+//! The job queue between requesters and the inference thread: two levels, so the
+//! first piece of every request (what a listener waits for) goes before later pieces
+//! of long requests; FIFO within a level. The worker sleeps on a condvar while the
+//! queue is empty: an idle engine uses no CPU.
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex};
+
+/// How urgent a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Priority {
+    /// The first piece of a request: someone is waiting for the first sound.
+    First,
+    /// Any later piece.
+    #[default]
+    Rest,
+}
+
+/// Why a job was not queued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PushError {
+    /// The queue holds its maximum.
+    Full,
+    /// The worker is gone.
+    Closed,
+}
+
+struct State<T> {
+    first: VecDeque<T>,
+    rest: VecDeque<T>,
+    closed: bool,
+}
+
+/// A bounded two-level queue for one consumer thread.
+pub struct JobQueue<T> {
+    state: Mutex<State<T>>,
+    ready: Condvar,
+    capacity: usize,
+}
+
+impl<T> JobQueue<T> {
+    /// A queue holding at most `capacity` jobs.
+    pub fn new(capacity: usize) -> Self {
+        JobQueue { state: Mutex::new(State { first: VecDeque::new(), rest: VecDeque::new(), closed: false }), ready: Condvar::new(), capacity: capacity.max(1) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<T>> {
+        // A panic while holding this lock cannot leave the queues inconsistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a job; never blocks.
+    pub fn push(&self, job: T, priority: Priority) -> Result<(), PushError> {
+        let mut s = self.lock();
+        if s.closed {
+            return Err(PushError::Closed);
+        }
+        if s.first.len() + s.rest.len() >= self.capacity {
+            return Err(PushError::Full);
+        }
+        match priority {
+            Priority::First => s.first.push_back(job),
+            Priority::Rest => s.rest.push_back(job),
+        }
+        drop(s);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    /// Blocks until a job is there (first-level jobs first); `None` once closed and empty.
+    pub fn pop(&self) -> Option<T> {
+        let mut s = self.lock();
+        loop {
+            if let Some(j) = s.first.pop_front().or_else(|| s.rest.pop_front()) {
+                return Some(j);
+            }
+            if s.closed {
+                return None;
+            }
+            s = self.ready.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Jobs waiting.
+    pub fn len(&self) -> usize {
+        let s = self.lock();
+        s.first.len() + s.rest.len()
+    }
+
+    /// Refuses new jobs; the consumer drains what is queued, then `pop` returns `None`.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn first_pieces_jump_the_queue_fifo_within_a_level() {
+        let q = JobQueue::new(10);
+        q.push("a2", Priority::Rest).unwrap();
+        q.push("a3", Priority::Rest).unwrap();
+        q.push("b1", Priority::First).unwrap();
+        q.push("c1", Priority::First).unwrap();
+        let order: Vec<_> = (0..4).map(|_| q.pop().unwrap()).collect();
+        assert_eq!(order, ["b1", "c1", "a2", "a3"]);
+    }
+
+    #[test]
+    fn bounded_and_closable() {
+        let q = JobQueue::new(2);
+        q.push(1, Priority::Rest).unwrap();
+        q.push(2, Priority::First).unwrap();
+        assert_eq!(q.push(3, Priority::First), Err(PushError::Full));
+        q.close();
+        assert_eq!(q.push(4, Priority::Rest), Err(PushError::Closed));
+        assert_eq!((q.pop(), q.pop(), q.pop()), (Some(2), Some(1), None));
+    }
+
+    #[test]
+    fn a_blocked_consumer_wakes_for_a_job() {
+        let q = Arc::new(JobQueue::new(4));
+        let q2 = q.clone();
+        let t = std::thread::spawn(move || q2.pop());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        q.push(7, Priority::Rest).unwrap();
+        assert_eq!(t.join().unwrap(), Some(7));
+    }
+}
