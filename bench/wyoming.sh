@@ -5,12 +5,13 @@
 # own measuring code, see wyoming_helper.py); then each server's RSS and its CPU use over
 # 10 idle seconds. Loopback only. Needs the assets (`make fetch`). Prints figures only.
 #
-#   bench/wyoming.sh                 ROUNDS=2 CLIENTS=4 IDLE=10 by default
+#   bench/wyoming.sh                 ROUNDS=2 CLIENTS=4 REQS=2 IDLE=10 by default
 #   ROUNDS=3 CLIENTS=0 bench/wyoming.sh   (CLIENTS=0 skips the concurrent run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-2}
 CLIENTS=${CLIENTS:-4}
+REQS=${REQS:-2}   # requests per client in the concurrent run
 IDLE=${IDLE:-10}
 VENV=${BENCH_WYOMING_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kokorod/bench-wyoming-venv}
 PY=$VENV/bin/python
@@ -36,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)   cpus: $(nproc)   logs: $OUT"
+echo "kokorod $(git describe --always --dirty 2>/dev/null || echo '?')   load before: $(cut -d' ' -f1-3 /proc/loadavg)   cpus: $(nproc)   logs: $OUT"
 
 KPORT=$("$PY" $HELPER freeport)
 KSTART=$(date +%s.%N)
@@ -59,8 +60,8 @@ timeout 900 "${BENCH[@]}" >"$OUT/wyoming-bench.log" 2>&1 || { tail -30 "$OUT/wyo
 
 CONC=$OUT/concurrent.json
 if [ "$CLIENTS" -gt 0 ]; then
-    echo "+ $HELPER concurrent $CLIENTS clients (non-streaming, wyoming-bench texts, each client all 4 once)"
-    timeout 900 "$PY" $HELPER concurrent "$CONC" "$CLIENTS" "$KPORT" "$PPORT"
+    echo "+ $HELPER concurrent: $CLIENTS clients at once, $REQS non-streaming requests each (wyoming-bench texts)"
+    timeout 900 "$PY" $HELPER concurrent "$CONC" "$CLIENTS" "$REQS" "$KPORT" "$PPORT"
 fi
 
 "$PY" $HELPER proc "$KPID" "$PPID_" "$IDLE" >"$OUT/proc.jsonl"

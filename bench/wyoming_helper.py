@@ -3,9 +3,10 @@
   freeport                      print a free TCP port on 127.0.0.1
   wait PORT PID START [SECONDS] poll `describe` until `info` comes back (or PID dies);
                                 prints seconds since START (epoch seconds)
-  concurrent OUT.json N PORT..  N clients at once per server, wyoming-bench's own
-                                measure_once (non-streaming), its default texts
-  proc PID SECONDS              VmRSS, VmHWM, and CPU used while idle over SECONDS
+  concurrent OUT.json N K PORT.. N clients at once per server, K requests each, with
+                                wyoming-bench's own measure_once (non-streaming), its
+                                default texts (client i starts at text i)
+  proc PID.. SECONDS            per PID: VmRSS, VmHWM, threads, CPU used over SECONDS
   table LOG CONC.json PROC..    the compact table from wyoming-bench's summary
 """
 
@@ -61,7 +62,7 @@ def _zombie(pid: str) -> bool:
     return stat[stat.rindex(")") + 2] in "ZX"
 
 
-async def _concurrent(n: int, port: int) -> dict:
+async def _concurrent(n: int, k_each: int, port: int) -> dict:
     from wyoming_bench.const import MODE_NON_STREAMING
     from wyoming_bench.reporting import stats
     from wyoming_bench.tts.bench import _maybe_unique
@@ -70,8 +71,8 @@ async def _concurrent(n: int, port: int) -> dict:
 
     async def client(i: int) -> list:
         out = []
-        # Each client goes through all texts once, starting at a different one.
-        for k in range(len(DEFAULT_TEXTS)):
+        # Each client goes through k_each texts, starting at a different one.
+        for k in range(k_each):
             text = DEFAULT_TEXTS[(i + k) % len(DEFAULT_TEXTS)]
             out.append(await measure_once("127.0.0.1", port, MODE_NON_STREAMING, _maybe_unique(text, True), None, None, 60.0, 120.0))
         return out
@@ -95,10 +96,10 @@ async def _concurrent(n: int, port: int) -> dict:
     }
 
 
-def concurrent(out: str, n: str, *ports: str) -> None:
+def concurrent(out: str, n: str, k_each: str, *ports: str) -> None:
     result = {}
     for port in ports:
-        result[port] = asyncio.run(_concurrent(int(n), int(port)))
+        result[port] = asyncio.run(_concurrent(int(n), int(k_each), int(port)))
         r = result[port]
         print(f"  127.0.0.1:{port}: {r['ok']} ok, {r['fail']} failed, {r['wall_s']:.1f} s wall", flush=True)
     json.dump(result, open(out, "w"), indent=1)

@@ -5,7 +5,7 @@ use super::affinity::ort_affinity_string;
 use super::EngineError;
 use crate::assets::{verify_file, VerifyError, MANIFEST};
 use ort::session::builder::GraphOptimizationLevel;
-use ort::session::Session;
+use ort::session::{NoSelectedOutputs, RunOptions, Session};
 use ort::value::Tensor;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -37,6 +37,7 @@ fn check_known(path: &Path, name: &str, size: u64, sha256: &str) -> Result<(), V
 /// A loaded model and the names of its inputs and output.
 pub struct Model {
     session: Session,
+    run_options: RunOptions<NoSelectedOutputs>,
     tokens: String,
     style: String,
     speed: String,
@@ -86,7 +87,12 @@ impl Model {
         let style = find(&|n| n == "style" || n == "ref_s", "`style`")?;
         let speed = find(&|n| n == "speed", "`speed`")?;
         let output = session.outputs().first().map(|o| o.name().to_string()).ok_or_else(|| model_err("the model has no output".into()))?;
-        Ok(Model { session, tokens, style, speed, output })
+        // Give the arena's unused memory back after every run: one long input would
+        // otherwise keep the process at its peak (≈1 GB for 510 tokens) forever. The
+        // arena itself stays: without it inference is ~25 % slower and peaks higher.
+        let mut run_options = RunOptions::new().map_err(|e| model_err(e.to_string()))?;
+        run_options.set("memory.enable_memory_arena_shrinkage", "cpu:0").map_err(|e| model_err(e.to_string()))?;
+        Ok(Model { session, run_options, tokens, style, speed, output })
     }
 
     /// Runs one inference: `tokens` (1..=510 ids, without padding), a 256-value style
@@ -104,9 +110,14 @@ impl Model {
         let s = Tensor::from_array(([1usize, style.len()], style.to_vec())).map_err(fail)?;
         let v = Tensor::from_array(([1usize], vec![speed])).map_err(fail)?;
         let inputs = ort::inputs![self.tokens.as_str() => t, self.style.as_str() => s, self.speed.as_str() => v];
-        let out = self.session.run(inputs).map_err(fail)?;
+        let out = self.session.run_with_options(inputs, &self.run_options).map_err(fail)?;
         let audio = out.get(&self.output).ok_or_else(|| EngineError::Inference("the model returned no audio".into()))?;
         let (_, samples) = audio.try_extract_tensor::<f32>().map_err(fail)?;
-        Ok(samples.to_vec())
+        let samples = samples.to_vec();
+        drop(out);
+        // The arena frees into glibc, which keeps the pages; hand them to the kernel.
+        // SAFETY: malloc_trim only returns free heap pages to the kernel.
+        unsafe { libc::malloc_trim(0) };
+        Ok(samples)
     }
 }
