@@ -6,6 +6,7 @@ pub mod error;
 pub mod espeak;
 pub mod g2p;
 pub mod heteronym;
+pub mod say_as;
 pub mod vocab;
 
 pub use chunk::split_phonemes;
