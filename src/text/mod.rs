@@ -7,6 +7,7 @@ pub mod espeak;
 pub mod g2p;
 pub mod heteronym;
 pub mod say_as;
+pub mod ssml;
 pub mod vocab;
 
 pub use chunk::split_phonemes;
