@@ -1,11 +1,14 @@
 //! Text → Kokoro phonemes → token ids: G2P (misaki-rs with an espeak-ng fallback),
-//! the model's vocabulary, and splitting of long phoneme strings.
+//! the user's overrides (inline markup, lexicon), SSML, the model's vocabulary, and
+//! splitting of long phoneme strings.
 
 pub mod chunk;
 pub mod error;
 pub mod espeak;
 pub mod g2p;
 pub mod heteronym;
+pub mod lexicon;
+pub mod overrides;
 pub mod say_as;
 pub mod ssml;
 pub mod vocab;
@@ -13,4 +16,5 @@ pub mod vocab;
 pub use chunk::split_phonemes;
 pub use error::TextError;
 pub use g2p::{Lang, Phonemizer};
+pub use lexicon::{Lexicon, LexiconWarning};
 pub use vocab::tokenize;
