@@ -2,10 +2,11 @@
 //! phonemes → ≤510-token chunks → the engine → 16-bit PCM, one piece at a time so
 //! that audio leaves as soon as each piece is ready.
 
+use super::plan::{self, Piece};
 use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
 use crate::audio::f32_to_i16;
 use crate::engine::{Engine, InferRequest, ResolvedVoice, Voices, MAX_TOKENS};
-use crate::text::{self, Lang, Phonemizer, TextError};
+use crate::text::{self, overrides, Lang, Lexicon, Phonemizer, TextError};
 use futures::StreamExt;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -33,6 +34,7 @@ pub struct KokoroSpeech {
     engine: Engine,
     voices: Arc<Voices>,
     phonemizers: Arc<Phonemizers>,
+    lexicon: Arc<Lexicon>,
     cfg: KokoroConfig,
 }
 
@@ -41,9 +43,15 @@ impl KokoroSpeech {
     /// cannot start (espeak-ng data missing).
     pub fn new(engine: Engine, voices: Arc<Voices>, cfg: KokoroConfig) -> Result<Self, SpeechError> {
         let default = voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let speech = KokoroSpeech { engine, voices, phonemizers: Arc::default(), cfg };
+        let speech = KokoroSpeech { engine, voices, phonemizers: Arc::default(), lexicon: Arc::default(), cfg };
         speech.phonemizers.get(speech.lang_of(&default)?)?;
         Ok(speech)
+    }
+
+    /// Use `lexicon` for every request from now on (see [`Lexicon::load`]).
+    pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
+        self.lexicon = Arc::new(lexicon);
+        self
     }
 
     /// The engine (for status and metrics).
@@ -146,41 +154,49 @@ impl Speech for KokoroSpeech {
         if len > self.cfg.max_text_chars {
             return Err(SpeechError::TooLong { len, max: self.cfg.max_text_chars });
         }
-        if req.format == TextFormat::Ssml {
-            return Err(SpeechError::Ssml("SSML input is not supported yet; send plain text".into()));
-        }
         let voice = self.choose_voice(&req.voice)?;
         let lang = self.lang_of(&voice)?;
-        let pieces: VecDeque<String> = split_pieces(&req.text).into();
-        if !pieces.iter().any(|p| p.chars().any(char::is_alphanumeric)) {
+        let pieces: VecDeque<Piece> = match req.format {
+            TextFormat::Text => plan::plan_text(&req.text, lang, req.speed, split_pieces),
+            TextFormat::Ssml => plan::plan_ssml(&req.text, lang, req.speed, split_pieces)?,
+        }
+        .into();
+        if !pieces.iter().any(Piece::has_content) {
             return Err(SpeechError::EmptyText(if req.text.trim().is_empty() {
                 "the text is empty".into()
             } else {
                 "the text has nothing speakable (only punctuation, symbols or emoji)".into()
             }));
         }
-        let state = PieceState { pieces, lang, phonemizers: self.phonemizers.clone(), engine: self.engine.clone(), voice, speed: req.speed, spoke: false };
+        let state = PieceState { pieces, phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, spoke: false };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
 }
 
 struct PieceState {
-    pieces: VecDeque<String>,
-    lang: Lang,
+    pieces: VecDeque<Piece>,
     phonemizers: Arc<Phonemizers>,
+    lexicon: Arc<Lexicon>,
     engine: Engine,
     voice: ResolvedVoice,
-    speed: f32,
     spoke: bool,
 }
 
 /// Produces the next piece's audio; pieces with nothing to say are skipped.
 async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>, PieceState)> {
     while let Some(piece) = st.pieces.pop_front() {
-        let (cache, lang) = (st.phonemizers.clone(), st.lang);
+        let (runs, lang, speed) = match piece {
+            // A requested silence (SSML <break>): zeros at the output rate.
+            Piece::Silence(n) => {
+                st.spoke = true;
+                return Some((Ok(vec![0; n]), st));
+            }
+            Piece::Speak { runs, lang, speed } => (runs, lang, speed),
+        };
+        let (cache, lexicon) = (st.phonemizers.clone(), st.lexicon.clone());
         // G2P takes milliseconds of CPU (and a first use builds the phonemizer): keep
         // it off the async threads.
-        let g2p = tokio::task::spawn_blocking(move || cache.get(lang).map(|p| p.phonemize(&piece))).await;
+        let g2p = tokio::task::spawn_blocking(move || cache.get(lang).map(|p| overrides::phonemize_runs(&p, &lexicon, &runs))).await;
         let phonemes = match g2p {
             Ok(Ok(Ok(p))) => p,
             Ok(Ok(Err(TextError::Empty | TextError::NothingSpeakable))) => continue,
@@ -194,7 +210,7 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
             if tokens.is_empty() {
                 continue;
             }
-            let req = InferRequest { tokens, style: st.voice.style.clone(), speed: st.speed };
+            let req = InferRequest { tokens, style: st.voice.style.clone(), speed };
             match st.engine.infer(req).await {
                 Ok(a) => audio.extend(f32_to_i16(&a)),
                 Err(e) => return Some((Err(SpeechError::Engine(e.to_string())), done(st))),
