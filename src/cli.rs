@@ -96,6 +96,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 5)]
     pub shutdown_timeout: u64,
     #[command(flatten)]
+    pub lexicon: LexiconArgs,
+    #[command(flatten)]
     pub assets: AssetArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -142,6 +144,11 @@ pub struct SpeakArgs {
     /// Longest accepted text, in characters.
     #[arg(long, default_value_t = 100_000)]
     pub max_text_chars: usize,
+    /// The text is SSML.
+    #[arg(long)]
+    pub ssml: bool,
+    #[command(flatten)]
+    pub lexicon: LexiconArgs,
     #[command(flatten)]
     pub assets: AssetArgs,
     #[command(flatten)]
@@ -169,6 +176,23 @@ pub struct PhonemizeArgs {
     /// Also print the token ids.
     #[arg(long)]
     pub tokens: bool,
+    /// Show every stage: normalized text, then each piece with its phonemes.
+    #[arg(long)]
+    pub explain: bool,
+    /// The text is SSML.
+    #[arg(long)]
+    pub ssml: bool,
+    #[command(flatten)]
+    pub lexicon: LexiconArgs,
+}
+
+/// The user's pronunciation lexicon.
+#[derive(Debug, Clone, Args)]
+pub struct LexiconArgs {
+    /// Lexicon file or dir (`word<TAB>phonemes` per line; files named by language, e.g.
+    /// `en-us.txt`). Default: `lexicon/` in the data dir, if there is one.
+    #[arg(long, env = "KOKOROD_LEXICON")]
+    pub lexicon: Option<PathBuf>,
 }
 
 /// `kokorod fetch`.

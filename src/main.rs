@@ -3,12 +3,12 @@
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use kokorod::assets::{self, AssetPaths};
-use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
+use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, LexiconArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
-use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, VoiceChoice};
-use kokorod::text::{self, Lang, Phonemizer};
+use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, TextFormat, VoiceChoice};
+use kokorod::text::{self, Lang, Lexicon};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +39,24 @@ fn init_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},ort=warn")));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// The user lexicon: `--lexicon` (which must load), else `lexicon/` in the data dir (if
+/// any). Bad entries are logged with file and line, never fatal.
+fn load_lexicon(a: &LexiconArgs, data_dir: Option<&std::path::Path>) -> Lexicon {
+    let (path, explicit) = match (&a.lexicon, data_dir) {
+        (Some(p), _) => (p.clone(), true),
+        (None, Some(d)) => (d.join("lexicon"), false),
+        (None, None) => return Lexicon::default(),
+    };
+    let (lex, warnings) = Lexicon::load(&path, explicit);
+    for w in warnings {
+        tracing::warn!("lexicon: {w}");
+    }
+    if !lex.is_empty() {
+        tracing::info!(entries = lex.len(), path = %path.display(), "user lexicon loaded");
+    }
+    lex
 }
 
 fn resolve_assets(a: &AssetArgs) -> Result<AssetPaths> {
@@ -75,7 +93,8 @@ fn serve(a: ServeArgs) -> Result<()> {
     voices.resolve(&a.voice).with_context(|| "--voice")?;
     // The engine (and OpenMP's environment) first, while this is the only thread.
     let engine = start_engine(&paths, &a.engine)?;
-    let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars })?;
+    let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
+    let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars })?.with_lexicon(lexicon);
     let cfg = ServerConfig {
         samples_per_chunk: a.samples_per_chunk as usize,
         max_connections: a.max_connections as usize,
@@ -149,10 +168,12 @@ fn speak(a: SpeakArgs) -> Result<()> {
     // Check the request before paying for the model load.
     voices.resolve(&a.voice)?;
     let engine = start_engine(&paths, &a.engine)?;
-    let speech = KokoroSpeech::new(engine, voices, KokoroConfig { default_voice: "af_heart".into(), max_text_chars: a.max_text_chars })?;
+    let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
+    let speech = KokoroSpeech::new(engine, voices, KokoroConfig { default_voice: "af_heart".into(), max_text_chars: a.max_text_chars })?.with_lexicon(lexicon);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let t = Instant::now();
-    let req = SpeakRequest { voice: VoiceChoice { name: Some(a.voice.clone()), language: None }, speed: a.speed, ..SpeakRequest::text(text) };
+    let format = if a.ssml { TextFormat::Ssml } else { TextFormat::Text };
+    let req = SpeakRequest { voice: VoiceChoice { name: Some(a.voice.clone()), language: None }, speed: a.speed, format, ..SpeakRequest::text(text) };
     let samples = rt.block_on(async {
         use futures::StreamExt;
         let mut stream = speech.speak(req)?;
@@ -198,12 +219,34 @@ fn voices(a: VoicesArgs) -> Result<()> {
 
 fn phonemize(a: PhonemizeArgs) -> Result<()> {
     let Some(lang) = a.voice.chars().next().and_then(Lang::from_voice_prefix) else {
-        bail!("voice {:?}: kokorod phonemizes English voices (a…, b…) so far", a.voice);
+        bail!("voice {:?}: no phonemizer for its language", a.voice);
     };
-    let ph = Phonemizer::new(lang)?.phonemize(&a.text)?;
-    println!("{ph}");
+    let data_dir = AssetPaths::resolve(None, None, None, None).ok().map(|p| p.data_dir);
+    let lexicon = load_lexicon(&a.lexicon, data_dir.as_deref());
+    let format = if a.ssml { TextFormat::Ssml } else { TextFormat::Text };
+    let ex = kokorod::speech::kokoro::explain(&a.text, format, lang, &lexicon)?;
+    if ex.pieces.is_empty() {
+        bail!("the text has nothing speakable");
+    }
+    if a.explain {
+        if let Some(n) = &ex.normalized {
+            println!("normalized: {n}");
+        }
+        for (i, p) in ex.pieces.iter().enumerate() {
+            println!("piece {}: {}", i + 1, p.text);
+            if !p.phonemes.is_empty() {
+                println!("  phonemes ({} tokens): {}", p.tokens, p.phonemes);
+            }
+            if a.tokens {
+                println!("  tokens: {:?}", text::tokenize(&p.phonemes));
+            }
+        }
+        return Ok(());
+    }
+    let all = ex.pieces.iter().filter(|p| !p.phonemes.is_empty()).map(|p| p.phonemes.as_str()).collect::<Vec<_>>().join(" ");
+    println!("{all}");
     if a.tokens {
-        println!("{:?}", text::tokenize(&ph));
+        println!("{:?}", text::tokenize(&all));
     }
     Ok(())
 }

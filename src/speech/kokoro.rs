@@ -2,12 +2,14 @@
 //! phonemes → ≤510-token chunks → the engine → 16-bit PCM, one piece at a time so
 //! that audio leaves as soon as each piece is ready.
 
+use super::plan::{self, Piece};
 use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
 use crate::audio::f32_to_i16;
 use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, Voices};
 use crate::text::normalize::{normalize, Locale};
+use crate::text::overrides::{self, Run};
 use crate::text::split::{first_clause, split_sentences};
-use crate::text::{self, Lang, Phonemizer, TextError};
+use crate::text::{self, Lang, Lexicon, Phonemizer, TextError};
 use futures::StreamExt;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -40,6 +42,7 @@ pub struct KokoroSpeech {
     engine: Engine,
     voices: Arc<Voices>,
     phonemizers: Arc<Phonemizers>,
+    lexicon: Arc<Lexicon>,
     cfg: KokoroConfig,
 }
 
@@ -48,9 +51,15 @@ impl KokoroSpeech {
     /// cannot start (espeak-ng data missing).
     pub fn new(engine: Engine, voices: Arc<Voices>, cfg: KokoroConfig) -> Result<Self, SpeechError> {
         let default = voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let speech = KokoroSpeech { engine, voices, phonemizers: Arc::default(), cfg };
+        let speech = KokoroSpeech { engine, voices, phonemizers: Arc::default(), lexicon: Arc::default(), cfg };
         speech.phonemizers.get(speech.lang_of(&default)?)?;
         Ok(speech)
+    }
+
+    /// Use `lexicon` for every request from now on (see [`Lexicon::load`]).
+    pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
+        self.lexicon = Arc::new(lexicon);
+        self
     }
 
     /// The engine (for status and metrics).
@@ -153,41 +162,50 @@ impl Speech for KokoroSpeech {
         if len > self.cfg.max_text_chars {
             return Err(SpeechError::TooLong { len, max: self.cfg.max_text_chars });
         }
-        if req.format == TextFormat::Ssml {
-            return Err(SpeechError::Ssml("SSML input is not supported yet; send plain text".into()));
-        }
         let voice = self.choose_voice(&req.voice)?;
         let lang = self.lang_of(&voice)?;
-        let pieces: VecDeque<String> = split_pieces(&req.text, lang).into();
-        if !pieces.iter().any(|p| p.chars().any(char::is_alphanumeric)) {
+        let split = |t: &str| split_pieces(t, lang);
+        let pieces: VecDeque<Piece> = match req.format {
+            TextFormat::Text => plan::plan_text(&req.text, lang, req.speed, split),
+            TextFormat::Ssml => plan::plan_ssml(&req.text, lang, req.speed, split)?,
+        }
+        .into();
+        if !pieces.iter().any(Piece::has_content) {
             return Err(SpeechError::EmptyText(if req.text.trim().is_empty() {
                 "the text is empty".into()
             } else {
                 "the text has nothing speakable (only punctuation, symbols or emoji)".into()
             }));
         }
-        let state = PieceState { pieces, lang, phonemizers: self.phonemizers.clone(), engine: self.engine.clone(), voice, speed: req.speed, spoke: false };
+        let state = PieceState { pieces, phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, spoke: false };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
 }
 
 struct PieceState {
-    pieces: VecDeque<String>,
-    lang: Lang,
+    pieces: VecDeque<Piece>,
     phonemizers: Arc<Phonemizers>,
+    lexicon: Arc<Lexicon>,
     engine: Engine,
     voice: ResolvedVoice,
-    speed: f32,
     spoke: bool,
 }
 
 /// Produces the next piece's audio; pieces with nothing to say are skipped.
 async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>, PieceState)> {
     while let Some(piece) = st.pieces.pop_front() {
-        let (cache, lang) = (st.phonemizers.clone(), st.lang);
+        let (runs, lang, speed) = match piece {
+            // A requested silence (SSML <break>): zeros at the output rate.
+            Piece::Silence(n) => {
+                st.spoke = true;
+                return Some((Ok(vec![0; n]), st));
+            }
+            Piece::Speak { runs, lang, speed } => (runs, lang, speed),
+        };
+        let (cache, lexicon) = (st.phonemizers.clone(), st.lexicon.clone());
         // G2P takes milliseconds of CPU (and a first use builds the phonemizer): keep
         // it off the async threads.
-        let g2p = tokio::task::spawn_blocking(move || cache.get(lang).map(|p| p.phonemize(&piece))).await;
+        let g2p = tokio::task::spawn_blocking(move || cache.get(lang).map(|p| overrides::phonemize_runs(&p, &lexicon, &runs))).await;
         let phonemes = match g2p {
             Ok(Ok(Ok(p))) => p,
             Ok(Ok(Err(TextError::Empty | TextError::NothingSpeakable))) => continue,
@@ -202,7 +220,7 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
                 continue;
             }
             let priority = if st.spoke { Priority::Rest } else { Priority::First };
-            let req = InferRequest { tokens, style: st.voice.style.clone(), speed: st.speed, priority };
+            let req = InferRequest { tokens, style: st.voice.style.clone(), speed, priority };
             match st.engine.infer(req).await {
                 Ok(a) => audio.extend(f32_to_i16(&a)),
                 Err(e) => return Some((Err(SpeechError::Engine(e.to_string())), done(st))),
@@ -227,6 +245,61 @@ fn done(mut st: PieceState) -> PieceState {
     st
 }
 
+/// One piece as the model will get it (see [`explain`]).
+#[derive(Debug, Clone)]
+pub struct ExplainedPiece {
+    /// The piece's text after normalization (phoneme overrides shown as `/…/`), or
+    /// `<silence N ms>`.
+    pub text: String,
+    /// Kokoro phonemes fed to the model (empty for silence).
+    pub phonemes: String,
+    /// Token count.
+    pub tokens: usize,
+}
+
+/// A text as the pipeline sees it, stage by stage.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    /// The text after normalization (plain text only; SSML is normalized per segment).
+    pub normalized: Option<String>,
+    /// The pieces synthesized one after another.
+    pub pieces: Vec<ExplainedPiece>,
+}
+
+/// What kokorod feeds the model for `text` read in `lang`: the same normalization,
+/// splitting, overrides and G2P as a real request, without the engine.
+pub fn explain(text: &str, format: TextFormat, lang: Lang, lexicon: &Lexicon) -> Result<Explanation, SpeechError> {
+    let split = |t: &str| split_pieces(t, lang);
+    let plan = match format {
+        TextFormat::Text => plan::plan_text(text, lang, 1.0, split),
+        TextFormat::Ssml => plan::plan_ssml(text, lang, 1.0, split)?,
+    };
+    let normalized = match format {
+        TextFormat::Text => Locale::from_tag(lang.bcp47()).map(|l| normalize_around_markup(text, l)),
+        TextFormat::Ssml => None,
+    };
+    let phonemizers = Phonemizers::default();
+    let mut pieces = Vec::new();
+    for piece in plan {
+        match piece {
+            Piece::Silence(n) => pieces.push(ExplainedPiece { text: format!("<silence {} ms>", n * 1000 / super::SAMPLE_RATE as usize), phonemes: String::new(), tokens: 0 }),
+            Piece::Speak { runs, lang, .. } => {
+                let text = runs.iter().map(|r| match r {
+                    Run::Text(t) => t.clone(),
+                    Run::Phonemes(p) => format!("/{p}/"),
+                }).collect::<String>();
+                let p = phonemizers.get(lang)?;
+                match overrides::phonemize_runs(&p, lexicon, &runs) {
+                    Ok(ph) => pieces.push(ExplainedPiece { tokens: text::tokenize(&ph).len(), text, phonemes: ph }),
+                    Err(TextError::Empty | TextError::NothingSpeakable) => {}
+                    Err(e) => return Err(SpeechError::Text(e.to_string())),
+                }
+            }
+        }
+    }
+    Ok(Explanation { normalized, pieces })
+}
+
 /// The first piece of a request is cut short (a leading clause of this many words) so
 /// that its audio is ready fast; the rest follows sentence by sentence.
 const FIRST_PIECE_WORDS: (usize, usize) = (3, 8);
@@ -235,7 +308,7 @@ const FIRST_PIECE_WORDS: (usize, usize) = (3, 8);
 /// are synthesized one after another.
 fn split_pieces(text: &str, lang: Lang) -> Vec<String> {
     let normalized = match Locale::from_tag(lang.bcp47()) {
-        Some(locale) => normalize(text, locale),
+        Some(locale) => normalize_around_markup(text, locale),
         None => text.to_string(),
     };
     let mut pieces = Vec::new();
@@ -249,6 +322,33 @@ fn split_pieces(text: &str, lang: Lang) -> Vec<String> {
         }
     }
     pieces
+}
+
+/// Normalizes the plain text between inline markup `[word](/phonemes/)`, which looks
+/// like a Markdown link (whose URL the normalizer drops) and must pass untouched.
+fn normalize_around_markup(text: &str, locale: Locale) -> String {
+    let runs = overrides::split_markup(text);
+    if !runs.iter().any(|r| matches!(r, Run::Phonemes(_))) {
+        return normalize(text, locale);
+    }
+    let mut out = String::with_capacity(text.len());
+    for run in runs {
+        match run {
+            Run::Text(t) => {
+                // Keep the word boundaries at the run's edges: normalize trims.
+                if t.starts_with(char::is_whitespace) {
+                    out.push(' ');
+                }
+                out.push_str(&normalize(&t, locale));
+                if t.ends_with(char::is_whitespace) {
+                    out.push(' ');
+                }
+            }
+            // The word is not needed again: the phonemes are what is spoken.
+            Run::Phonemes(ph) => out.push_str(&format!("[x](/{ph}/)")),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

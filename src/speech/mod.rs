@@ -109,4 +109,5 @@ pub trait Speech: Send + Sync + 'static {
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError>;
 }
 pub mod kokoro;
+pub mod plan;
 pub use kokoro::{KokoroConfig, KokoroSpeech};

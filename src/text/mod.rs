@@ -1,6 +1,7 @@
 //! Text → Kokoro phonemes → token ids: normalization (numbers, times, units, …),
-//! sentence splitting (batch and incremental), G2P (misaki-rs with an espeak-ng
-//! fallback), the model's vocabulary, and splitting of long phoneme strings.
+//! sentence splitting (batch and incremental), SSML, the user's overrides (inline
+//! markup, lexicon), G2P (misaki-rs with an espeak-ng fallback), the model's
+//! vocabulary, and splitting of long phoneme strings.
 
 pub mod chunk;
 pub mod error;
@@ -9,9 +10,14 @@ pub mod g2p;
 pub mod heteronym;
 pub mod normalize;
 pub mod split;
+pub mod lexicon;
+pub mod overrides;
+pub mod say_as;
+pub mod ssml;
 pub mod vocab;
 
 pub use chunk::split_phonemes;
 pub use error::TextError;
 pub use g2p::{Lang, Phonemizer};
+pub use lexicon::{Lexicon, LexiconWarning};
 pub use vocab::tokenize;
