@@ -6,7 +6,8 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncClient
 from wyoming.error import Error
 from wyoming.info import Describe, Info
-from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped, SynthesizeVoice
+from wyoming.tts import (Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped,
+                         SynthesizeTextFormat, SynthesizeVoice)
 
 
 def rms(pcm: bytes) -> float:
@@ -68,6 +69,18 @@ async def check(uri: str):
             elif Error.is_type(ev.type):
                 raise AssertionError(Error.from_event(ev).text)
         assert pairs == 2, f"{pairs} start/stop pairs for two sentences"
+
+        # SSML: a 600 ms break makes the answer longer than the same words without it.
+        await c.write_event(Synthesize(text="Lights on. Door locked.").event())
+        _, plain = await read_answer(c)
+        ssml = '<speak>Lights on.<break time="600ms"/>Door locked.</speak>'
+        await c.write_event(Synthesize(text=ssml, text_format=SynthesizeTextFormat.SSML).event())
+        starts, marked = await read_answer(c)
+        assert len(starts) == 1 and rms(marked) > 0.02
+        assert len(marked) - len(plain) >= 2 * 24000 * 0.5, (len(plain), len(marked))
+        await c.write_event(Synthesize(text="<speak><unclosed>", text_format=SynthesizeTextFormat.SSML).event())
+        ev = await asyncio.wait_for(c.read_event(), 10)
+        assert Error.is_type(ev.type) and Error.from_event(ev).code == "bad-ssml", ev
 
         # Unknown voice: an error, and the connection stays usable.
         await c.write_event(Synthesize(text="Hi.", voice=SynthesizeVoice(name="xx_nobody")).event())
