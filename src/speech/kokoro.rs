@@ -55,8 +55,7 @@ impl KokoroSpeech {
 
     fn lang_of(&self, voice: &ResolvedVoice) -> Result<Lang, SpeechError> {
         voice.primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
-            let lang = crate::engine::language_of(&voice.primary).unwrap_or("an unknown language");
-            SpeechError::Voice(format!("voice {} speaks {lang}, which kokorod cannot phonemize yet (English voices: a*, b*)", voice.primary))
+            SpeechError::Voice(format!("voice {} is of no language kokorod knows (Kokoro's voices start with a, b, e, f, h, i, j, p or z)", voice.primary))
         })
     }
 
@@ -88,21 +87,19 @@ impl KokoroSpeech {
     }
 }
 
-/// One phonemizer per language, built on first use: each costs ~200 ms and ~100 MB,
-/// so only the default voice's language is built at start.
+/// One phonemizer per language, built on first use: English costs ~200 ms and
+/// ~100 MB, Japanese ~2 s and ~150 MB, so only the default voice's language is built
+/// at start.
 #[derive(Default)]
 struct Phonemizers {
-    cells: [OnceLock<Arc<Phonemizer>>; 2],
+    cells: [OnceLock<Arc<Phonemizer>>; Lang::ALL.len()],
     /// Serialises construction so two first requests do not build one twice.
     building: Mutex<()>,
 }
 
 impl Phonemizers {
     fn get(&self, lang: Lang) -> Result<Arc<Phonemizer>, SpeechError> {
-        let cell = &self.cells[match lang {
-            Lang::EnUs => 0,
-            Lang::EnGb => 1,
-        }];
+        let cell = &self.cells[Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)];
         if let Some(p) = cell.get() {
             return Ok(p.clone());
         }
@@ -133,7 +130,8 @@ fn grade_rank(g: Option<&str>) -> u8 {
 
 impl Speech for KokoroSpeech {
     fn voices(&self) -> Vec<VoiceInfo> {
-        self.voices.infos().into_iter().filter(|v| v.language.starts_with("en")).collect()
+        // Only voices whose language has a phonemizer (all of Kokoro v1.0's do).
+        self.voices.infos().into_iter().filter(|v| v.name.chars().next().and_then(Lang::from_voice_prefix).is_some()).collect()
     }
 
     fn default_voice(&self) -> String {

@@ -5,11 +5,14 @@
 pub mod chunk;
 pub mod error;
 pub mod espeak;
+pub mod espeak_g2p;
 pub mod g2p;
 pub mod heteronym;
+pub mod ja;
 pub mod normalize;
 pub mod split;
 pub mod vocab;
+pub mod zh;
 
 pub use chunk::split_phonemes;
 pub use error::TextError;
