@@ -315,7 +315,7 @@ impl Phonemizer {
             Some(language) => Backend::English(English::new(lang, language)),
             None => match lang {
                 Lang::Ja => Backend::Japanese(Box::new(ja::Japanese::new()?)),
-                Lang::Zh => Backend::Mandarin(Box::new(zh::Mandarin::new())),
+                Lang::Zh => Backend::Mandarin(Box::default()),
                 _ => Backend::Espeak,
             },
         };
