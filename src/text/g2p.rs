@@ -468,6 +468,38 @@ mod tests {
     }
 
     #[test]
+    fn every_language_survives_odd_input() {
+        // Mixed scripts, symbols, emoji, control characters, lone marks: in every
+        // language the result is vocabulary symbols or "nothing speakable", never an
+        // error or a panic.
+        let inputs = [
+            "km/h 21°C 3,5 € 1.000.000",
+            "日本語 中文 English Español",
+            "ー。、「」『』…〜・",
+            "ゃゅょっん",
+            "👍🏽 ok 🎉",
+            "a\u{0}b\t\r\n",
+            "¿¡«»—–\"\"()",
+            "-12.5% +7 #3 @home",
+            "\u{301}e\u{301}",
+            "٣ ß Ω ½ x²",
+        ];
+        for lang in Lang::ALL {
+            let p = Phonemizer::new(lang).unwrap();
+            for text in inputs {
+                match p.phonemize(text) {
+                    Ok(ps) => assert!(
+                        ps.chars().all(vocab::in_vocab),
+                        "{lang:?} {text:?} -> {ps:?}"
+                    ),
+                    Err(TextError::NothingSpeakable) => {}
+                    Err(e) => panic!("{lang:?} {text:?}: {e}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn odd_input_never_leaks_unknown_symbols() {
         for text in [
             "km/h",

@@ -93,7 +93,12 @@ impl Japanese {
                 .flatten()
                 .find(|r| **r != "*" && r.chars().all(is_kana))
             {
-                Kind::Kana(long_e(r))
+                // The volitional う (ましょう, でしょう, 行こう) lengthens the o before it.
+                if pos == Pos::Auxiliary && *r == "ウ" {
+                    Kind::Kana("ー".into())
+                } else {
+                    Kind::Kana(long_e(r))
+                }
             } else if surface.chars().all(is_kana) {
                 // Unknown to the dictionary but written in kana: read as written.
                 Kind::Kana(surface.to_string())
@@ -764,6 +769,8 @@ mod tests {
         assert_eq!(ps("私たちは学生です。"), "βataɕitaʨi βa ɡakɯseː desɨ.");
         assert_eq!(ps("彼は毎朝6時に起きる。"), "kaɾe βa maiasa ɾokɯ ʥi ɲi okʲiɾɯ.");
         assert_eq!(ps("「はい」と言った。"), "“hai” to iʔta.");
+        assert_eq!(ps("学校へ行きましょう。"), "ɡaʔkoː e ikʲimaɕoː.");
+        assert_eq!(ps("温度は21.5度です。"), "ondo βa ɲiʥɨːiʔteŋɡo do desɨ.");
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl Mandarin {
             }
             rest = tail;
         }
-        Ok(out)
+        Ok(close_up(&out))
     }
 }
 
@@ -87,6 +87,18 @@ fn latin_to_english(segment: &str) -> Result<String, EspeakError> {
     }
     out.push_str(&segment[last..]);
     Ok(out)
+}
+
+/// No space before a closing mark (after an English word, "iPhone 。" → "…fˈOn.").
+fn close_up(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, ',' | '.' | '!' | '?' | ':' | ';' | ')' | '”' | '…') {
+            out.truncate(out.trim_end().len());
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Chinese punctuation to the ASCII marks Kokoro knows, spaced as misaki spaces them.
@@ -159,6 +171,17 @@ pub fn numbers_to_hanzi(text: &str) -> String {
         if let Some(frac) = frac {
             out.push('点');
             out.extend(frac.bytes().map(|b| DIGITS[(b - b'0') as usize]));
+        }
+        // Degrees after a number (NFKC has made ℃ into °C).
+        let after = &text[m.end()..];
+        let unit = [(" °C", "摄氏度"), ("°C", "摄氏度"), (" °F", "华氏度"), ("°F", "华氏度"), ("°", "度")]
+            .into_iter()
+            .find(|(sym, _)| after.starts_with(sym));
+        if let Some((sym, word)) = unit {
+            if !percent {
+                out.push_str(word);
+                last += sym.len();
+            }
         }
     }
     out.push_str(&text[last..]);
@@ -537,6 +560,8 @@ mod tests {
         assert_eq!(numbers_to_hanzi("50%"), "百分之五十");
         assert_eq!(numbers_to_hanzi("-5度"), "负五度");
         assert_eq!(numbers_to_hanzi("1,234"), "一千二百三十四");
+        assert_eq!(numbers_to_hanzi("气温21°C"), "气温二十一摄氏度");
+        assert_eq!(numbers_to_hanzi("-3 °F, 90°"), "负三华氏度, 九十度");
     }
 
     fn zh() -> &'static Mandarin {
@@ -561,7 +586,7 @@ mod tests {
     #[test]
     fn latin_words_are_read_as_english() {
         let p = ps("我喜欢Kokoro。");
-        assert!(p.contains("kəkˈɔɹO"), "{p}");
+        assert!(p.contains("kəkˈɔɹO."), "{p}");
         assert!(p.chars().all(crate::text::vocab::in_vocab), "{p}");
     }
 }
