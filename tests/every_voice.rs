@@ -44,7 +44,10 @@ fn signature(lang: Lang) -> &'static [char] {
 fn every_voice_speaks_its_own_language() {
     let names: Vec<String> = voices().names().map(String::from).collect();
     assert_eq!(names.len(), 54, "Kokoro v1.0 has 54 voices: {names:?}");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut phonemizers: HashMap<Lang, Phonemizer> = HashMap::new();
     let mut failures = Vec::new();
     for name in &names {
@@ -63,11 +66,17 @@ fn every_voice_speaks_its_own_language() {
             failures.push(format!("{name}: {c:?} is not in the vocabulary: {ps}"));
         }
         if !signature(lang).iter().any(|&c| ps.contains(c)) {
-            failures.push(format!("{name}: {ps:?} does not look like {}", lang.bcp47()));
+            failures.push(format!(
+                "{name}: {ps:?} does not look like {}",
+                lang.bcp47()
+            ));
         }
 
         let req = SpeakRequest {
-            voice: VoiceChoice { name: Some(name.clone()), language: None },
+            voice: VoiceChoice {
+                name: Some(name.clone()),
+                language: None,
+            },
             ..SpeakRequest::text(text)
         };
         let audio = rt.block_on(async {
@@ -83,7 +92,10 @@ fn every_voice_speaks_its_own_language() {
                 let secs = a.len() as f64 / SAMPLE_RATE as f64;
                 // Each sentence is about a second of speech.
                 if !(0.5..5.0).contains(&secs) || rms(&a) < 0.02 {
-                    failures.push(format!("{name}: {secs:.2} s, rms {:.3} for {text:?}", rms(&a)));
+                    failures.push(format!(
+                        "{name}: {secs:.2} s, rms {:.3} for {text:?}",
+                        rms(&a)
+                    ));
                 }
             }
             Err(e) => failures.push(format!("{name}: {e}")),
@@ -96,8 +108,16 @@ fn every_voice_speaks_its_own_language() {
 fn every_voice_is_listed_with_its_language() {
     let listed = speech().voices();
     assert_eq!(listed.len(), 54);
-    for (voice, lang) in [("jf_alpha", "ja"), ("zf_xiaobei", "zh"), ("pf_dora", "pt"), ("ff_siwis", "fr")] {
-        let v = listed.iter().find(|v| v.name == voice).unwrap_or_else(|| panic!("{voice} not listed"));
+    for (voice, lang) in [
+        ("jf_alpha", "ja"),
+        ("zf_xiaobei", "zh"),
+        ("pf_dora", "pt"),
+        ("ff_siwis", "fr"),
+    ] {
+        let v = listed
+            .iter()
+            .find(|v| v.name == voice)
+            .unwrap_or_else(|| panic!("{voice} not listed"));
         assert!(v.language.starts_with(lang), "{voice}: {}", v.language);
     }
 }

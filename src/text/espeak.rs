@@ -272,7 +272,9 @@ pub fn ipa_to_kokoro_other(ipa: &str) -> String {
     for (from, to) in OTHER_TIED {
         ps = ps.replace(from, to);
     }
-    ps.chars().filter(|&c| !matches!(c, TIE | '^' | '-')).collect()
+    ps.chars()
+        .filter(|&c| !matches!(c, TIE | '^' | '-'))
+        .collect()
 }
 
 /// Kokoro phonemes for Latin-script words inside Japanese or Chinese text: espeak-ng's

@@ -60,7 +60,14 @@ pub fn phonemize(text: &str, voice: &str) -> Result<String, EspeakError> {
         let mark = match c {
             '"' => {
                 quote_open = !quote_open;
-                Some(('"', if quote_open { Place::Open } else { Place::Close }))
+                Some((
+                    '"',
+                    if quote_open {
+                        Place::Open
+                    } else {
+                        Place::Close
+                    },
+                ))
             }
             _ if in_number(c, prev, chars.get(i + 1).copied()) => None,
             _ => punct(c),

@@ -437,7 +437,10 @@ mod tests {
         assert_eq!(Lang::Ja.bcp47(), "ja-JP");
         assert_eq!(Lang::Zh.bcp47(), "zh-CN");
         // Every language is reached by exactly one voice letter.
-        let letters: Vec<Lang> = "abefhijpz".chars().filter_map(Lang::from_voice_prefix).collect();
+        let letters: Vec<Lang> = "abefhijpz"
+            .chars()
+            .filter_map(Lang::from_voice_prefix)
+            .collect();
         assert_eq!(letters, Lang::ALL);
     }
 

@@ -79,11 +79,16 @@ impl Japanese {
                 // One placeholder per number, in order.
                 for _ in 0..surface.len() {
                     let reading = readings.pop_front().unwrap_or_default();
-                    out.push(Word { kind: Kind::Kana(reading), pos: Pos::Noun });
+                    out.push(Word {
+                        kind: Kind::Kana(reading),
+                        pos: Pos::Noun,
+                    });
                 }
                 continue;
             } else if surface.chars().any(|c| c.is_ascii_alphabetic())
-                && surface.chars().all(|c| c.is_ascii_alphabetic() || c == '\'')
+                && surface
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == '\'')
             {
                 Kind::Latin(surface.to_string())
             } else if let Some(p) = punct(surface) {
@@ -172,10 +177,7 @@ fn long_e(pron: &str) -> String {
             prev_e = false;
             continue;
         }
-        prev_e = matches!(
-            c,
-            'エ' | 'ケ' | 'ゲ' | 'セ' | 'ゼ' | 'テ' | 'デ' | 'ネ' | 'ヘ' | 'ベ' | 'ペ' | 'メ' | 'レ'
-        );
+        prev_e = "エケゲセゼテデネヘベペメレ".contains(c);
         out.push(c);
     }
     out
@@ -350,7 +352,8 @@ fn bind_glottal_stops(s: &str) -> String {
         if c == ' ' {
             let prev = i.checked_sub(1).map(|j| chars[j]);
             let next = chars.get(i + 1).copied();
-            let before_stop = next == Some('ʔ') && !prev.is_some_and(|p| "!\",.:;?»—…”".contains(p));
+            let before_stop =
+                next == Some('ʔ') && !prev.is_some_and(|p| "!\",.:;?»—…”".contains(p));
             let after_stop = prev == Some('ʔ') && !next.is_some_and(|n| "\"«“".contains(n));
             if before_stop || after_stop {
                 continue;
@@ -585,7 +588,16 @@ fn moraic_nasal(next: Option<&str>) -> char {
 }
 
 const DIGIT_KANA: [&str; 10] = [
-    "ゼロ", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュー",
+    "ゼロ",
+    "イチ",
+    "ニ",
+    "サン",
+    "ヨン",
+    "ゴ",
+    "ロク",
+    "ナナ",
+    "ハチ",
+    "キュー",
 ];
 
 /// A number as it is read, in katakana: `1,234` センニヒャクサンジューヨン,
@@ -609,7 +621,8 @@ pub fn number_kana(num: &str) -> String {
     }
     if !frac.is_empty() {
         // The sound before 点 (ten) is cut short: イチ → イッ, ハチ → ハッ, ジュー → ジュッ.
-        for (full, short) in [("イチ", "イッ"), ("ハチ", "ハッ"), ("ジュー", "ジュッ")] {
+        for (full, short) in [("イチ", "イッ"), ("ハチ", "ハッ"), ("ジュー", "ジュッ")]
+        {
             if out.ends_with(full) {
                 out.truncate(out.len() - full.len());
                 out.push_str(short);
@@ -764,10 +777,16 @@ mod tests {
     fn sentences() {
         // Particles read ワ and エ, long vowels, っ bound to the next morpheme.
         assert_eq!(ps("今日はいい天気ですね。"), "kʲoː βa ii teŋkʲi desɨ ne.");
-        assert_eq!(ps("東京駅から新幹線に乗った。"), "toːkʲoː ekʲi kaɾa ɕiŋkaɴseɴ ɲi noʔta.");
+        assert_eq!(
+            ps("東京駅から新幹線に乗った。"),
+            "toːkʲoː ekʲi kaɾa ɕiŋkaɴseɴ ɲi noʔta."
+        );
         assert_eq!(ps("大学へ行く"), "daiɡakɯ e ikɯ");
         assert_eq!(ps("私たちは学生です。"), "βataɕitaʨi βa ɡakɯseː desɨ.");
-        assert_eq!(ps("彼は毎朝6時に起きる。"), "kaɾe βa maiasa ɾokɯ ʥi ɲi okʲiɾɯ.");
+        assert_eq!(
+            ps("彼は毎朝6時に起きる。"),
+            "kaɾe βa maiasa ɾokɯ ʥi ɲi okʲiɾɯ."
+        );
         assert_eq!(ps("「はい」と言った。"), "“hai” to iʔta.");
         assert_eq!(ps("学校へ行きましょう。"), "ɡaʔkoː e ikʲimaɕoː.");
         assert_eq!(ps("温度は21.5度です。"), "ondo βa ɲiʥɨːiʔteŋɡo do desɨ.");
@@ -785,6 +804,9 @@ mod tests {
             Err(e) => e.to_string(),
             Ok(_) => panic!("no dictionary there"),
         };
-        assert!(err.contains("mecab-ipadic") && err.contains(IPADIC_ENV), "{err}");
+        assert!(
+            err.contains("mecab-ipadic") && err.contains(IPADIC_ENV),
+            "{err}"
+        );
     }
 }

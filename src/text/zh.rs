@@ -25,7 +25,9 @@ pub struct Mandarin {
 impl Mandarin {
     /// Load the segmenter (jieba's embedded dictionary).
     pub fn new() -> Self {
-        Mandarin { jieba: Jieba::new() }
+        Mandarin {
+            jieba: Jieba::new(),
+        }
     }
 
     /// Phonemes for `text` (before the vocabulary filter).
@@ -42,8 +44,12 @@ impl Mandarin {
                 .map_or(rest.len(), |(i, _)| i);
             let (segment, tail) = rest.split_at(end);
             if han {
-                let words: Vec<&str> =
-                    self.jieba.cut(segment, true).into_iter().map(|t| t.word).collect();
+                let words: Vec<&str> = self
+                    .jieba
+                    .cut(segment, true)
+                    .into_iter()
+                    .map(|t| t.word)
+                    .collect();
                 let ipa: Vec<String> = (0..words.len())
                     .map(|i| {
                         let prev = i.checked_sub(1).map(|j| words[j]);
@@ -144,15 +150,15 @@ pub fn numbers_to_hanzi(text: &str) -> String {
         last = m.end();
         let before = text[..m.start()].chars().next_back();
         // A hyphen after a letter or digit is a dash, not a minus sign.
-        let negative =
-            caps.get(1).is_some() && !before.is_some_and(|c| c.is_alphanumeric());
+        let negative = caps.get(1).is_some() && !before.is_some_and(|c| c.is_alphanumeric());
         if caps.get(1).is_some() && !negative {
             out.push('-');
         }
         let int: String = caps[2].chars().filter(|c| c.is_ascii_digit()).collect();
         let frac = caps.get(3).map(|f| f.as_str());
         let percent = caps.get(4).is_some();
-        let year = !percent && frac.is_none() && int.len() == 4 && text[m.end()..].starts_with('年');
+        let year =
+            !percent && frac.is_none() && int.len() == 4 && text[m.end()..].starts_with('年');
         if percent {
             out.push_str("百分之");
         }
@@ -174,9 +180,15 @@ pub fn numbers_to_hanzi(text: &str) -> String {
         }
         // Degrees after a number (NFKC has made ℃ into °C).
         let after = &text[m.end()..];
-        let unit = [(" °C", "摄氏度"), ("°C", "摄氏度"), (" °F", "华氏度"), ("°F", "华氏度"), ("°", "度")]
-            .into_iter()
-            .find(|(sym, _)| after.starts_with(sym));
+        let unit = [
+            (" °C", "摄氏度"),
+            ("°C", "摄氏度"),
+            (" °F", "华氏度"),
+            ("°F", "华氏度"),
+            ("°", "度"),
+        ]
+        .into_iter()
+        .find(|(sym, _)| after.starts_with(sym));
         if let Some((sym, word)) = unit {
             if !percent {
                 out.push_str(word);
