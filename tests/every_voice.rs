@@ -121,3 +121,23 @@ fn every_voice_is_listed_with_its_language() {
         assert!(v.language.starts_with(lang), "{voice}: {}", v.language);
     }
 }
+
+#[test]
+fn a_language_tag_finds_a_voice_of_that_language() {
+    for (tag, prefix) in [
+        ("ja-JP", 'j'),
+        ("zh-CN", 'z'),
+        ("pt-BR", 'p'),
+        ("es", 'e'),
+        ("fr-FR", 'f'),
+        ("en-GB", 'b'),
+    ] {
+        let v = speech()
+            .choose_voice(&VoiceChoice {
+                name: None,
+                language: Some(tag.into()),
+            })
+            .unwrap_or_else(|e| panic!("{tag}: {e}"));
+        assert!(v.primary.starts_with(prefix), "{tag}: {}", v.primary);
+    }
+}

@@ -78,12 +78,16 @@ impl KokoroSpeech {
     /// matches, else the best graded one.
     fn best_voice_for(&self, tag: &str) -> Option<String> {
         let tag = tag.trim().to_ascii_lowercase().replace('_', "-");
-        let matches = |l: &str| l == tag || l.split('-').next() == Some(tag.as_str());
+        let fits = |l: &str| l == tag || l.split('-').next() == Some(tag.as_str());
+        // The voice table's tag (`ja`, `fr-fr`) or its G2P language's (`ja-JP`, `fr-FR`).
+        let matches = |v: &VoiceInfo| {
+            fits(&v.language) || v.name.chars().next().and_then(Lang::from_voice_prefix).is_some_and(|l| fits(&l.bcp47().to_ascii_lowercase()))
+        };
         let infos = self.voices.infos();
-        if infos.iter().any(|v| v.name == self.cfg.default_voice && matches(&v.language)) {
+        if infos.iter().any(|v| v.name == self.cfg.default_voice && matches(v)) {
             return Some(self.cfg.default_voice.clone());
         }
-        infos.into_iter().filter(|v| matches(&v.language)).min_by_key(|v| grade_rank(v.grade.as_deref())).map(|v| v.name)
+        infos.into_iter().filter(|v| matches(v)).min_by_key(|v| grade_rank(v.grade.as_deref())).map(|v| v.name)
     }
 }
 
