@@ -92,7 +92,7 @@ impl KokoroSpeech {
 }
 
 /// One phonemizer per language, built on first use: English costs ~200 ms and
-/// ~100 MB, Japanese ~2 s and ~150 MB, so only the default voice's language is built
+/// ~100 MB, Japanese ~2 s and ~120 MB, so only the default voice's language is built
 /// at start.
 #[derive(Default)]
 struct Phonemizers {
