@@ -12,9 +12,9 @@ VENV ?= $(CACHE_DIR)/venv
 export KOKOROD_DATA_DIR := $(DATA_DIR)
 export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 
-# Debian packages: build (clang for bindgen, espeak-ng for G2P), asset clients
-# (pip, npm), test tools (venv, sox).
-DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data \
+# Debian packages: build (clang for bindgen, espeak-ng for G2P, the IPA dictionary's
+# sources for Japanese), asset clients (pip, npm), test tools (venv, sox).
+DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data mecab-ipadic \
                 python3 python3-pip python3-venv sox ca-certificates
 # Python packages the tests drive kokorod with: real clients nobody here wrote.
 PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6
@@ -39,7 +39,7 @@ deps: check-toolchain
 	fi
 
 check-toolchain:
-	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust 1.85 or newer (rustup)"; exit 1; }
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust 1.88 or newer (rustup)"; exit 1; }
 
 build:
 	$(CARGO) build --release

@@ -219,7 +219,7 @@ fn voices(a: VoicesArgs) -> Result<()> {
 
 fn phonemize(a: PhonemizeArgs) -> Result<()> {
     let Some(lang) = a.voice.chars().next().and_then(Lang::from_voice_prefix) else {
-        bail!("voice {:?}: no phonemizer for its language", a.voice);
+        bail!("voice {:?}: its name does not start with a Kokoro language letter (a b e f h i j p z)", a.voice);
     };
     let data_dir = AssetPaths::resolve(None, None, None, None).ok().map(|p| p.data_dir);
     let lexicon = load_lexicon(&a.lexicon, data_dir.as_deref());

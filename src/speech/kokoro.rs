@@ -69,8 +69,7 @@ impl KokoroSpeech {
 
     fn lang_of(&self, voice: &ResolvedVoice) -> Result<Lang, SpeechError> {
         voice.primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
-            let lang = crate::engine::language_of(&voice.primary).unwrap_or("an unknown language");
-            SpeechError::Voice(format!("voice {} speaks {lang}, which kokorod cannot phonemize yet (English voices: a*, b*)", voice.primary))
+            SpeechError::Voice(format!("voice {} is of no language kokorod knows (Kokoro's voices start with a, b, e, f, h, i, j, p or z)", voice.primary))
         })
     }
 
@@ -93,30 +92,32 @@ impl KokoroSpeech {
     /// matches, else the best graded one.
     fn best_voice_for(&self, tag: &str) -> Option<String> {
         let tag = tag.trim().to_ascii_lowercase().replace('_', "-");
-        let matches = |l: &str| l == tag || l.split('-').next() == Some(tag.as_str());
+        let fits = |l: &str| l == tag || l.split('-').next() == Some(tag.as_str());
+        // The voice table's tag (`ja`, `fr-fr`) or its G2P language's (`ja-JP`, `fr-FR`).
+        let matches = |v: &VoiceInfo| {
+            fits(&v.language) || v.name.chars().next().and_then(Lang::from_voice_prefix).is_some_and(|l| fits(&l.bcp47().to_ascii_lowercase()))
+        };
         let infos = self.voices.infos();
-        if infos.iter().any(|v| v.name == self.cfg.default_voice && matches(&v.language)) {
+        if infos.iter().any(|v| v.name == self.cfg.default_voice && matches(v)) {
             return Some(self.cfg.default_voice.clone());
         }
-        infos.into_iter().filter(|v| matches(&v.language)).min_by_key(|v| grade_rank(v.grade.as_deref())).map(|v| v.name)
+        infos.into_iter().filter(|v| matches(v)).min_by_key(|v| grade_rank(v.grade.as_deref())).map(|v| v.name)
     }
 }
 
-/// One phonemizer per language, built on first use: each costs ~200 ms and ~100 MB,
-/// so only the default voice's language is built at start.
+/// One phonemizer per language, built on first use: English costs ~200 ms and
+/// ~100 MB, Japanese ~2 s and ~120 MB, so only the default voice's language is built
+/// at start.
 #[derive(Default)]
 struct Phonemizers {
-    cells: [OnceLock<Arc<Phonemizer>>; 2],
+    cells: [OnceLock<Arc<Phonemizer>>; Lang::ALL.len()],
     /// Serialises construction so two first requests do not build one twice.
     building: Mutex<()>,
 }
 
 impl Phonemizers {
     fn get(&self, lang: Lang) -> Result<Arc<Phonemizer>, SpeechError> {
-        let cell = &self.cells[match lang {
-            Lang::EnUs => 0,
-            Lang::EnGb => 1,
-        }];
+        let cell = &self.cells[Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)];
         if let Some(p) = cell.get() {
             return Ok(p.clone());
         }
@@ -147,7 +148,8 @@ fn grade_rank(g: Option<&str>) -> u8 {
 
 impl Speech for KokoroSpeech {
     fn voices(&self) -> Vec<VoiceInfo> {
-        self.voices.infos().into_iter().filter(|v| v.language.starts_with("en")).collect()
+        // Only voices whose language has a phonemizer (all of Kokoro v1.0's do).
+        self.voices.infos().into_iter().filter(|v| v.name.chars().next().and_then(Lang::from_voice_prefix).is_some()).collect()
     }
 
     fn default_voice(&self) -> String {

@@ -14,6 +14,9 @@ pub enum TextError {
     /// The G2P failed on this text (a bug in misaki-rs, contained).
     #[error("phonemization failed: {0}")]
     G2p(String),
+    /// A language's dictionary is missing or unreadable (e.g. Japanese's IPA dictionary).
+    #[error("{0}")]
+    Dictionary(String),
     /// espeak-ng, used for words the lexicon does not know, failed.
     #[error(transparent)]
     Espeak(#[from] EspeakError),

@@ -247,6 +247,42 @@ pub fn ipa_to_kokoro(ipa: &str, british: bool) -> String {
     ps.replace("ɹɹ", "ɹ")
 }
 
+/// Tied multi-letter phonemes that misaki's G2P for the other espeak languages (es,
+/// fr, hi, it, pt-BR) writes as Kokoro's single symbols; no pattern overlaps another.
+const OTHER_TIED: &[(&str, &str)] = &[
+    ("a\u{361}ɪ", "I"),
+    ("a\u{361}ʊ", "W"),
+    ("d\u{361}z", "ʣ"),
+    ("d\u{361}ʒ", "ʤ"),
+    ("e\u{361}ɪ", "A"),
+    ("o\u{361}ʊ", "O"),
+    ("ə\u{361}ʊ", "Q"),
+    ("s\u{361}s", "S"),
+    ("t\u{361}s", "ʦ"),
+    ("t\u{361}ʃ", "ʧ"),
+    ("ɔ\u{361}ɪ", "Y"),
+];
+
+/// Map espeak-ng IPA for a non-English voice (es, fr-fr, hi, it, pt-br) to Kokoro's
+/// symbols as misaki does for those languages: tied phonemes become single letters,
+/// other ties, espeak's hyphens and language-switch flags go. Everything else is kept;
+/// symbols the model lacks are dropped later, as Kokoro's own pipeline drops them.
+pub fn ipa_to_kokoro_other(ipa: &str) -> String {
+    let mut ps = strip_language_flags(ipa.trim());
+    for (from, to) in OTHER_TIED {
+        ps = ps.replace(from, to);
+    }
+    ps.chars()
+        .filter(|&c| !matches!(c, TIE | '^' | '-'))
+        .collect()
+}
+
+/// Kokoro phonemes for Latin-script words inside Japanese or Chinese text: espeak-ng's
+/// American English, mapped as for misaki's English fallback.
+pub fn latin_as_english(text: &str) -> Result<String, EspeakError> {
+    Ok(ipa_to_kokoro(&text_to_ipa(text, "en-us")?, false))
+}
+
 /// `n̩` → `ᵊn`: a syllabic consonant becomes a small schwa before it.
 fn syllabic_to_schwa(s: &str) -> String {
     let mut out: Vec<char> = Vec::with_capacity(s.len());

@@ -1,5 +1,8 @@
-//! English grapheme-to-phoneme: misaki-rs (Kokoro's own G2P, ported) with espeak-ng
-//! for the words its lexicons do not know.
+//! Grapheme-to-phoneme for every Kokoro language. English: misaki-rs (Kokoro's own
+//! G2P, ported) with espeak-ng for the words its lexicons do not know. Spanish,
+//! French, Hindi, Italian and Brazilian Portuguese: espeak-ng with misaki's symbol
+//! mapping ([`super::espeak_g2p`]). Japanese: a morphological analyser's readings
+//! ([`super::ja`]). Mandarin: segmentation and pinyin ([`super::zh`]).
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -12,6 +15,7 @@ use super::error::TextError;
 use super::espeak::{self, EspeakError};
 use super::heteronym;
 use super::vocab;
+use super::{espeak_g2p, ja, zh};
 
 /// A language the phonemizer speaks. Kokoro's voice names start with its letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,16 +24,50 @@ pub enum Lang {
     EnUs,
     /// British English (voices `bf_*`, `bm_*`).
     EnGb,
+    /// Spanish (voices `ef_*`, `em_*`).
+    Es,
+    /// French (voices `ff_*`).
+    Fr,
+    /// Hindi (voices `hf_*`, `hm_*`).
+    Hi,
+    /// Italian (voices `if_*`, `im_*`).
+    It,
+    /// Brazilian Portuguese (voices `pf_*`, `pm_*`).
+    PtBr,
+    /// Japanese (voices `jf_*`, `jm_*`).
+    Ja,
+    /// Mandarin Chinese (voices `zf_*`, `zm_*`).
+    Zh,
 }
 
 impl Lang {
+    /// Every language Kokoro v1.0 speaks, in the order of their voice letters.
+    pub const ALL: [Lang; 9] = [
+        Lang::EnUs,
+        Lang::EnGb,
+        Lang::Es,
+        Lang::Fr,
+        Lang::Hi,
+        Lang::It,
+        Lang::Ja,
+        Lang::PtBr,
+        Lang::Zh,
+    ];
+
     /// The language of a Kokoro voice from the first letter of its name (`a` in `af_heart`).
     pub fn from_voice_prefix(c: char) -> Option<Lang> {
-        match c {
-            'a' => Some(Lang::EnUs),
-            'b' => Some(Lang::EnGb),
-            _ => None,
-        }
+        Some(match c {
+            'a' => Lang::EnUs,
+            'b' => Lang::EnGb,
+            'e' => Lang::Es,
+            'f' => Lang::Fr,
+            'h' => Lang::Hi,
+            'i' => Lang::It,
+            'j' => Lang::Ja,
+            'p' => Lang::PtBr,
+            'z' => Lang::Zh,
+            _ => return None,
+        })
     }
 
     /// The BCP 47 language tag, e.g. `en-US`.
@@ -37,16 +75,32 @@ impl Lang {
         match self {
             Lang::EnUs => "en-US",
             Lang::EnGb => "en-GB",
+            Lang::Es => "es-ES",
+            Lang::Fr => "fr-FR",
+            Lang::Hi => "hi-IN",
+            Lang::It => "it-IT",
+            Lang::PtBr => "pt-BR",
+            Lang::Ja => "ja-JP",
+            Lang::Zh => "zh-CN",
         }
     }
 
-    /// The espeak-ng voice used for words the lexicon does not know.
+    /// The espeak-ng voice: for English the words the lexicon does not know, for
+    /// es/fr/hi/it/pt-BR all text (misaki's choice of voice), for ja/zh words in
+    /// Latin script, read as English.
     pub fn espeak_voice(self) -> &'static str {
         match self {
-            Lang::EnUs => "en-us",
+            Lang::EnUs | Lang::Ja | Lang::Zh => "en-us",
             // espeak-ng 1.51 knows British English by the file name `en` (gmw/en);
             // it does not resolve the language code `en-gb` as a voice name.
             Lang::EnGb => "en",
+            Lang::Es => "es",
+            // misaki asks for `fr-fr`; espeak-ng 1.51 resolves only the file name `fr`
+            // (roa/fr, whose language is fr-fr) as a voice name.
+            Lang::Fr => "fr",
+            Lang::Hi => "hi",
+            Lang::It => "it",
+            Lang::PtBr => "pt-br",
         }
     }
 
@@ -54,16 +108,17 @@ impl Lang {
         self == Lang::EnGb
     }
 
-    fn misaki(self) -> Language {
+    fn misaki(self) -> Option<Language> {
         match self {
-            Lang::EnUs => Language::EnglishUS,
-            Lang::EnGb => Language::EnglishGB,
+            Lang::EnUs => Some(Language::EnglishUS),
+            Lang::EnGb => Some(Language::EnglishGB),
+            _ => None,
         }
     }
 }
 
 /// Punctuation Kokoro's vocabulary has (misaki's PUNCTS plus parentheses).
-const PUNCTS: &str = ";:,.!?—…\"()“”";
+pub(crate) const PUNCTS: &str = ";:,.!?—…\"()“”";
 
 /// Marks a part that the fallback left to the outer call (see [`EspeakFallback`]).
 const DEFERRED: char = '\u{E000}';
@@ -222,9 +277,24 @@ impl Fallback for EspeakFallback {
     }
 }
 
-/// Turns English text into the phoneme string Kokoro is fed. Shareable across threads.
+/// Turns text in one language into the phoneme string Kokoro is fed. Shareable
+/// across threads.
 pub struct Phonemizer {
     lang: Lang,
+    backend: Backend,
+}
+
+/// The G2P behind a [`Phonemizer`], one kind per script family.
+enum Backend {
+    English(English),
+    /// es, fr, hi, it, pt-BR: espeak-ng alone, with misaki's mapping.
+    Espeak,
+    Japanese(Box<ja::Japanese>),
+    Mandarin(Box<zh::Mandarin>),
+}
+
+/// misaki-rs with its espeak fallback.
+struct English {
     g2p: Arc<G2P>,
     fallback: EspeakFallback,
 }
@@ -236,23 +306,20 @@ const _: () = {
 };
 
 impl Phonemizer {
-    /// Build the G2P for `lang` (loads lexicons and tagger) and check espeak-ng works.
+    /// Build the G2P for `lang` (lexicons, tagger, dictionaries) and check espeak-ng
+    /// works.
     pub fn new(lang: Lang) -> Result<Self, TextError> {
         // Fail now, clearly, if espeak-ng's data is missing, not on the first rare word.
         espeak::check(lang.espeak_voice())?;
-        let owner = Arc::new(OnceLock::new());
-        let fallback = EspeakFallback {
-            lang,
-            owner: Arc::clone(&owner),
+        let backend = match lang.misaki() {
+            Some(language) => Backend::English(English::new(lang, language)),
+            None => match lang {
+                Lang::Ja => Backend::Japanese(Box::new(ja::Japanese::new()?)),
+                Lang::Zh => Backend::Mandarin(Box::default()),
+                _ => Backend::Espeak,
+            },
         };
-        let g2p = Arc::new(G2P::with_fallback(lang.misaki(), Some(Box::new(fallback))));
-        // Only just created, so it cannot have been set already.
-        let _ = owner.set(Arc::downgrade(&g2p));
-        Ok(Self {
-            lang,
-            g2p,
-            fallback: EspeakFallback { lang, owner },
-        })
+        Ok(Self { lang, backend })
     }
 
     /// The language this phonemizer speaks.
@@ -265,12 +332,44 @@ impl Phonemizer {
         if text.trim().is_empty() {
             return Err(TextError::Empty);
         }
+        let raw = match &self.backend {
+            Backend::English(en) => en.phonemize(text, self.lang)?,
+            Backend::Espeak => espeak_g2p::phonemize(text, self.lang.espeak_voice())?,
+            Backend::Japanese(g) => g.phonemize(text)?,
+            Backend::Mandarin(g) => g.phonemize(text)?,
+        };
+        let out = clean(&raw);
+        if !out.chars().any(is_sound) {
+            return Err(TextError::NothingSpeakable);
+        }
+        Ok(out)
+    }
+}
+
+impl English {
+    fn new(lang: Lang, language: Language) -> Self {
+        let owner = Arc::new(OnceLock::new());
+        let fallback = EspeakFallback {
+            lang,
+            owner: Arc::clone(&owner),
+        };
+        let g2p = Arc::new(G2P::with_fallback(language, Some(Box::new(fallback))));
+        // Only just created, so it cannot have been set already.
+        let _ = owner.set(Arc::downgrade(&g2p));
+        English {
+            g2p,
+            fallback: EspeakFallback { lang, owner },
+        }
+    }
+
+    /// Phonemes before [`clean`]: may still hold symbols outside the vocabulary.
+    fn phonemize(&self, text: &str, lang: Lang) -> Result<String, TextError> {
         // misaki-rs is a large port; a panic on some odd input must not take down a
         // worker thread. G2P has no interior mutability, so it stays usable after one.
         let result = catch_unwind(AssertUnwindSafe(|| self.g2p.g2p(text)))
             .map_err(|_| TextError::G2p("misaki-rs panicked on this text".into()))?;
         let (_, mut tokens) = result.map_err(|e| EspeakError::Failed(e.to_string()))?;
-        heteronym::fix(&mut tokens, self.lang.british());
+        heteronym::fix(&mut tokens, lang.british());
 
         let mut raw = String::with_capacity(text.len() * 2);
         for tk in &tokens {
@@ -286,18 +385,13 @@ impl Phonemizer {
             }
             raw.push_str(&tk.whitespace);
         }
-
-        let out = clean(&raw);
-        if !out.chars().any(is_sound) {
-            return Err(TextError::NothingSpeakable);
-        }
-        Ok(out)
+        Ok(raw)
     }
 }
 
 /// Keep only vocabulary symbols (which drops misaki's ❓ and anything else the model
 /// cannot take), turn every whitespace run into one space, and trim.
-fn clean(raw: &str) -> String {
+pub(crate) fn clean(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut space = false;
     for c in raw.chars() {
@@ -315,7 +409,7 @@ fn clean(raw: &str) -> String {
 }
 
 /// A symbol that is a sound, not punctuation, space or a stress mark.
-fn is_sound(c: char) -> bool {
+pub(crate) fn is_sound(c: char) -> bool {
     vocab::in_vocab(c) && !c.is_whitespace() && !PUNCTS.contains(c) && !matches!(c, 'ˈ' | 'ˌ')
 }
 
@@ -333,9 +427,21 @@ mod tests {
     fn lang_from_voice_prefix() {
         assert_eq!(Lang::from_voice_prefix('a'), Some(Lang::EnUs));
         assert_eq!(Lang::from_voice_prefix('b'), Some(Lang::EnGb));
-        assert_eq!(Lang::from_voice_prefix('j'), None);
+        assert_eq!(Lang::from_voice_prefix('j'), Some(Lang::Ja));
+        assert_eq!(Lang::from_voice_prefix('p'), Some(Lang::PtBr));
+        assert_eq!(Lang::from_voice_prefix('z'), Some(Lang::Zh));
+        assert_eq!(Lang::from_voice_prefix('x'), None);
         assert_eq!(Lang::EnUs.bcp47(), "en-US");
         assert_eq!(Lang::EnGb.bcp47(), "en-GB");
+        assert_eq!(Lang::PtBr.bcp47(), "pt-BR");
+        assert_eq!(Lang::Ja.bcp47(), "ja-JP");
+        assert_eq!(Lang::Zh.bcp47(), "zh-CN");
+        // Every language is reached by exactly one voice letter.
+        let letters: Vec<Lang> = "abefhijpz"
+            .chars()
+            .filter_map(Lang::from_voice_prefix)
+            .collect();
+        assert_eq!(letters, Lang::ALL);
     }
 
     #[test]
@@ -362,6 +468,38 @@ mod tests {
         let ps = us().phonemize("I love 🍕 pizza").unwrap();
         assert!(!ps.contains('❓'), "{ps}");
         assert!(ps.ends_with("pˈitsə"), "{ps}");
+    }
+
+    #[test]
+    fn every_language_survives_odd_input() {
+        // Mixed scripts, symbols, emoji, control characters, lone marks: in every
+        // language the result is vocabulary symbols or "nothing speakable", never an
+        // error or a panic.
+        let inputs = [
+            "km/h 21°C 3,5 € 1.000.000",
+            "日本語 中文 English Español",
+            "ー。、「」『』…〜・",
+            "ゃゅょっん",
+            "👍🏽 ok 🎉",
+            "a\u{0}b\t\r\n",
+            "¿¡«»—–\"\"()",
+            "-12.5% +7 #3 @home",
+            "\u{301}e\u{301}",
+            "٣ ß Ω ½ x²",
+        ];
+        for lang in Lang::ALL {
+            let p = Phonemizer::new(lang).unwrap();
+            for text in inputs {
+                match p.phonemize(text) {
+                    Ok(ps) => assert!(
+                        ps.chars().all(vocab::in_vocab),
+                        "{lang:?} {text:?} -> {ps:?}"
+                    ),
+                    Err(TextError::NothingSpeakable) => {}
+                    Err(e) => panic!("{lang:?} {text:?}: {e}"),
+                }
+            }
+        }
     }
 
     #[test]

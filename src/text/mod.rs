@@ -6,8 +6,10 @@
 pub mod chunk;
 pub mod error;
 pub mod espeak;
+pub mod espeak_g2p;
 pub mod g2p;
 pub mod heteronym;
+pub mod ja;
 pub mod normalize;
 pub mod split;
 pub mod lexicon;
@@ -15,6 +17,7 @@ pub mod overrides;
 pub mod say_as;
 pub mod ssml;
 pub mod vocab;
+pub mod zh;
 
 pub use chunk::split_phonemes;
 pub use error::TextError;
