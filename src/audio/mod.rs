@@ -1,7 +1,9 @@
-//! Audio out: f32 → 16-bit PCM, and the WAV container.
+//! Audio out: f32 → 16-bit PCM, edge-silence trimming, and the WAV container.
 
 mod pcm;
+mod trim;
 mod wav;
 
 pub use pcm::{f32_to_i16, i16_to_le_bytes};
+pub use trim::{trim_silence, Keep};
 pub use wav::{wav_header, write_wav};

@@ -4,7 +4,7 @@
 
 use super::plan::{self, Piece};
 use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
-use crate::audio::f32_to_i16;
+use crate::audio::{f32_to_i16, trim_silence, Keep};
 use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, Voices};
 use crate::text::normalize::{normalize, Locale};
 use crate::text::overrides::{self, Run};
@@ -224,7 +224,11 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
             let priority = if st.spoke { Priority::Rest } else { Priority::First };
             let req = InferRequest { tokens, style: st.voice.style.clone(), speed, priority };
             match st.engine.infer(req).await {
-                Ok(a) => audio.extend(f32_to_i16(&a)),
+                Ok(a) => {
+                    let mut pcm = f32_to_i16(&a);
+                    trim_silence(&mut pcm, keep_after(&chunk));
+                    audio.extend(pcm);
+                }
                 Err(e) => return Some((Err(SpeechError::Engine(e.to_string())), done(st))),
             }
         }
@@ -245,6 +249,15 @@ fn done(mut st: PieceState) -> PieceState {
     st.pieces.clear();
     st.spoke = true;
     st
+}
+
+/// The quiet kept around each inference's speech once the model's padding (~0.3 s
+/// before, ~0.4 s after) is trimmed: a short onset, then a pause that fits the cut —
+/// a sentence's end or a clause boundary inside one.
+fn keep_after(phonemes: &str) -> Keep {
+    const MS: usize = super::SAMPLE_RATE as usize / 1000;
+    let sentence_end = phonemes.trim_end().ends_with(['.', '!', '?', '…']);
+    Keep { lead: 40 * MS, tail: if sentence_end { 250 * MS } else { 100 * MS } }
 }
 
 /// One piece as the model will get it (see [`explain`]).
