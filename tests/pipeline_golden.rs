@@ -16,15 +16,15 @@ fn fed(text: &str, lang: Lang) -> String {
 const US: &[(&str, &str)] = &[
     ("It is 21°C.", "ˌɪt ɪz twˌɛntiwˈʌn dəɡɹˈiz sˈɛlsiəs."),
     ("It's -5 °F outside.", "ˌɪts mˈInəs fˈIv dəɡɹˈiz fˈɛɹənhˌIt ˌWtsˈId."),
-    // Known wart: "p.m." swallows the sentence's full stop.
-    ("The meeting is at 3:45 PM.", "ðə mˈiTɪŋ ɪz æt θɹˈi fˌɔɹTifˈIv pˌiˈɛm"),
+    // misaki swallows the stop into "p.m."; the G2P puts it back (final intonation).
+    ("The meeting is at 3:45 PM.", "ðə mˈiTɪŋ ɪz æt θɹˈi fˌɔɹTifˈIv pˌiˈɛm."),
     ("It costs $12.50.", "ˌɪt kˈɔsts twˈɛlv dˈɑləɹz ænd fˈɪfti sˈɛnts."),
     ("We have 1,234 items.", "wˌi hæv wˈʌn θˈWzᵊnd tˈu hˈʌndɹəd θˈɜɹTifˌɔɹ ˈITəmz."),
     ("She finished 21st.", "ʃˌi fˈɪnəʃt twˈɛntifˌɜɹst."),
     ("The wind is 15 km/h.", "ðə wˈɪnd ɪz fˌɪftˈin kəlˈɑməTəɹz pɜɹ ˈWəɹ."),
     ("Add 1/2 cup.", "ˈæd wˈʌn hˈæf kˈʌp."),
     ("**Done!** The door is locked.", "dˈʌn! ðə dˈɔɹ ɪz lˈɑkt."),
-    ("Dr. Smith arrives at 7am.", "dˈɑktəɹ smˈɪθ əɹˈIvz æt sˈɛvən ˌAˈɛm"),
+    ("Dr. Smith arrives at 7am.", "dˈɑktəɹ smˈɪθ əɹˈIvz æt sˈɛvən ˌAˈɛm."),
 ];
 
 const GB: &[(&str, &str)] = &[

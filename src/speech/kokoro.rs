@@ -207,7 +207,15 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
         let (cache, lexicon) = (st.phonemizers.clone(), st.lexicon.clone());
         // G2P takes milliseconds of CPU (and a first use builds the phonemizer): keep
         // it off the async threads.
-        let g2p = tokio::task::spawn_blocking(move || cache.get(lang).map(|p| overrides::phonemize_runs(&p, &lexicon, &runs))).await;
+        let g2p = tokio::task::spawn_blocking(move || {
+            cache.get(lang).map(|p| {
+                overrides::phonemize_runs(&p, &lexicon, &runs).map(|mut ph| {
+                    keep_sentence_end(&runs, &mut ph);
+                    ph
+                })
+            })
+        })
+        .await;
         let phonemes = match g2p {
             Ok(Ok(Ok(p))) => p,
             Ok(Ok(Err(TextError::Empty | TextError::NothingSpeakable))) => continue,
@@ -260,6 +268,19 @@ fn keep_after(phonemes: &str) -> Keep {
     Keep { lead: 40 * MS, tail: if sentence_end { 250 * MS } else { 100 * MS } }
 }
 
+/// A sentence's final mark is prosody for Kokoro (a falling or rising end). misaki
+/// swallows it into an abbreviation ("… at 3 p.m." gives `pˌiˈɛm`, no stop): when a
+/// piece's text ends a sentence and its phonemes lost the mark, put it back. Pieces
+/// come from the sentence splitter, which never ends a sentence at "Dr." or "Ms.".
+fn keep_sentence_end(runs: &[Run], phonemes: &mut String) {
+    let Some(Run::Text(last)) = runs.last() else { return };
+    let Some(mark) = last.trim_end().chars().last().filter(|c| matches!(c, '.' | '!' | '?')) else { return };
+    if !phonemes.trim_end().ends_with(['.', '!', '?', '…']) {
+        phonemes.truncate(phonemes.trim_end().len());
+        phonemes.push(mark);
+    }
+}
+
 /// One piece as the model will get it (see [`explain`]).
 #[derive(Debug, Clone)]
 pub struct ExplainedPiece {
@@ -304,7 +325,10 @@ pub fn explain(text: &str, format: TextFormat, lang: Lang, lexicon: &Lexicon) ->
                     Run::Phonemes(p) => format!("/{p}/"),
                 }).collect::<String>();
                 let p = phonemizers.get(lang)?;
-                match overrides::phonemize_runs(&p, lexicon, &runs) {
+                match overrides::phonemize_runs(&p, lexicon, &runs).map(|mut ph| {
+                    keep_sentence_end(&runs, &mut ph);
+                    ph
+                }) {
                     Ok(ph) => pieces.push(ExplainedPiece { tokens: text::tokenize(&ph).len(), text, phonemes: ph }),
                     Err(TextError::Empty | TextError::NothingSpeakable) => {}
                     Err(e) => return Err(SpeechError::Text(e.to_string())),
@@ -369,6 +393,19 @@ fn normalize_around_markup(text: &str, locale: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_swallowed_sentence_stop_is_put_back() {
+        let mut p = "æt θɹˈi pˌiˈɛm".to_string();
+        keep_sentence_end(&[Run::Text("at three p.m.".into())], &mut p);
+        assert_eq!(p, "æt θɹˈi pˌiˈɛm.");
+        let mut q = "ɹˈili?".to_string();
+        keep_sentence_end(&[Run::Text("Really?".into())], &mut q);
+        assert_eq!(q, "ɹˈili?");
+        let mut r = "tˈɜɹn ˈɑn".to_string();
+        keep_sentence_end(&[Run::Text("Turn on".into())], &mut r);
+        assert_eq!(r, "tˈɜɹn ˈɑn");
+    }
 
     #[test]
     fn grades_order() {
