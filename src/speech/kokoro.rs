@@ -179,72 +179,107 @@ impl Speech for KokoroSpeech {
                 "the text has nothing speakable (only punctuation, symbols or emoji)".into()
             }));
         }
-        let state = PieceState { pieces, phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, spoke: false };
+        let ctx = Arc::new(PieceCtx { phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice });
+        let state = PieceState { pieces, inflight: VecDeque::new(), ctx, started: 0, spoke: false };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
 }
 
-struct PieceState {
-    pieces: VecDeque<Piece>,
+/// What every piece of one request needs, shared by its tasks.
+struct PieceCtx {
     phonemizers: Arc<Phonemizers>,
     lexicon: Arc<Lexicon>,
     engine: Engine,
     voice: ResolvedVoice,
+}
+
+/// A piece being produced in its own task; dropping it aborts the task, which drops
+/// its engine reply channel, so the worker skips the job if it has not started.
+struct InFlight(tokio::task::JoinHandle<Result<Vec<i16>, SpeechError>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Pieces produced at once per request: the one being sent and the next, so the next
+/// piece's G2P and queueing overlap the current inference and the engine does not
+/// idle between pieces. More would only let one request crowd the queue.
+const IN_FLIGHT: usize = 2;
+
+struct PieceState {
+    pieces: VecDeque<Piece>,
+    inflight: VecDeque<InFlight>,
+    ctx: Arc<PieceCtx>,
+    started: usize,
     spoke: bool,
 }
 
-/// Produces the next piece's audio; pieces with nothing to say are skipped.
-async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>, PieceState)> {
-    while let Some(piece) = st.pieces.pop_front() {
-        let (runs, lang, speed) = match piece {
-            // A requested silence (SSML <break>): zeros at the output rate.
-            Piece::Silence(n) => {
-                st.spoke = true;
-                return Some((Ok(vec![0; n]), st));
-            }
-            Piece::Speak { runs, lang, speed } => (runs, lang, speed),
-        };
-        let (cache, lexicon) = (st.phonemizers.clone(), st.lexicon.clone());
-        // G2P takes milliseconds of CPU (and a first use builds the phonemizer): keep
-        // it off the async threads.
-        let g2p = tokio::task::spawn_blocking(move || {
-            cache.get(lang).map(|p| {
-                overrides::phonemize_runs(&p, &lexicon, &runs).map(|mut ph| {
-                    keep_sentence_end(&runs, &mut ph);
-                    ph
-                })
+/// Produces one piece: phonemes, ≤200-token inferences, trimmed PCM. An empty result
+/// means the piece had nothing to say.
+async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority) -> Result<Vec<i16>, SpeechError> {
+    let (runs, lang, speed) = match piece {
+        // A requested silence (SSML <break>): zeros at the output rate.
+        Piece::Silence(n) => return Ok(vec![0; n]),
+        Piece::Speak { runs, lang, speed } => (runs, lang, speed),
+    };
+    let (cache, lexicon) = (ctx.phonemizers.clone(), ctx.lexicon.clone());
+    // G2P takes milliseconds of CPU (and a first use builds the phonemizer): keep it
+    // off the async threads.
+    let g2p = tokio::task::spawn_blocking(move || {
+        cache.get(lang).map(|p| {
+            overrides::phonemize_runs(&p, &lexicon, &runs).map(|mut ph| {
+                keep_sentence_end(&runs, &mut ph);
+                ph
             })
         })
-        .await;
-        let phonemes = match g2p {
-            Ok(Ok(Ok(p))) => p,
-            Ok(Ok(Err(TextError::Empty | TextError::NothingSpeakable))) => continue,
-            Ok(Ok(Err(e))) => return Some((Err(SpeechError::Text(e.to_string())), done(st))),
-            Ok(Err(e)) => return Some((Err(e), done(st))),
-            Err(e) => return Some((Err(SpeechError::Text(e.to_string())), done(st))),
-        };
-        let mut audio = Vec::new();
-        for chunk in text::split_phonemes(&phonemes, PIECE_MAX_TOKENS) {
-            let tokens = text::tokenize(&chunk);
-            if tokens.is_empty() {
-                continue;
-            }
-            let priority = if st.spoke { Priority::Rest } else { Priority::First };
-            let req = InferRequest { tokens, style: st.voice.style.clone(), speed, priority };
-            match st.engine.infer(req).await {
-                Ok(a) => {
-                    let mut pcm = f32_to_i16(&a);
-                    trim_silence(&mut pcm, keep_after(&chunk));
-                    audio.extend(pcm);
-                }
-                Err(e) => return Some((Err(SpeechError::Engine(e.to_string())), done(st))),
-            }
-        }
-        if audio.is_empty() {
+    })
+    .await;
+    let phonemes = match g2p {
+        Ok(Ok(Ok(p))) => p,
+        Ok(Ok(Err(TextError::Empty | TextError::NothingSpeakable))) => return Ok(Vec::new()),
+        Ok(Ok(Err(e))) => return Err(SpeechError::Text(e.to_string())),
+        Ok(Err(e)) => return Err(e),
+        Err(e) => return Err(SpeechError::Text(e.to_string())),
+    };
+    let mut audio = Vec::new();
+    for chunk in text::split_phonemes(&phonemes, PIECE_MAX_TOKENS) {
+        let tokens = text::tokenize(&chunk);
+        if tokens.is_empty() {
             continue;
         }
-        st.spoke = true;
-        return Some((Ok(audio), st));
+        let req = InferRequest { tokens, style: ctx.voice.style.clone(), speed, priority };
+        let mut pcm = f32_to_i16(&ctx.engine.infer(req).await.map_err(|e| SpeechError::Engine(e.to_string()))?);
+        trim_silence(&mut pcm, keep_after(&chunk));
+        audio.extend(pcm);
+    }
+    Ok(audio)
+}
+
+/// Yields the next piece's audio; pieces with nothing to say are skipped.
+async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>, PieceState)> {
+    loop {
+        while st.inflight.len() < IN_FLIGHT {
+            let Some(piece) = st.pieces.pop_front() else { break };
+            // The first piece of a request goes ahead of other requests' later pieces.
+            let priority = if st.started == 0 { Priority::First } else { Priority::Rest };
+            st.started += 1;
+            st.inflight.push_back(InFlight(tokio::spawn(produce(st.ctx.clone(), piece, priority))));
+        }
+        let Some(mut current) = st.inflight.pop_front() else { break };
+        let result = match (&mut current.0).await {
+            Ok(r) => r,
+            Err(e) => Err(SpeechError::Engine(format!("synthesis task failed: {e}"))),
+        };
+        match result {
+            Ok(audio) if audio.is_empty() => continue,
+            Ok(audio) => {
+                st.spoke = true;
+                return Some((Ok(audio), st));
+            }
+            Err(e) => return Some((Err(e), done(st))),
+        }
     }
     if !st.spoke {
         st.spoke = true;
@@ -255,6 +290,7 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
 
 fn done(mut st: PieceState) -> PieceState {
     st.pieces.clear();
+    st.inflight.clear();
     st.spoke = true;
     st
 }
