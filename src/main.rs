@@ -16,7 +16,9 @@ use std::time::Instant;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log_level);
+    // Commands that print data keep stderr quiet unless asked.
+    let quiet = matches!(cli.command, Some(Command::Phonemize(_) | Command::Voices(_))) && cli.log_level == "info";
+    init_logging(if quiet { "warn" } else { &cli.log_level });
     let r = match cli.command {
         None => serve(cli.serve),
         Some(Command::Serve(a)) => serve(a),

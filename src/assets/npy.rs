@@ -65,7 +65,7 @@ fn parse_npy_f32(b: &[u8]) -> Result<Vec<f32>, String> {
         return Err("Fortran-ordered arrays are not supported".into());
     }
     let data = &b[start + hlen..];
-    if data.len() % 4 != 0 {
+    if !data.len().is_multiple_of(4) {
         return Err("data is not a whole number of f32".into());
     }
     Ok(data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())

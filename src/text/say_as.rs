@@ -116,7 +116,7 @@ fn under_hundred(n: u64) -> String {
     let n = n as usize;
     if n < 20 {
         ONES[n].to_owned()
-    } else if n % 10 == 0 {
+    } else if n.is_multiple_of(10) {
         TENS[n / 10].to_owned()
     } else {
         format!("{}-{}", TENS[n / 10], ONES[n % 10])
@@ -189,13 +189,13 @@ pub fn ordinal(n: u64, british: bool) -> String {
 /// A year: 1990 → "nineteen ninety", 1905 → "nineteen oh five", 2005 → "two thousand
 /// (and) five", 2026 → "twenty twenty-six".
 pub fn year(n: u64, british: bool) -> String {
-    if !(1000..10_000).contains(&n) || ((n / 100) % 10 == 0 && n % 100 < 10 && n % 1000 != 0) {
+    if !(1000..10_000).contains(&n) || ((n / 100).is_multiple_of(10) && n % 100 < 10 && !n.is_multiple_of(1000)) {
         // 2000–2009 and years outside four digits read as plain numbers.
         return cardinal(n, british);
     }
     let (hi, lo) = (n / 100, n % 100);
     match lo {
-        0 if n % 1000 == 0 => cardinal(n, british),
+        0 if n.is_multiple_of(1000) => cardinal(n, british),
         0 => format!("{} hundred", under_hundred(hi)),
         1..=9 => format!("{} oh {}", under_hundred(hi), ONES[lo as usize]),
         _ => format!("{} {}", under_hundred(hi), under_hundred(lo)),

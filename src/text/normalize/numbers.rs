@@ -29,7 +29,7 @@ fn below_hundred(n: u32) -> String {
     let n = n as usize % 100;
     if n < 20 {
         ONES[n].to_string()
-    } else if n % 10 == 0 {
+    } else if n.is_multiple_of(10) {
         TENS[n / 10].to_string()
     } else {
         format!("{}-{}", TENS[n / 10], ONES[n % 10])
