@@ -2,8 +2,9 @@
 //! telephone numbers, in English. Content that does not parse as the kind asked for
 //! is returned unchanged, to be read as ordinary text.
 //!
-//! Self-contained on purpose: the general normalizer (`text::normalize`) is written in
-//! parallel; once both are in, the number words can be shared.
+//! Number words come from the normalizer (`text::normalize`), so both read alike.
+
+use super::normalize::{numbers, Locale};
 
 /// What `interpret-as` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,18 +84,6 @@ const ONES: [&str; 20] = [
     "eighteen",
     "nineteen",
 ];
-const TENS: [&str; 10] = [
-    "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-];
-const SCALES: [&str; 7] = [
-    "",
-    "thousand",
-    "million",
-    "billion",
-    "trillion",
-    "quadrillion",
-    "quintillion",
-];
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -110,95 +99,31 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// 0..=99: "forty-two".
-fn under_hundred(n: u64) -> String {
-    debug_assert!(n < 100);
-    let n = n as usize;
-    if n < 20 {
-        ONES[n].to_owned()
-    } else if n.is_multiple_of(10) {
-        TENS[n / 10].to_owned()
+fn locale(british: bool) -> Locale {
+    if british {
+        Locale::EnGb
     } else {
-        format!("{}-{}", TENS[n / 10], ONES[n % 10])
-    }
-}
-
-/// 1..=999: "one hundred (and) five".
-fn under_thousand(n: u64, british: bool) -> String {
-    debug_assert!((1..1000).contains(&n));
-    let (h, rest) = (n / 100, n % 100);
-    match (h, rest) {
-        (0, r) => under_hundred(r),
-        (h, 0) => format!("{} hundred", ONES[h as usize]),
-        (h, r) if british => format!("{} hundred and {}", ONES[h as usize], under_hundred(r)),
-        (h, r) => format!("{} hundred {}", ONES[h as usize], under_hundred(r)),
+        Locale::EnUs
     }
 }
 
 /// A whole number in words: 1234 → "one thousand two hundred thirty-four" (en-GB:
-/// "one thousand two hundred and thirty-four").
+/// "one thousand two hundred and thirty-four"). The normalizer's reading, shared.
 pub fn cardinal(n: u64, british: bool) -> String {
-    if n == 0 {
-        return ONES[0].to_owned();
-    }
-    let mut groups = Vec::new();
-    let mut rest = n;
-    while rest > 0 {
-        groups.push(rest % 1000);
-        rest /= 1000;
-    }
-    let mut parts: Vec<String> = Vec::new();
-    for (i, &g) in groups.iter().enumerate().rev() {
-        if g == 0 {
-            continue;
-        }
-        // British English joins a last group under a hundred with "and": "one
-        // thousand and five".
-        if british && i == 0 && g < 100 && !parts.is_empty() {
-            parts.push("and".into());
-        }
-        let words = under_thousand(g, british);
-        parts.push(if i == 0 {
-            words
-        } else {
-            format!("{words} {}", SCALES[i])
-        });
-    }
-    parts.join(" ")
+    numbers::cardinal(u128::from(n), locale(british))
 }
 
 /// A rank in words: 21 → "twenty-first".
 pub fn ordinal(n: u64, british: bool) -> String {
-    let words = cardinal(n, british);
-    let cut = words.rfind([' ', '-']).map_or(0, |i| i + 1);
-    let (head, last) = words.split_at(cut);
-    let last = match last {
-        "one" => "first".to_owned(),
-        "two" => "second".to_owned(),
-        "three" => "third".to_owned(),
-        "five" => "fifth".to_owned(),
-        "eight" => "eighth".to_owned(),
-        "nine" => "ninth".to_owned(),
-        "twelve" => "twelfth".to_owned(),
-        w if w.ends_with('y') => format!("{}ieth", &w[..w.len() - 1]),
-        w => format!("{w}th"),
-    };
-    format!("{head}{last}")
+    numbers::ordinal(u128::from(n), locale(british))
 }
 
 /// A year: 1990 → "nineteen ninety", 1905 → "nineteen oh five", 2005 → "two thousand
 /// (and) five", 2026 → "twenty twenty-six".
 pub fn year(n: u64, british: bool) -> String {
-    if !(1000..10_000).contains(&n) || ((n / 100).is_multiple_of(10) && n % 100 < 10 && !n.is_multiple_of(1000)) {
-        // 2000–2009 and years outside four digits read as plain numbers.
-        return cardinal(n, british);
-    }
-    let (hi, lo) = (n / 100, n % 100);
-    match lo {
-        0 if n.is_multiple_of(1000) => cardinal(n, british),
-        0 => format!("{} hundred", under_hundred(hi)),
-        1..=9 => format!("{} oh {}", under_hundred(hi), ONES[lo as usize]),
-        _ => format!("{} {}", under_hundred(hi), under_hundred(lo)),
+    match u32::try_from(n) {
+        Ok(y) if (1000..10_000).contains(&y) => numbers::year(y, locale(british)),
+        _ => cardinal(n, british),
     }
 }
 
@@ -449,7 +374,7 @@ fn time(s: &str, british: bool) -> Option<String> {
         (0, None) if h <= 12 => format!("{} o'clock", cardinal(h, british)),
         (0, None) => format!("{} hundred", cardinal(h, british)),
         (1..=9, _) => format!("{} oh {}", cardinal(h, british), ONES[m as usize]),
-        _ => format!("{} {}", cardinal(h, british), under_hundred(m)),
+        _ => format!("{} {}", cardinal(h, british), cardinal(m, british)),
     };
     if let Some(sec) = sec.filter(|&s| s > 0) {
         let unit = if sec == 1 { "second" } else { "seconds" };

@@ -14,7 +14,7 @@ mod currency;
 mod dates;
 mod markdown;
 mod math;
-mod numbers;
+pub(crate) mod numbers;
 mod phone;
 mod rewrite;
 mod roman;
