@@ -95,12 +95,55 @@ pub struct ServeArgs {
     /// Seconds in-flight requests may take to finish on shutdown before they are cancelled.
     #[arg(long, default_value_t = 5)]
     pub shutdown_timeout: u64,
+    /// Memory for repeated answers (PCM, least recently used evicted): bytes, or with a
+    /// K/M/G suffix (1024-based); 0 turns the response cache off.
+    #[arg(long, env = "KOKOROD_CACHE_SIZE", default_value = "32M", value_parser = parse_size)]
+    pub cache_size: usize,
     #[command(flatten)]
     pub lexicon: LexiconArgs,
+    #[command(flatten)]
+    pub pauses: PauseArgs,
     #[command(flatten)]
     pub assets: AssetArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// The quiet between pieces of speech.
+#[derive(Debug, Clone, Args)]
+pub struct PauseArgs {
+    /// Milliseconds of quiet after a sentence (`.`, `!`, `?`).
+    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(0..=5000))]
+    pub sentence_pause_ms: u32,
+    /// Milliseconds of quiet where a sentence is cut into pieces (at `,`, `;`, `:`).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=5000))]
+    pub clause_pause_ms: u32,
+}
+
+impl PauseArgs {
+    /// As the pipeline takes them.
+    pub fn pauses(&self) -> crate::speech::Pauses {
+        crate::speech::Pauses { sentence_ms: self.sentence_pause_ms, clause_ms: self.clause_pause_ms }
+    }
+}
+
+/// `1048576`, `512K`, `32M`, `1G` (1024-based; an optional trailing `B`/`iB`).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: usize = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("{s:?}: unknown size suffix {c:?} (use K, M or G)")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    num.trim().parse::<usize>().ok().and_then(|n| n.checked_mul(mult)).ok_or_else(|| format!("{s:?} is not a size such as 32M"))
 }
 
 fn parse_octal(s: &str) -> Result<u32, String> {
@@ -149,6 +192,8 @@ pub struct SpeakArgs {
     pub ssml: bool,
     #[command(flatten)]
     pub lexicon: LexiconArgs,
+    #[command(flatten)]
+    pub pauses: PauseArgs,
     #[command(flatten)]
     pub assets: AssetArgs,
     #[command(flatten)]
@@ -228,5 +273,19 @@ mod tests {
         assert!(Cli::try_parse_from(["kokorod", "--socket-mode", "999"]).is_err());
         let c = Cli::try_parse_from(["kokorod", "serve"]).unwrap();
         assert!(matches!(c.command, Some(Command::Serve(ref s)) if s.uris == vec!["tcp://127.0.0.1:10210"]));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("32M"), Ok(32 << 20));
+        assert_eq!(parse_size("32MiB"), Ok(32 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
 }

@@ -7,7 +7,7 @@ use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, LexiconArgs, 
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
-use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, TextFormat, VoiceChoice};
+use kokorod::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, SpeakRequest, Speech, TextFormat, VoiceChoice};
 use kokorod::text::{self, Lang, Lexicon};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -96,7 +96,7 @@ fn serve(a: ServeArgs) -> Result<()> {
     // The engine (and OpenMP's environment) first, while this is the only thread.
     let engine = start_engine(&paths, &a.engine)?;
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
-    let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars })?.with_lexicon(lexicon);
+    let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses() })?.with_lexicon(lexicon);
     let cfg = ServerConfig {
         samples_per_chunk: a.samples_per_chunk as usize,
         max_connections: a.max_connections as usize,
@@ -117,7 +117,10 @@ fn serve(a: ServeArgs) -> Result<()> {
         let shutdown = CancellationToken::new();
         tokio::spawn(on_signals(shutdown.clone()));
         tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
-        Server::new(listeners, Arc::new(speech), cfg).run(shutdown).await?;
+        let speech = Arc::new(CachedSpeech::new(Arc::new(speech), a.cache_size));
+        Server::new(listeners, speech.clone(), cfg).run(shutdown).await?;
+        let c = speech.stats();
+        tracing::info!(hits = c.hits, misses = c.misses, entries = c.entries, bytes = c.bytes, "response cache");
         tracing::info!("stopped");
         Ok(())
     })
@@ -171,7 +174,7 @@ fn speak(a: SpeakArgs) -> Result<()> {
     voices.resolve(&a.voice)?;
     let engine = start_engine(&paths, &a.engine)?;
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
-    let speech = KokoroSpeech::new(engine, voices, KokoroConfig { default_voice: "af_heart".into(), max_text_chars: a.max_text_chars })?.with_lexicon(lexicon);
+    let speech = KokoroSpeech::new(engine, voices, KokoroConfig { default_voice: "af_heart".into(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses() })?.with_lexicon(lexicon);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let t = Instant::now();
     let format = if a.ssml { TextFormat::Ssml } else { TextFormat::Text };

@@ -5,5 +5,5 @@ mod trim;
 mod wav;
 
 pub use pcm::{f32_to_i16, i16_to_le_bytes};
-pub use trim::{trim_silence, Keep};
+pub use trim::{fade_edges, trim_silence, Keep};
 pub use wav::{wav_header, write_wav};

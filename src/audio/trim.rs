@@ -26,9 +26,39 @@ pub fn trim_silence(samples: &mut Vec<i16>, keep: Keep) {
     samples.drain(..start);
 }
 
+/// Ramps the first `fade_in` and last `fade_out` samples linearly from and to zero, so
+/// that pieces joined end to end meet at zero: no step, no click.
+pub fn fade_edges(samples: &mut [i16], fade_in: usize, fade_out: usize) {
+    let n = samples.len();
+    let fade_in = fade_in.min(n / 2);
+    let fade_out = fade_out.min(n - fade_in);
+    for (i, s) in samples[..fade_in].iter_mut().enumerate() {
+        *s = (*s as f32 * i as f32 / fade_in as f32) as i16;
+    }
+    for i in 0..fade_out {
+        let k = n - 1 - i;
+        samples[k] = (samples[k] as f32 * i as f32 / fade_out as f32) as i16;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fades_reach_zero_at_both_ends_and_leave_the_middle() {
+        let mut s = vec![1000i16; 100];
+        fade_edges(&mut s, 10, 20);
+        assert_eq!((s[0], s[99]), (0, 0));
+        assert!(s[1] > 0 && s[1] < 200);
+        assert!(s[10..80].iter().all(|&x| x == 1000));
+        assert!(s.windows(2).all(|w| (w[0] - w[1]).abs() <= 100));
+        let mut tiny = vec![500i16; 3];
+        fade_edges(&mut tiny, 10, 10);
+        assert_eq!(tiny[0], 0);
+        let mut empty: Vec<i16> = Vec::new();
+        fade_edges(&mut empty, 4, 4);
+    }
 
     #[test]
     fn keeps_the_speech_and_the_asked_margins() {

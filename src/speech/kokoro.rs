@@ -4,7 +4,7 @@
 
 use super::plan::{self, Piece};
 use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
-use crate::audio::{f32_to_i16, trim_silence, Keep};
+use crate::audio::{f32_to_i16, fade_edges, trim_silence, Keep};
 use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, Voices};
 use crate::text::normalize::{normalize, Locale};
 use crate::text::overrides::{self, Run};
@@ -29,11 +29,28 @@ pub struct KokoroConfig {
     pub default_voice: String,
     /// Longest accepted text, in characters.
     pub max_text_chars: usize,
+    /// Quiet after each piece, by how the piece ends.
+    pub pauses: Pauses,
 }
 
 impl Default for KokoroConfig {
     fn default() -> Self {
-        KokoroConfig { default_voice: "af_heart".into(), max_text_chars: 100_000 }
+        KokoroConfig { default_voice: "af_heart".into(), max_text_chars: 100_000, pauses: Pauses::default() }
+    }
+}
+
+/// Quiet kept after a piece's last sound once the model's padding is trimmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pauses {
+    /// After `.`, `!`, `?`, `…`, in milliseconds.
+    pub sentence_ms: u32,
+    /// After a clause cut inside a sentence (`,`, `;`, `:` or a phrase boundary).
+    pub clause_ms: u32,
+}
+
+impl Default for Pauses {
+    fn default() -> Self {
+        Pauses { sentence_ms: 250, clause_ms: 100 }
     }
 }
 
@@ -179,7 +196,7 @@ impl Speech for KokoroSpeech {
                 "the text has nothing speakable (only punctuation, symbols or emoji)".into()
             }));
         }
-        let ctx = Arc::new(PieceCtx { phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice });
+        let ctx = Arc::new(PieceCtx { phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, pauses: self.cfg.pauses });
         let state = PieceState { pieces, inflight: VecDeque::new(), ctx, started: 0, spoke: false };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
@@ -191,6 +208,7 @@ struct PieceCtx {
     lexicon: Arc<Lexicon>,
     engine: Engine,
     voice: ResolvedVoice,
+    pauses: Pauses,
 }
 
 /// A piece being produced in its own task; dropping it aborts the task, which drops
@@ -251,7 +269,8 @@ async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority) -> Result
         }
         let req = InferRequest { tokens, style: ctx.voice.style.clone(), speed, priority };
         let mut pcm = f32_to_i16(&ctx.engine.infer(req).await.map_err(|e| SpeechError::Engine(e.to_string()))?);
-        trim_silence(&mut pcm, keep_after(&chunk));
+        trim_silence(&mut pcm, keep_after(&chunk, ctx.pauses));
+        fade_edges(&mut pcm, FADE_IN, FADE_OUT);
         audio.extend(pcm);
     }
     Ok(audio)
@@ -298,11 +317,17 @@ fn done(mut st: PieceState) -> PieceState {
 /// The quiet kept around each inference's speech once the model's padding (~0.3 s
 /// before, ~0.4 s after) is trimmed: a short onset, then a pause that fits the cut —
 /// a sentence's end or a clause boundary inside one.
-fn keep_after(phonemes: &str) -> Keep {
-    const MS: usize = super::SAMPLE_RATE as usize / 1000;
+fn keep_after(phonemes: &str, pauses: Pauses) -> Keep {
     let sentence_end = phonemes.trim_end().ends_with(['.', '!', '?', '…']);
-    Keep { lead: 40 * MS, tail: if sentence_end { 250 * MS } else { 100 * MS } }
+    let pause = if sentence_end { pauses.sentence_ms } else { pauses.clause_ms };
+    Keep { lead: 40 * MS, tail: pause as usize * MS }
 }
+
+const MS: usize = super::SAMPLE_RATE as usize / 1000;
+/// Ramps at each inference's edges (inside the kept quiet, so no sound is touched):
+/// pieces meet at zero, whatever the trim threshold left there.
+const FADE_IN: usize = 2 * MS;
+const FADE_OUT: usize = 5 * MS;
 
 /// A sentence's final mark is prosody for Kokoro (a falling or rising end). misaki
 /// swallows it into an abbreviation ("… at 3 p.m." gives `pˌiˈɛm`, no stop): when a

@@ -108,6 +108,8 @@ pub trait Speech: Send + Sync + 'static {
     /// and returns its audio as a stream of pieces.
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError>;
 }
+pub mod cache;
 pub mod kokoro;
+pub use cache::{CacheStats, CachedSpeech};
 pub mod plan;
-pub use kokoro::{KokoroConfig, KokoroSpeech};
+pub use kokoro::{KokoroConfig, KokoroSpeech, Pauses};

@@ -1,0 +1,282 @@
+//! A response cache in front of any [`Speech`]: a Home Assistant answers with the same
+//! few sentences all day ("Turned on the kitchen lights."), and a repeated answer
+//! should stream at once instead of costing another second of inference.
+//!
+//! The cache holds PCM pieces, not encoded audio, so one entry serves every protocol
+//! and output format. The key is the request as the pipeline sees it: the text with
+//! its whitespace runs collapsed, its format, the voice choice (with the default voice
+//! it fell back on) and the speed. Entries are bounded in bytes and evicted least
+//! recently used first. A response enters only once completely spoken: a stream that
+//! fails or is dropped early leaves nothing behind.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+
+use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
+
+/// What identifies a response.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    text: String,
+    ssml: bool,
+    voice: Option<String>,
+    language: Option<String>,
+    default_voice: String,
+    speed_bits: u32,
+}
+
+impl Key {
+    fn new(req: &SpeakRequest, default_voice: String) -> Self {
+        Key {
+            text: collapse_whitespace(&req.text),
+            ssml: req.format == TextFormat::Ssml,
+            voice: req.voice.name.clone(),
+            language: req.voice.language.clone(),
+            default_voice,
+            speed_bits: req.speed.to_bits(),
+        }
+    }
+
+    /// Bytes the key itself holds, counted against the bound too.
+    fn bytes(&self) -> usize {
+        self.text.len() + self.default_voice.len() + self.voice.as_ref().map_or(0, String::len) + self.language.as_ref().map_or(0, String::len)
+    }
+}
+
+/// Whitespace never changes what is said; anything else (case, punctuation) can.
+fn collapse_whitespace(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+type Pieces = Arc<Vec<Vec<i16>>>;
+
+struct Entry {
+    pieces: Pieces,
+    bytes: usize,
+    tick: u64,
+}
+
+/// Byte-bounded least-recently-used map. `order` maps each entry's last-use tick to
+/// its key, so the oldest is the first in the `BTreeMap`.
+#[derive(Default)]
+struct Lru {
+    map: HashMap<Key, Entry>,
+    order: BTreeMap<u64, Key>,
+    tick: u64,
+    bytes: usize,
+}
+
+impl Lru {
+    fn get(&mut self, key: &Key) -> Option<Pieces> {
+        self.tick += 1;
+        let e = self.map.get_mut(key)?;
+        self.order.remove(&e.tick);
+        e.tick = self.tick;
+        self.order.insert(e.tick, key.clone());
+        Some(e.pieces.clone())
+    }
+
+    fn insert(&mut self, key: Key, pieces: Vec<Vec<i16>>, capacity: usize) {
+        let bytes = key.bytes() + pieces.iter().map(|p| p.len() * 2).sum::<usize>();
+        if bytes > capacity {
+            return;
+        }
+        self.remove(&key);
+        while self.bytes + bytes > capacity {
+            let Some((_, oldest)) = self.order.pop_first() else { break };
+            if let Some(e) = self.map.remove(&oldest) {
+                self.bytes -= e.bytes;
+            }
+        }
+        self.tick += 1;
+        self.order.insert(self.tick, key.clone());
+        self.map.insert(key, Entry { pieces: Arc::new(pieces), bytes, tick: self.tick });
+        self.bytes += bytes;
+    }
+
+    fn remove(&mut self, key: &Key) {
+        if let Some(e) = self.map.remove(key) {
+            self.order.remove(&e.tick);
+            self.bytes -= e.bytes;
+        }
+    }
+}
+
+/// Counters, for logs and metrics.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Requests answered from the cache.
+    pub hits: u64,
+    /// Requests passed on to the speech behind.
+    pub misses: u64,
+    /// Entries held.
+    pub entries: usize,
+    /// Bytes held (PCM and keys).
+    pub bytes: usize,
+    /// The bound.
+    pub capacity: usize,
+}
+
+/// The shared state: the map and the counters.
+struct Shared {
+    lru: Mutex<Lru>,
+    capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
+        // A panic while holding the lock cannot leave the map inconsistent in a way
+        // that matters more than losing the cache: keep serving.
+        self.lru.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A [`Speech`] that answers repeated requests from memory.
+pub struct CachedSpeech<S: ?Sized> {
+    inner: Arc<S>,
+    shared: Arc<Shared>,
+}
+
+impl<S: Speech + ?Sized> CachedSpeech<S> {
+    /// Caches up to `capacity` bytes of `inner`'s responses; 0 turns caching off.
+    pub fn new(inner: Arc<S>, capacity: usize) -> Self {
+        let shared = Shared { lru: Mutex::new(Lru::default()), capacity, hits: AtomicU64::new(0), misses: AtomicU64::new(0) };
+        CachedSpeech { inner, shared: Arc::new(shared) }
+    }
+
+    /// The speech behind the cache.
+    pub fn inner(&self) -> &Arc<S> {
+        &self.inner
+    }
+
+    /// Forgets every entry (after voices or the lexicon change).
+    pub fn clear(&self) {
+        *self.shared.lock() = Lru::default();
+    }
+
+    /// Hit and miss counts and the bytes held.
+    pub fn stats(&self) -> CacheStats {
+        let lru = self.shared.lock();
+        CacheStats {
+            hits: self.shared.hits.load(Ordering::Relaxed),
+            misses: self.shared.misses.load(Ordering::Relaxed),
+            entries: lru.map.len(),
+            bytes: lru.bytes,
+            capacity: self.shared.capacity,
+        }
+    }
+}
+
+impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
+    fn voices(&self) -> Vec<VoiceInfo> {
+        self.inner.voices()
+    }
+
+    fn default_voice(&self) -> String {
+        self.inner.default_voice()
+    }
+
+    fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
+        if self.shared.capacity == 0 {
+            return self.inner.speak(req);
+        }
+        let key = Key::new(&req, self.inner.default_voice());
+        if let Some(pieces) = self.shared.lock().get(&key) {
+            self.shared.hits.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(chars = key.text.chars().count(), "response cache hit");
+            let n = pieces.len();
+            return Ok(futures::stream::iter((0..n).map(move |i| Ok(pieces[i].clone()))).boxed());
+        }
+        self.shared.misses.fetch_add(1, Ordering::Relaxed);
+        let inner = self.inner.speak(req)?;
+        Ok(Recording { inner, key: Some(key), pieces: Vec::new(), shared: self.shared.clone() }.into_stream())
+    }
+}
+
+/// Passes the pieces on and files them under the key once the stream ends cleanly.
+struct Recording {
+    inner: PieceStream,
+    key: Option<Key>,
+    pieces: Vec<Vec<i16>>,
+    shared: Arc<Shared>,
+}
+
+impl Recording {
+    fn into_stream(self) -> PieceStream {
+        futures::stream::unfold(self, |mut rec| async move {
+            match rec.inner.next().await {
+                Some(Ok(piece)) => {
+                    if rec.key.is_some() {
+                        rec.pieces.push(piece.clone());
+                    }
+                    Some((Ok(piece), rec))
+                }
+                Some(Err(e)) => {
+                    rec.key = None;
+                    Some((Err(e), rec))
+                }
+                None => {
+                    if let Some(key) = rec.key.take() {
+                        let pieces = std::mem::take(&mut rec.pieces);
+                        rec.shared.lock().insert(key, pieces, rec.shared.capacity);
+                    }
+                    None
+                }
+            }
+        })
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(text: &str) -> Key {
+        Key::new(&SpeakRequest::text(text), "af_heart".into())
+    }
+
+    #[test]
+    fn whitespace_is_not_part_of_the_key_but_case_is() {
+        assert_eq!(key("Hello   world.\n"), key(" Hello world."));
+        assert_ne!(key("US"), key("us"));
+        let mut fast = SpeakRequest::text("Hello");
+        fast.speed = 1.25;
+        assert_ne!(Key::new(&fast, "af_heart".into()), key("Hello"));
+        assert_ne!(Key::new(&SpeakRequest::text("Hello"), "bf_emma".into()), key("Hello"));
+    }
+
+    #[test]
+    fn lru_stays_within_its_bound_and_evicts_the_least_recently_used() {
+        let mut lru = Lru::default();
+        let cap = 3 * (1000 * 2 + 10);
+        for t in ["aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc"] {
+            let mut k = key(t);
+            k.default_voice.clear();
+            lru.insert(k, vec![vec![0; 1000]], cap);
+        }
+        assert_eq!(lru.map.len(), 3);
+        let mut a = key("aaaaaaaaaa");
+        a.default_voice.clear();
+        assert!(lru.get(&a).is_some()); // a is now the most recent; b is the oldest
+        let mut d = key("dddddddddd");
+        d.default_voice.clear();
+        lru.insert(d.clone(), vec![vec![0; 1000]], cap);
+        assert!(lru.bytes <= cap);
+        assert_eq!(lru.map.len(), 3);
+        let mut b = key("bbbbbbbbbb");
+        b.default_voice.clear();
+        assert!(lru.get(&b).is_none());
+        assert!(lru.get(&a).is_some() && lru.get(&d).is_some());
+        // Larger than the whole cache: not kept, nothing evicted for it.
+        lru.insert(key("huge"), vec![vec![0; 10_000]], cap);
+        assert_eq!(lru.map.len(), 3);
+        assert_eq!(lru.bytes, lru.map.values().map(|e| e.bytes).sum::<usize>());
+        assert_eq!(lru.order.len(), lru.map.len());
+    }
+}
