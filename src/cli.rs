@@ -63,6 +63,10 @@ pub struct EngineArgs {
     /// CPUs to pin inference to, e.g. `0-3` or `2,3` (default: the affinity mask).
     #[arg(long, env = "KOKOROD_CPUS")]
     pub cpus: Option<String>,
+    /// Optimize the model's graph at every start instead of keeping the optimized graph
+    /// (`ort-optimized-*.onnx`, ~90 MB) in the data dir for faster starts.
+    #[arg(long)]
+    pub no_graph_cache: bool,
 }
 
 /// `kokorod serve`.

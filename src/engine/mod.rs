@@ -3,10 +3,11 @@
 
 pub mod affinity;
 mod model;
+mod optcache;
 mod queue;
 pub mod voices;
 
-pub use model::{Model, MAX_TOKENS, SAMPLE_RATE};
+pub use model::{Model, Tuning, MAX_TOKENS, SAMPLE_RATE};
 pub use queue::Priority;
 use queue::{JobQueue, PushError};
 pub use voices::{info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, VoiceStyle, Voices};
@@ -64,6 +65,9 @@ pub struct EngineConfig {
     pub queue_depth: usize,
     /// Run one inference before reporting ready.
     pub warm_up: bool,
+    /// Keep ONNX Runtime's optimized graph here (see `optcache`); `None` optimizes at
+    /// every start.
+    pub optimized_cache: Option<PathBuf>,
 }
 
 /// One inference request.
@@ -129,7 +133,11 @@ impl Engine {
                     affinity::pin_current_thread(cpu);
                 }
                 let t0 = Instant::now();
-                let mut model = match Model::load(&cfg.model, &cfg.runtime, &cfg.cpus) {
+                let loaded = match &cfg.optimized_cache {
+                    Some(dir) => Model::load_cached(&cfg.model, &cfg.runtime, &cfg.cpus, dir),
+                    None => Model::load(&cfg.model, &cfg.runtime, &cfg.cpus),
+                };
+                let mut model = match loaded {
                     Ok(m) => m,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));

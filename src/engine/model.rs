@@ -34,6 +34,26 @@ fn check_known(path: &Path, name: &str, size: u64, sha256: &str) -> Result<(), V
     Ok(())
 }
 
+/// ONNX Runtime session settings. The defaults are what kokorod runs with; the other
+/// values exist so `examples/ort_settings.rs` can measure them (docs/benchmarks.md).
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Graph optimization level, 0 (none) to 3 (all).
+    pub opt_level: u8,
+    /// Write the optimized graph here after loading (to measure loading it back).
+    pub save_optimized: Option<std::path::PathBuf>,
+    /// ONNX Runtime's memory-pattern planning.
+    pub memory_pattern: bool,
+    /// Pre-pack weights for the kernels at load.
+    pub prepacking: bool,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning { opt_level: 3, save_optimized: None, memory_pattern: true, prepacking: true }
+    }
+}
+
 /// A loaded model and the names of its inputs and output.
 pub struct Model {
     session: Session,
@@ -48,6 +68,55 @@ impl Model {
     /// Loads the model; inference uses `cpus.len()` intra-op threads pinned to `cpus`
     /// (the calling thread being the first), and no thread spins while idle.
     pub fn load(model: &Path, runtime: &Path, cpus: &[usize]) -> Result<Self, EngineError> {
+        Self::load_tuned(model, runtime, cpus, &Tuning::default())
+    }
+
+    /// [`Model::load`] through the optimized-graph cache in `cache_dir` (see
+    /// [`super::optcache`]): loads the saved graph when there is one, else loads the
+    /// model and saves its optimized graph. Any trouble with the cache falls back to a
+    /// plain load; the model itself is checked against the manifest either way.
+    pub fn load_cached(model: &Path, runtime: &Path, cpus: &[usize], cache_dir: &Path) -> Result<Self, EngineError> {
+        let m = &MANIFEST.model;
+        check_known(model, &m.file, m.size, &m.sha256)
+            .map_err(|e| EngineError::Model { path: model.display().to_string(), why: format!("{e}; run `kokorod fetch` to download it again") })?;
+        let tuning = Tuning::default();
+        let Ok(file) = super::optcache::path(cache_dir, model, runtime, &tuning) else {
+            return Self::load(model, runtime, cpus);
+        };
+        if file.is_file() {
+            match Self::load_tuned(&file, runtime, cpus, &Tuning { opt_level: 0, ..tuning.clone() }) {
+                Ok(loaded) => {
+                    tracing::debug!(path = %file.display(), "loaded the optimized graph");
+                    return Ok(loaded);
+                }
+                Err(e) => {
+                    tracing::warn!(path = %file.display(), "optimized graph unusable, rebuilding it: {e}");
+                    let _ = std::fs::remove_file(&file);
+                }
+            }
+        }
+        if !super::optcache::writable(cache_dir) {
+            return Self::load(model, runtime, cpus);
+        }
+        // Per process: two daemons starting at once must not write one file together.
+        let partial = file.with_extension(format!("partial-{}", std::process::id()));
+        match Self::load_tuned(model, runtime, cpus, &Tuning { save_optimized: Some(partial.clone()), ..tuning }) {
+            Ok(loaded) => {
+                if std::fs::rename(&partial, &file).is_ok() {
+                    super::optcache::remove_others(&file);
+                    tracing::info!(path = %file.display(), "saved the optimized graph for faster starts");
+                }
+                Ok(loaded)
+            }
+            Err(_) => {
+                let _ = std::fs::remove_file(&partial);
+                Self::load(model, runtime, cpus)
+            }
+        }
+    }
+
+    /// [`Model::load`] with other session settings.
+    pub fn load_tuned(model: &Path, runtime: &Path, cpus: &[usize], tuning: &Tuning) -> Result<Self, EngineError> {
         if !runtime.is_file() {
             return Err(EngineError::Runtime { path: runtime.display().to_string(), why: "no such file".into() });
         }
@@ -65,7 +134,16 @@ impl Model {
         let ort_err = |e: ort::Error| model_err(e.to_string());
         let mut b = Session::builder(env)
             .map_err(ort_err)?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .with_optimization_level(match tuning.opt_level {
+                0 => GraphOptimizationLevel::Disable,
+                1 => GraphOptimizationLevel::Level1,
+                2 => GraphOptimizationLevel::Level2,
+                _ => GraphOptimizationLevel::Level3,
+            })
+            .map_err(|e| model_err(e.to_string()))?
+            .with_memory_pattern(tuning.memory_pattern)
+            .map_err(|e| model_err(e.to_string()))?
+            .with_prepacking(tuning.prepacking)
             .map_err(|e| model_err(e.to_string()))?
             .with_intra_threads(cpus.len().max(1))
             .map_err(|e| model_err(e.to_string()))?
@@ -75,6 +153,9 @@ impl Model {
             .map_err(|e| model_err(e.to_string()))?
             .with_inter_op_spinning(false)
             .map_err(|e| model_err(e.to_string()))?;
+        if let Some(out) = &tuning.save_optimized {
+            b = b.with_optimized_model_path(out).map_err(|e| model_err(e.to_string()))?;
+        }
         if let Some(aff) = ort_affinity_string(cpus) {
             b = b.with_config_entry("session.intra_op_thread_affinities", aff).map_err(|e| model_err(e.to_string()))?;
         }

@@ -16,7 +16,7 @@ pub fn engine() -> Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
         let p = assets();
-        Engine::start(EngineConfig { model: p.model, runtime: p.runtime, cpus: affinity::plan(None, None), queue_depth: 32, warm_up: true })
+        Engine::start(EngineConfig { model: p.model, runtime: p.runtime, cpus: affinity::plan(None, None), queue_depth: 32, warm_up: true, optimized_cache: None })
             .unwrap_or_else(|e| panic!("engine: {e}"))
     })
     .clone()
