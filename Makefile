@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev e
 # Python packages the tests drive kokorod with: real clients nobody here wrote.
 PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6
 
-.PHONY: run test deps fetch build venv check-toolchain clean-assets
+.PHONY: run test deps fetch build venv check-toolchain clean-assets bench
 
 run: deps build
 	$(MAKE) --no-print-directory fetch PROFILE=release
@@ -50,6 +50,11 @@ build:
 PROFILE ?= release
 fetch:
 	$(CARGO) run --profile $(PROFILE) --quiet -- fetch --data-dir "$(DATA_DIR)" --cache-dir "$(CACHE_DIR)"
+
+# kokorod beside wyoming-piper, measured by wyoming-bench; writes docs/PERFORMANCE.md.
+bench: deps build
+	$(MAKE) --no-print-directory fetch PROFILE=release
+	REPORT=docs/PERFORMANCE.md bench/wyoming.sh
 
 venv:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)

@@ -13,6 +13,8 @@ ROUNDS=${ROUNDS:-2}
 CLIENTS=${CLIENTS:-4}
 REQS=${REQS:-2}   # requests per client in the concurrent run
 IDLE=${IDLE:-10}
+HOTN=${HOTN:-5}   # repeats of one answer (response cache)
+REPORT=${REPORT:-}  # write the figures as Markdown + JSON here (make bench: docs/PERFORMANCE.md)
 VENV=${BENCH_WYOMING_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kokorod/bench-wyoming-venv}
 PY=$VENV/bin/python
 HELPER=bench/wyoming_helper.py
@@ -37,6 +39,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "kokorod $(git describe --always --dirty 2>/dev/null || echo '?')   load before: $(cut -d' ' -f1-3 /proc/loadavg)   cpus: $(nproc)   logs: $OUT"
 
 KPORT=$("$PY" $HELPER freeport)
@@ -64,6 +67,10 @@ if [ "$CLIENTS" -gt 0 ]; then
     timeout 900 "$PY" $HELPER concurrent "$CONC" "$CLIENTS" "$REQS" "$KPORT" "$PPORT"
 fi
 
+HOT=$OUT/hot.json
+echo "+ $HELPER hot: one answer cold, then $HOTN times again"
+timeout 600 "$PY" $HELPER hot "$HOT" "${HOTN:-5}" "$KPORT" "$PPORT"
+
 "$PY" $HELPER proc "$KPID" "$PPID_" "$IDLE" >"$OUT/proc.jsonl"
 sed -n 1p "$OUT/proc.jsonl" >"$OUT/proc-kokorod.json"
 sed -n 2p "$OUT/proc.jsonl" >"$OUT/proc-piper.json"
@@ -71,3 +78,8 @@ echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 "$PY" $HELPER table "$OUT/wyoming-bench.log" "$CONC" \
     "kokorod=$KPORT=$OUT/proc-kokorod.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
+if [ -n "$REPORT" ]; then
+    "$PY" $HELPER report "$REPORT" "$OUT/wyoming-bench.log" "$CONC" "$HOT" "kokorod=$KREADY,wyoming-piper=$PREADY" \
+        "$LOAD_BEFORE|$(cut -d' ' -f1-3 /proc/loadavg)" \
+        "kokorod=$KPORT=$OUT/proc-kokorod.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
+fi

@@ -146,8 +146,7 @@ def _x(v) -> str:
     return "n/a" if v is None else f"{v:.2f}"
 
 
-def table(log: str, conc: str, *named: str) -> None:
-    """named: NAME=PORT=PROCJSON for each server."""
+def _rows(log: str, conc: str, *named: str):
     servers = []
     for item in named:
         name, port, procfile = item.split("=", 2)
@@ -176,7 +175,16 @@ def table(log: str, conc: str, *named: str) -> None:
             rows.append((name, f"{c['clients']} clients", str(c["ok"]), _ms(c["ttft"]["mean"]), _ms(c["ttft"]["p95"]),
                          _ms(c["total"]["mean"]), _x(c["rtf"]["mean"]), "", f"{c['throughput']:.2f}x"))
     rows.sort(key=lambda r: ([s[0] for s in servers].index(r[0]) if r[0] in name_of.values() else 99))
-    head = ("server", "mode", "n", "TTFA mean", "TTFA p95", "total mean", "RTF", "RTF norm", "audio / x rt")
+    return servers, rows
+
+
+HEAD = ("server", "mode", "n", "TTFA mean", "TTFA p95", "total mean", "RTF", "RTF norm", "audio / x rt")
+
+
+def table(log: str, conc: str, *named: str) -> None:
+    """named: NAME=PORT=PROCJSON for each server."""
+    servers, rows = _rows(log, conc, *named)
+    head = HEAD
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
 
     def fmt(r):
@@ -196,6 +204,82 @@ def table(log: str, conc: str, *named: str) -> None:
               f"({cpu_pct:.2f} %)")
 
 
+async def _hot(port: int, text: str, n: int) -> dict:
+    from wyoming_bench.const import MODE_NON_STREAMING
+    from wyoming_bench.reporting import stats
+    from wyoming_bench.tts.client import measure_once
+
+    cold = await measure_once("127.0.0.1", port, MODE_NON_STREAMING, text, None, None, 60.0, 120.0)
+    hot = [await measure_once("127.0.0.1", port, MODE_NON_STREAMING, text, None, None, 60.0, 120.0) for _ in range(n)]
+    ok = [m for m in hot if m.ok]
+    return {"text": text, "cold_ttft": cold.ttft_s if cold.ok else None, "hot_ok": len(ok), "hot_fail": n - len(ok),
+            "hot_ttft": stats([m.ttft_s for m in ok]), "hot_total": stats([m.total_s for m in ok])}
+
+
+def hot(out: str, n: str, *ports: str) -> None:
+    """The same answer once (cold, after a nonce makes it new to any cache) and n times more (hot)."""
+    text = f"Turned on the kitchen lights. {os.getpid()}"
+    result = {port: asyncio.run(_hot(int(port), text, int(n))) for port in ports}
+    json.dump(result, open(out, "w"), indent=1)
+
+
+def _sh(cmd: str) -> str:
+    import subprocess
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+
+
+def report(out_md: str, log: str, conc: str, hotfile: str, ready: str, loads: str, *named: str) -> None:
+    """Writes the benchmark as Markdown (table, then the same data as JSON) to out_md.
+    ready: NAME=SECONDS,...; loads: 'before|after' load averages."""
+    servers, rows = _rows(log, conc, *named)
+    hot_data = json.load(open(hotfile)) if hotfile and os.path.exists(hotfile) else {}
+    ready_s = dict(kv.split("=") for kv in ready.split(",") if kv)
+    procs = {name: json.loads(open(pf).read()) for name, _, pf in servers}
+    cpu = _sh("lscpu | sed -n 's/^Model name: *//p'") or "unknown CPU"
+    mem = _sh("free -g | awk '/^Mem:/{print $2}'")
+    machine = f"{cpu}, {os.cpu_count()} CPUs, {mem} GiB RAM, Linux {os.uname().release}, {_sh('. /etc/os-release && echo $PRETTY_NAME')}"
+    before, after = loads.split("|")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    commit = _sh("git describe --always --dirty")
+    md = [
+        "# Performance",
+        "",
+        "Written by `make bench` (bench/wyoming.sh): kokorod and wyoming-piper (en_US-joe-medium) on",
+        "127.0.0.1, measured in one run by the third-party `wyoming-bench` (its default corpus, a unique",
+        "nonce per request so no cache helps) and by bench/wyoming_helper.py for the concurrent, hot-cache",
+        "and idle figures. Numbers from one machine on one day: compare the two servers, not across runs.",
+        "",
+        f"- date: {when}; kokorod {commit}",
+        f"- machine: {machine}",
+        f"- load average before: {before}; after: {after}",
+        "",
+        "| " + " | ".join(HEAD) + " |",
+        "|" + "---|" * len(HEAD),
+    ]
+    md += ["| " + " | ".join(str(v) for v in r) + " |" for r in rows]
+    md += ["", "ms; RTF = total / audio (mean per request); RTF norm = wyoming-bench's; last column: mean audio",
+           "per request, or for N clients the seconds of audio per wall second.", "",
+           "| server | start to ready | RSS after | peak RSS | threads | idle CPU |", "|---|---|---|---|---|---|"]
+    for name, _, _ in servers:
+        p = procs[name]
+        md.append(f"| {name} | {float(ready_s.get(name, 'nan')):.2f} s | {p['rss_kib'] / 1024:.0f} MiB | {p['hwm_kib'] / 1024:.0f} MiB | "
+                  f"{p['threads']} | {p['idle_cpu_s'] * 1000:.0f} ms over {p['idle_window_s']:.0f} s |")
+    if hot_data:
+        md += ["", "Repeated answer (\"Turned on the kitchen lights.\" + a nonce, once cold then again):", "",
+               "| server | cold TTFA | hot TTFA mean | hot TTFA p95 | hot n |", "|---|---|---|---|---|"]
+        for name, port, _ in servers:
+            h = hot_data.get(port)
+            if h:
+                md.append(f"| {name} | {_ms(h['cold_ttft'])} ms | {_ms(h['hot_ttft']['mean'])} ms | {_ms(h['hot_ttft']['p95'])} ms | {h['hot_ok']} |")
+    data = {"date": when, "commit": commit, "machine": machine, "load_before": before, "load_after": after,
+            "rows": [dict(zip(HEAD, r)) for r in rows], "proc": procs, "ready_s": ready_s, "hot": hot_data,
+            "concurrent": json.load(open(conc)) if conc and os.path.exists(conc) else {}}
+    md += ["", "Raw data:", "", "```json", json.dumps(data, indent=1), "```", ""]
+    open(out_md, "w").write("\n".join(md))
+    print(f"wrote {out_md}")
+
+
 if __name__ == "__main__":
     cmd, *rest = sys.argv[1:]
-    {"freeport": freeport, "wait": wait, "concurrent": concurrent, "proc": proc, "table": table}[cmd](*rest)
+    {"freeport": freeport, "wait": wait, "concurrent": concurrent, "proc": proc, "table": table, "hot": hot,
+     "report": report}[cmd](*rest)
