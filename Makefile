@@ -54,7 +54,7 @@ fetch:
 # kokorod beside wyoming-piper, measured by wyoming-bench; writes docs/PERFORMANCE.md.
 bench: deps build
 	$(MAKE) --no-print-directory fetch PROFILE=release
-	REPORT=docs/PERFORMANCE.md bench/wyoming.sh
+	REPORT=docs/PERFORMANCE.md IDLE=$${IDLE:-60} bench/wyoming.sh
 
 venv:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
