@@ -110,4 +110,6 @@ pub trait Speech: Send + Sync + 'static {
 }
 pub mod kokoro;
 pub mod plan;
+pub mod swap;
 pub use kokoro::{KokoroConfig, KokoroSpeech};
+pub use swap::SwapSpeech;
