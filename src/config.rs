@@ -95,7 +95,12 @@ where
     let matches = cmd.clone().try_get_matches_from(&argv)?;
     let Some(serve) = serve_matches(&matches) else {
         let cli = Cli::from_arg_matches(&matches)?;
-        return Ok(Effective { cli, files: Vec::new(), from_files: BTreeMap::new(), matches });
+        return Ok(Effective {
+            cli,
+            files: Vec::new(),
+            from_files: BTreeMap::new(),
+            matches,
+        });
     };
     let files = config_files(serve)?;
     let table = read_files(&files)?;
@@ -103,21 +108,41 @@ where
     let mut injected = Vec::new();
     let mut from_files = BTreeMap::new();
     for (key, (value, path)) in &table {
-        let arg = find_arg(scope, key).ok_or_else(|| ConfigError::UnknownKey { path: path.clone(), key: key.clone(), hint: hint(scope, key) })?;
+        let arg = find_arg(scope, key).ok_or_else(|| ConfigError::UnknownKey {
+            path: path.clone(),
+            key: key.clone(),
+            hint: hint(scope, key),
+        })?;
         let id = arg.get_id().as_str();
         let given = [serve.value_source(id), matches.value_source(id)];
-        if given.iter().any(|s| matches!(s, Some(ValueSource::CommandLine | ValueSource::EnvVariable))) {
+        if given
+            .iter()
+            .any(|s| matches!(s, Some(ValueSource::CommandLine | ValueSource::EnvVariable)))
+        {
             continue;
         }
-        let args = to_flags(scope, arg, key, value).map_err(|why| ConfigError::BadValue { path: path.clone(), key: key.clone(), why })?;
+        let args = to_flags(scope, arg, key, value).map_err(|why| ConfigError::BadValue {
+            path: path.clone(),
+            key: key.clone(),
+            why,
+        })?;
         if !args.is_empty() {
             from_files.insert(key.clone(), path.clone());
         }
         injected.extend(args);
     }
-    let matches = if injected.is_empty() { matches } else { cmd.try_get_matches_from(argv.iter().cloned().chain(injected))? };
+    let matches = if injected.is_empty() {
+        matches
+    } else {
+        cmd.try_get_matches_from(argv.iter().cloned().chain(injected))?
+    };
     let cli = Cli::from_arg_matches(&matches)?;
-    Ok(Effective { cli, files, from_files, matches })
+    Ok(Effective {
+        cli,
+        files,
+        from_files,
+        matches,
+    })
 }
 
 impl Effective {
@@ -127,11 +152,15 @@ impl Effective {
         for f in &self.files {
             out.push_str(&format!("# read {}\n", f.display()));
         }
-        let Some(serve) = serve_matches(&self.matches) else { return out };
+        let Some(serve) = serve_matches(&self.matches) else {
+            return out;
+        };
         let mut cmd = Cli::command();
         cmd.build();
         for arg in serve_command(&cmd, &self.matches).get_arguments() {
-            let Some(key) = arg.get_long().filter(|k| !NOT_KEYS.contains(k)) else { continue };
+            let Some(key) = arg.get_long().filter(|k| !NOT_KEYS.contains(k)) else {
+                continue;
+            };
             let id = arg.get_id().as_str();
             let source = match (self.from_files.get(key), serve.value_source(id)) {
                 (Some(path), _) => path.display().to_string(),
@@ -145,8 +174,13 @@ impl Effective {
             };
             let value = match raw(serve, id) {
                 v if !arg.get_action().takes_values() => (!v.is_empty()).to_string(),
-                v if v.len() == 1 && !matches!(arg.get_action(), clap::ArgAction::Append) => quote(&v[0]),
-                v => format!("[{}]", v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")),
+                v if v.len() == 1 && !matches!(arg.get_action(), clap::ArgAction::Append) => {
+                    quote(&v[0])
+                }
+                v => format!(
+                    "[{}]",
+                    v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+                ),
             };
             out.push_str(&format!("{key} = {value}  # {source}\n"));
         }
@@ -155,7 +189,10 @@ impl Effective {
 
     /// Keys whose effective value differs between `self` and `newer` (a reload).
     pub fn changed_keys(&self, newer: &Effective) -> Vec<String> {
-        let (Some(a), Some(b)) = (serve_matches(&self.matches), serve_matches(&newer.matches)) else { return Vec::new() };
+        let (Some(a), Some(b)) = (serve_matches(&self.matches), serve_matches(&newer.matches))
+        else {
+            return Vec::new();
+        };
         let mut cmd = Cli::command();
         cmd.build();
         serve_command(&cmd, &self.matches)
@@ -174,7 +211,9 @@ fn quote(s: &str) -> String {
 }
 
 fn raw(m: &ArgMatches, id: &str) -> Vec<String> {
-    m.get_raw(id).map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect()).unwrap_or_default()
+    m.get_raw(id)
+        .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
 }
 
 /// The matches of the serving command: bare `kokorod` or `kokorod serve`.
@@ -203,8 +242,13 @@ fn find_arg<'a>(scope: &'a clap::Command, key: &str) -> Option<&'a clap::Arg> {
 /// "; did you mean `x`?" for a near key (one edit, or `_` written for `-`).
 fn hint(scope: &clap::Command, key: &str) -> String {
     let wanted = key.replace('_', "-");
-    let near = scope.get_arguments().filter_map(|a| a.get_long()).filter(|l| !NOT_KEYS.contains(l)).find(|l| *l == wanted || edit_distance(l, &wanted) <= 1);
-    near.map(|l| format!("; did you mean `{l}`?")).unwrap_or_default()
+    let near = scope
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|l| !NOT_KEYS.contains(l))
+        .find(|l| *l == wanted || edit_distance(l, &wanted) <= 1);
+    near.map(|l| format!("; did you mean `{l}`?"))
+        .unwrap_or_default()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -213,7 +257,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }
@@ -226,8 +274,14 @@ fn config_files(serve: &ArgMatches) -> Result<Vec<PathBuf>, ConfigError> {
     if serve.get_flag("no_config") {
         return Ok(Vec::new());
     }
-    let explicit = matches!(serve.value_source("config"), Some(ValueSource::CommandLine | ValueSource::EnvVariable));
-    let main = serve.get_one::<PathBuf>("config").cloned().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+    let explicit = matches!(
+        serve.value_source("config"),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    );
+    let main = serve
+        .get_one::<PathBuf>("config")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
     let mut files = Vec::new();
     match std::fs::metadata(&main) {
         Ok(_) => files.push(main.clone()),
@@ -255,7 +309,12 @@ fn drop_ins(main: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension() == Some(OsStr::new("toml")) && !p.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b".")))
+        .filter(|p| {
+            p.extension() == Some(OsStr::new("toml"))
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
+        })
         .collect();
     files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     Ok(files)
@@ -265,8 +324,14 @@ fn drop_ins(main: &Path) -> Result<Vec<PathBuf>, ConfigError> {
 fn read_files(files: &[PathBuf]) -> Result<BTreeMap<String, (toml::Value, PathBuf)>, ConfigError> {
     let mut all = BTreeMap::new();
     for path in files {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-        let table: toml::Table = text.parse().map_err(|source| ConfigError::Toml { path: path.clone(), source: Box::new(source) })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let table: toml::Table = text.parse().map_err(|source| ConfigError::Toml {
+            path: path.clone(),
+            source: Box::new(source),
+        })?;
         for (key, value) in table {
             all.insert(key, (value, path.clone()));
         }
@@ -277,27 +342,44 @@ fn read_files(files: &[PathBuf]) -> Result<BTreeMap<String, (toml::Value, PathBu
 /// A file's value as command-line words: arrays repeat the flag, `true` is the bare
 /// flag and `false` leaves it out (for options that take no value or an optional
 /// one), anything else is `--key=value`, checked by the option's own parser.
-fn to_flags(scope: &clap::Command, arg: &clap::Arg, key: &str, value: &toml::Value) -> Result<Vec<OsString>, String> {
+fn to_flags(
+    scope: &clap::Command,
+    arg: &clap::Arg,
+    key: &str,
+    value: &toml::Value,
+) -> Result<Vec<OsString>, String> {
     let takes_values = arg.get_action().takes_values();
     let optional_value = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
     let repeatable = matches!(arg.get_action(), clap::ArgAction::Append);
     let one = |v: &toml::Value| -> Result<Option<OsString>, String> {
         let text = match v {
-            toml::Value::Boolean(b) if !takes_values || optional_value => return Ok(b.then(|| format!("--{key}").into())),
+            toml::Value::Boolean(b) if !takes_values || optional_value => {
+                return Ok(b.then(|| format!("--{key}").into()))
+            }
             _ if !takes_values => return Err(format!("expects true or false, not {v}")),
             toml::Value::String(s) => s.clone(),
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => return Err(format!("expects a string, number or boolean, not {}", other.type_str())),
+            other => {
+                return Err(format!(
+                    "expects a string, number or boolean, not {}",
+                    other.type_str()
+                ))
+            }
         };
         // The option's own parser checks the value now, so the error can name the file.
         let flag = format!("--{key}={text}");
-        scope.clone().try_get_matches_from([scope.get_name(), &flag]).map_err(|e| first_line(&e.to_string()))?;
+        scope
+            .clone()
+            .try_get_matches_from([scope.get_name(), &flag])
+            .map_err(|e| first_line(&e.to_string()))?;
         Ok(Some(flag.into()))
     };
     match value {
-        toml::Value::Array(items) if repeatable => items.iter().filter_map(|v| one(v).transpose()).collect(),
+        toml::Value::Array(items) if repeatable => {
+            items.iter().filter_map(|v| one(v).transpose()).collect()
+        }
         toml::Value::Array(_) => Err("takes one value, not a list".into()),
         v => Ok(one(v)?.into_iter().collect()),
     }
@@ -305,7 +387,11 @@ fn to_flags(scope: &clap::Command, arg: &clap::Arg, key: &str, value: &toml::Val
 
 /// clap's message without its `error: ` prefix and usage lines.
 fn first_line(msg: &str) -> String {
-    msg.lines().next().unwrap_or(msg).trim_start_matches("error: ").to_owned()
+    msg.lines()
+        .next()
+        .unwrap_or(msg)
+        .trim_start_matches("error: ")
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -333,7 +419,11 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let main = write(d.path(), "kokorod.toml", "voice = \"af_bella\"\nuri = [\"tcp://127.0.0.1:1\", \"unix:///tmp/x.sock\"]\nsocket-mode = \"600\"\nmax-text-chars = 500\n");
         write(d.path(), "kokorod.d/20-later.toml", "voice = \"bf_emma\"\n");
-        write(d.path(), "kokorod.d/10-first.toml", "voice = \"am_adam\"\nmax-text-chars = 600\n");
+        write(
+            d.path(),
+            "kokorod.d/10-first.toml",
+            "voice = \"am_adam\"\nmax-text-chars = 600\n",
+        );
         write(d.path(), "kokorod.d/ignored.conf", "voice = \"nope\"\n");
         let c = main.to_str().unwrap();
         let e = load(["kokorod", "--config", c]).unwrap();
@@ -348,21 +438,42 @@ mod tests {
         let e = load(["kokorod", "serve", "--config", c, "--voice", "af_sky"]).unwrap();
         assert_eq!(serve_args(&e).voice, "af_sky");
         assert_eq!(serve_args(&e).max_text_chars, 600);
-        assert!(e.describe().contains("voice = \"af_sky\"  # flag"), "{}", e.describe());
-        assert!(e.describe().contains("max-text-chars = \"600\"  # "), "{}", e.describe());
+        assert!(
+            e.describe().contains("voice = \"af_sky\"  # flag"),
+            "{}",
+            e.describe()
+        );
+        assert!(
+            e.describe().contains("max-text-chars = \"600\"  # "),
+            "{}",
+            e.describe()
+        );
         // Other commands ignore config files.
-        assert!(load(["kokorod", "voices", "--json"]).unwrap().files.is_empty());
+        assert!(load(["kokorod", "voices", "--json"])
+            .unwrap()
+            .files
+            .is_empty());
     }
 
     #[test]
     fn unknown_keys_and_bad_values_name_file_and_key() {
         let d = tempfile::tempdir().unwrap();
         let main = write(d.path(), "k.toml", "voise = \"af_heart\"\n");
-        let err = load(["kokorod", "--config", main.to_str().unwrap()]).unwrap_err().to_string();
-        assert!(err.contains("k.toml: unknown key `voise`; did you mean `voice`?"), "{err}");
+        let err = load(["kokorod", "--config", main.to_str().unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("k.toml: unknown key `voise`; did you mean `voice`?"),
+            "{err}"
+        );
         write(d.path(), "k.toml", "data_dir = \"/x\"\n");
-        let err = load(["kokorod", "--config", main.to_str().unwrap()]).unwrap_err().to_string();
-        assert!(err.contains("unknown key `data_dir`; did you mean `data-dir`?"), "{err}");
+        let err = load(["kokorod", "--config", main.to_str().unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown key `data_dir`; did you mean `data-dir`?"),
+            "{err}"
+        );
         for (text, want) in [
             ("socket-mode = \"999\"", "`socket-mode`"),
             ("max-connections = 0", "`max-connections`"),
@@ -372,11 +483,21 @@ mod tests {
             ("voice = ", "k.toml"),
         ] {
             write(d.path(), "k.toml", text);
-            let err = load(["kokorod", "--config", main.to_str().unwrap()]).unwrap_err().to_string();
-            assert!(err.starts_with(main.to_str().unwrap()) && err.contains(want), "{text}: {err}");
+            let err = load(["kokorod", "--config", main.to_str().unwrap()])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(main.to_str().unwrap()) && err.contains(want),
+                "{text}: {err}"
+            );
         }
         // A named file must exist; the default one may be missing.
-        let err = load(["kokorod", "--config", d.path().join("nope.toml").to_str().unwrap()]).unwrap_err();
+        let err = load([
+            "kokorod",
+            "--config",
+            d.path().join("nope.toml").to_str().unwrap(),
+        ])
+        .unwrap_err();
         assert!(matches!(err, ConfigError::Missing(_)), "{err}");
         assert!(load(["kokorod", "--no-config"]).unwrap().files.is_empty());
     }
@@ -387,7 +508,11 @@ mod tests {
         let main = write(d.path(), "kokorod.toml", "voice = \"af_bella\"\n");
         let c = main.to_str().unwrap();
         let a = load(["kokorod", "--config", c]).unwrap();
-        write(d.path(), "kokorod.toml", "voice = \"bf_emma\"\nthreads = 1\n");
+        write(
+            d.path(),
+            "kokorod.toml",
+            "voice = \"bf_emma\"\nthreads = 1\n",
+        );
         let b = load(["kokorod", "--config", c]).unwrap();
         assert_eq!(a.changed_keys(&b), ["voice", "threads"]);
     }

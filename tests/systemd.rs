@@ -42,16 +42,26 @@ impl Notify {
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 4096];
             while let Ok(n) = sock.recv(&mut buf) {
-                if tx.send(String::from_utf8_lossy(&buf[..n]).into_owned()).is_err() {
+                if tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
+                {
                     return;
                 }
             }
         });
-        Notify { rx, path, log: Vec::new() }
+        Notify {
+            rx,
+            path,
+            log: Vec::new(),
+        }
     }
 
     fn next(&mut self) -> String {
-        let msg = self.rx.recv_timeout(GUARD).unwrap_or_else(|e| panic!("no notification ({e}); so far: {:?}", self.log));
+        let msg = self
+            .rx
+            .recv_timeout(GUARD)
+            .unwrap_or_else(|e| panic!("no notification ({e}); so far: {:?}", self.log));
         self.log.push(msg.clone());
         msg
     }
@@ -75,7 +85,9 @@ struct Daemon {
 
 impl Daemon {
     fn spawn(mut cmd: Command) -> Daemon {
-        cmd.stderr(Stdio::piped()).stdout(Stdio::null()).stdin(Stdio::null());
+        cmd.stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .stdin(Stdio::null());
         let mut child = cmd.spawn().expect("start kokorod");
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
@@ -85,7 +97,10 @@ impl Daemon {
                 sink.lock().unwrap().push(line);
             }
         });
-        Daemon { child, stderr: lines }
+        Daemon {
+            child,
+            stderr: lines,
+        }
     }
 
     fn signal(&self, sig: nix::sys::signal::Signal) {
@@ -123,15 +138,32 @@ impl Drop for Daemon {
 
 fn kokorod(dir: &Path, config: &Path) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir).arg("serve").arg("--config").arg(config).arg("--threads").arg("1");
-    for var in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JOURNAL_STREAM", "RUST_LOG"] {
+    cmd.current_dir(dir)
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .arg("--threads")
+        .arg("1");
+    for var in [
+        "NOTIFY_SOCKET",
+        "WATCHDOG_USEC",
+        "WATCHDOG_PID",
+        "LISTEN_FDS",
+        "LISTEN_PID",
+        "LISTEN_FDNAMES",
+        "JOURNAL_STREAM",
+        "RUST_LOG",
+    ] {
         cmd.env_remove(var);
     }
     cmd
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -143,13 +175,19 @@ fn notify_protocol_from_start_through_reload_to_stop() {
     let uri = format!("unix://{}", socket.display());
     let mut notify = Notify::bind(dir.path());
     let mut cmd = kokorod(dir.path(), &config);
-    cmd.arg("--uri").arg(&uri).env("NOTIFY_SOCKET", &notify.path).env("WATCHDOG_USEC", "2000000");
+    cmd.arg("--uri")
+        .arg(&uri)
+        .env("NOTIFY_SOCKET", &notify.path)
+        .env("WATCHDOG_USEC", "2000000");
     let mut daemon = Daemon::spawn(cmd);
 
     // The first message is READY, with a readable status, once everything is bound.
     let ready = notify.next();
     assert!(ready.lines().any(|l| l == "READY=1"), "{ready}");
-    assert!(ready.contains("STATUS=ready: 54 voices, 1 thread, 0 connections"), "{ready}");
+    assert!(
+        ready.contains("STATUS=ready: 54 voices, 1 thread, 0 connections"),
+        "{ready}"
+    );
     assert!(socket.exists(), "READY before the socket was bound");
 
     let rt = rt();
@@ -168,18 +206,33 @@ fn notify_protocol_from_start_through_reload_to_stop() {
     std::fs::write(&config, "voice = \"bf_emma\"\nmax-connections = 7\n").unwrap();
     daemon.signal(nix::sys::signal::Signal::SIGHUP);
     let reloading = notify.until("RELOADING=1");
-    assert!(reloading.lines().any(|l| l.starts_with("MONOTONIC_USEC=") && l[15..].parse::<u64>().is_ok()), "{reloading}");
+    assert!(
+        reloading
+            .lines()
+            .any(|l| l.starts_with("MONOTONIC_USEC=") && l[15..].parse::<u64>().is_ok()),
+        "{reloading}"
+    );
     let ready = notify.until("READY=1");
-    assert!(ready.contains("STATUS=ready: 54 voices, 1 thread, 1 connection"), "{ready}");
+    assert!(
+        ready.contains("STATUS=ready: 54 voices, 1 thread, 1 connection"),
+        "{ready}"
+    );
     let (after, emma) = rt.block_on(async {
         conn.send(synthesize("Good evening.", None)).await;
         let after = conn.audio(1024).await;
-        conn.send(synthesize("Good evening.", Some("bf_emma"))).await;
+        conn.send(synthesize("Good evening.", Some("bf_emma")))
+            .await;
         (after, conn.audio(1024).await)
     });
     assert_eq!(after, emma, "the reloaded default voice speaks");
     assert_ne!(after, before);
-    assert!(daemon.stderr().contains("need a restart (systemctl restart kokorod): max-connections"), "{}", daemon.stderr());
+    assert!(
+        daemon
+            .stderr()
+            .contains("need a restart (systemctl restart kokorod): max-connections"),
+        "{}",
+        daemon.stderr()
+    );
 
     drop(conn);
     notify.until("STATUS=ready: 54 voices, 1 thread, 0 connections");
@@ -190,8 +243,18 @@ fn notify_protocol_from_start_through_reload_to_stop() {
     assert!(!socket.exists(), "our socket file is removed on exit");
 
     // The order a service manager saw.
-    let pos = |what: &str| notify.log.iter().position(|m| m.lines().any(|l| l == what)).unwrap_or_else(|| panic!("no {what}: {:?}", notify.log));
-    let last_ready = notify.log.iter().rposition(|m| m.lines().any(|l| l == "READY=1")).unwrap();
+    let pos = |what: &str| {
+        notify
+            .log
+            .iter()
+            .position(|m| m.lines().any(|l| l == what))
+            .unwrap_or_else(|| panic!("no {what}: {:?}", notify.log))
+    };
+    let last_ready = notify
+        .log
+        .iter()
+        .rposition(|m| m.lines().any(|l| l == "READY=1"))
+        .unwrap();
     assert!(pos("READY=1") < pos("WATCHDOG=1") && pos("WATCHDOG=1") < pos("RELOADING=1"));
     assert!(pos("RELOADING=1") < last_ready && last_ready < pos("STOPPING=1"));
 }
@@ -227,9 +290,25 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
     // As systemd does it: fds from 3, LISTEN_PID = the daemon's pid (the shell's, which
     // `exec` keeps), names in LISTEN_FDNAMES.
     let mut cmd = Command::new("sh");
-    cmd.current_dir(dir.path()).arg("-c").arg("export LISTEN_PID=$$ WATCHDOG_PID=$$; exec \"$0\" \"$@\"").arg(BIN);
-    cmd.args(["serve", "--threads", "1", "--log-level", "debug", "--config"]).arg(&config).arg("--uri").arg(format!("unix://{}", ignored.display()));
-    cmd.env("LISTEN_FDS", "2").env("LISTEN_FDNAMES", "wyoming-tcp:wyoming-unix").env("NOTIFY_SOCKET", &notify.path).env("WATCHDOG_USEC", "2000000");
+    cmd.current_dir(dir.path())
+        .arg("-c")
+        .arg("export LISTEN_PID=$$ WATCHDOG_PID=$$; exec \"$0\" \"$@\"")
+        .arg(BIN);
+    cmd.args([
+        "serve",
+        "--threads",
+        "1",
+        "--log-level",
+        "debug",
+        "--config",
+    ])
+    .arg(&config)
+    .arg("--uri")
+    .arg(format!("unix://{}", ignored.display()));
+    cmd.env("LISTEN_FDS", "2")
+        .env("LISTEN_FDNAMES", "wyoming-tcp:wyoming-unix")
+        .env("NOTIFY_SOCKET", &notify.path)
+        .env("WATCHDOG_USEC", "2000000");
     for var in ["JOURNAL_STREAM", "RUST_LOG"] {
         cmd.env_remove(var);
     }
@@ -253,12 +332,24 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
     // The reference client over both sockets.
     let python = std::env::var("WYOMING_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     for uri in [&tcp_uri, &unix_uri] {
-        let out = Command::new(&python).arg("-c").arg(PY_CLIENT).arg(uri).output().unwrap_or_else(|e| panic!("{python}: {e}"));
+        let out = Command::new(&python)
+            .arg("-c")
+            .arg(PY_CLIENT)
+            .arg(uri)
+            .output()
+            .unwrap_or_else(|e| panic!("{python}: {e}"));
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{uri}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{uri}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let (voices, samples) = stdout.trim().split_once(' ').unwrap();
         assert_eq!(voices, "54", "{uri}");
-        assert!(samples.parse::<usize>().unwrap() > 12_000, "{uri}: {stdout}");
+        assert!(
+            samples.parse::<usize>().unwrap() > 12_000,
+            "{uri}: {stdout}"
+        );
     }
 
     // A client's text and voice with line breaks and escapes are logged as one
@@ -266,9 +357,17 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
     let rt = rt();
     rt.block_on(async {
         let mut c = Conn::open(&tcp_uri).await;
-        c.send(synthesize("Hello.", Some("nope\nERROR kokorod: forged voice"))).await;
+        c.send(synthesize(
+            "Hello.",
+            Some("nope\nERROR kokorod: forged voice"),
+        ))
+        .await;
         assert!(matches!(c.next().await, Event::Error(_)));
-        c.send(synthesize("Hello.\nERROR kokorod: forged line\r\u{1b}[2J", None)).await;
+        c.send(synthesize(
+            "Hello.\nERROR kokorod: forged line\r\u{1b}[2J",
+            None,
+        ))
+        .await;
         // Accepted (and so logged); leaving cancels the rest.
         assert!(matches!(c.next().await, Event::AudioStart(_)));
     });
@@ -277,12 +376,29 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
     notify.until("STOPPING=1");
     assert!(daemon.wait().success(), "{}", daemon.stderr());
     let log = daemon.stderr();
-    assert!(log.contains("socket activation: 2 socket(s) from systemd replace --uri"), "{log}");
+    assert!(
+        log.contains("socket activation: 2 socket(s) from systemd replace --uri"),
+        "{log}"
+    );
     // (tracing's formatter writes ESC as `\x1b` itself; line breaks are ours to escape.)
-    assert!(log.contains("synthesize: Hello.\\nERROR kokorod: forged line\\r"), "{log}");
-    assert!(log.lines().any(|l| l.contains("unknown-voice") && l.contains("forged voice")), "{log}");
-    assert!(log.lines().any(|l| l.contains("spoke ") && l.contains("voice=af_heart") && l.contains("rtf=")), "{log}");
-    assert!(!log.lines().any(|l| l.starts_with("ERROR kokorod: forged")), "{log}");
+    assert!(
+        log.contains("synthesize: Hello.\\nERROR kokorod: forged line\\r"),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("unknown-voice") && l.contains("forged voice")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("spoke ") && l.contains("voice=af_heart") && l.contains("rtf=")),
+        "{log}"
+    );
+    assert!(
+        !log.lines().any(|l| l.starts_with("ERROR kokorod: forged")),
+        "{log}"
+    );
     assert!(!log.contains('\u{1b}'), "{log}");
     assert!(socket.exists(), "systemd's socket file is left to systemd");
 }
@@ -324,11 +440,17 @@ fn check_config(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, Strin
     }
     cmd.envs(env.iter().copied());
     let out = cmd.output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn line_of<'a>(out: &'a str, key: &str) -> &'a str {
-    out.lines().find(|l| l.starts_with(&format!("{key} = "))).unwrap_or_else(|| panic!("no {key}:\n{out}"))
+    out.lines()
+        .find(|l| l.starts_with(&format!("{key} = ")))
+        .unwrap_or_else(|| panic!("no {key}:\n{out}"))
 }
 
 #[test]
@@ -337,28 +459,58 @@ fn config_precedence_file_then_drop_ins_then_environment_then_flags() {
     let d = dir.path();
     std::fs::create_dir(d.join("kokorod.d")).unwrap();
     std::fs::write(d.join("kokorod.toml"), "voice = \"af_bella\"\nuri = [\"tcp://127.0.0.1:10299\", \"unix:///run/x.sock\"]\nsamples-per-chunk = 512\nidle-timeout = 30\n").unwrap();
-    std::fs::write(d.join("kokorod.d/10-a.toml"), "voice = \"am_adam\"\nsamples-per-chunk = 2048\n").unwrap();
+    std::fs::write(
+        d.join("kokorod.d/10-a.toml"),
+        "voice = \"am_adam\"\nsamples-per-chunk = 2048\n",
+    )
+    .unwrap();
     std::fs::write(d.join("kokorod.d/20-b.toml"), "voice = \"bf_emma\"\n").unwrap();
     let main = d.join("kokorod.toml");
     let c = main.to_str().unwrap();
 
     let (ok, out, err) = check_config(d, &["--config", c], &[]);
     assert!(ok, "{err}");
-    assert!(line_of(&out, "voice").starts_with("voice = \"bf_emma\"  # ") && line_of(&out, "voice").ends_with("20-b.toml"), "{out}");
-    assert!(line_of(&out, "samples-per-chunk").ends_with("10-a.toml"), "{out}");
-    assert!(line_of(&out, "samples-per-chunk").contains("\"2048\""), "{out}");
-    assert_eq!(line_of(&out, "uri"), format!("uri = [\"tcp://127.0.0.1:10299\", \"unix:///run/x.sock\"]  # {c}"));
-    assert_eq!(line_of(&out, "max-connections"), "max-connections = \"64\"  # default");
+    assert!(
+        line_of(&out, "voice").starts_with("voice = \"bf_emma\"  # ")
+            && line_of(&out, "voice").ends_with("20-b.toml"),
+        "{out}"
+    );
+    assert!(
+        line_of(&out, "samples-per-chunk").ends_with("10-a.toml"),
+        "{out}"
+    );
+    assert!(
+        line_of(&out, "samples-per-chunk").contains("\"2048\""),
+        "{out}"
+    );
+    assert_eq!(
+        line_of(&out, "uri"),
+        format!("uri = [\"tcp://127.0.0.1:10299\", \"unix:///run/x.sock\"]  # {c}")
+    );
+    assert_eq!(
+        line_of(&out, "max-connections"),
+        "max-connections = \"64\"  # default"
+    );
 
     // The environment beats the files; a flag beats the environment.
     let (_, out, _) = check_config(d, &["--config", c], &[("KOKOROD_VOICE", "af_sky")]);
     assert_eq!(line_of(&out, "voice"), "voice = \"af_sky\"  # environment");
     assert!(line_of(&out, "samples-per-chunk").ends_with("10-a.toml"));
-    let (_, out, _) = check_config(d, &["--config", c, "--voice", "am_michael"], &[("KOKOROD_VOICE", "af_sky")]);
+    let (_, out, _) = check_config(
+        d,
+        &["--config", c, "--voice", "am_michael"],
+        &[("KOKOROD_VOICE", "af_sky")],
+    );
     assert_eq!(line_of(&out, "voice"), "voice = \"am_michael\"  # flag");
     let (_, out, _) = check_config(d, &["--idle-timeout", "9"], &[("KOKOROD_CONFIG", c)]);
-    assert_eq!(line_of(&out, "idle-timeout"), "idle-timeout = \"9\"  # flag");
-    assert!(line_of(&out, "voice").ends_with("20-b.toml"), "KOKOROD_CONFIG names the file: {out}");
+    assert_eq!(
+        line_of(&out, "idle-timeout"),
+        "idle-timeout = \"9\"  # flag"
+    );
+    assert!(
+        line_of(&out, "voice").ends_with("20-b.toml"),
+        "KOKOROD_CONFIG names the file: {out}"
+    );
 }
 
 #[test]
@@ -372,13 +524,25 @@ fn config_errors_name_file_and_key() {
     let c = d.join("kokorod.toml");
     let (ok, _, err) = check_config(d, &["--config", c.to_str().unwrap()], &[]);
     assert!(!ok);
-    assert!(err.contains(&format!("{}: unknown key `max-conections`; did you mean `max-connections`?", bad.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: unknown key `max-conections`; did you mean `max-connections`?",
+            bad.display()
+        )),
+        "{err}"
+    );
     std::fs::write(&bad, "socket-mode = \"77x\"\n").unwrap();
     let (ok, _, err) = check_config(d, &["--config", c.to_str().unwrap()], &[]);
-    assert!(!ok && err.contains(&format!("{}: `socket-mode`:", bad.display())), "{err}");
+    assert!(
+        !ok && err.contains(&format!("{}: `socket-mode`:", bad.display())),
+        "{err}"
+    );
     let missing = d.join("missing.toml");
     let (ok, _, err) = check_config(d, &["--config", missing.to_str().unwrap()], &[]);
-    assert!(!ok && err.contains("missing.toml: config file not found"), "{err}");
+    assert!(
+        !ok && err.contains("missing.toml: config file not found"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -387,7 +551,11 @@ fn shipped_example_configs_parse() {
     let mut found = Vec::new();
     let mut dirs = vec![root];
     while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().map_while(Result::ok) {
+        for entry in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .map_while(Result::ok)
+        {
             let p = entry.path();
             if p.is_dir() {
                 dirs.push(p);
@@ -409,7 +577,14 @@ fn shipped_example_configs_parse() {
 fn engine_health_as_the_watchdog_sees_it() {
     use kokorod::engine::{affinity, Engine, EngineConfig, Health, InferRequest, Priority};
     let p = common::assets();
-    let engine = Engine::start(EngineConfig { model: p.model, runtime: p.runtime, cpus: affinity::plan(None, Some(1)), queue_depth: 32, warm_up: false }).unwrap();
+    let engine = Engine::start(EngineConfig {
+        model: p.model,
+        runtime: p.runtime,
+        cpus: affinity::plan(None, Some(1)),
+        queue_depth: 32,
+        warm_up: false,
+    })
+    .unwrap();
     let probe = engine.probe();
     let stall = Duration::from_secs(60);
     assert_eq!(probe.check(stall), Health::Idle);
@@ -417,25 +592,50 @@ fn engine_health_as_the_watchdog_sees_it() {
     // Eight long inferences: the engine is busy for a while. Right now it is healthy;
     // were it still on this work past the bound, it would count as wedged.
     let style = common::voices().resolve("af_heart").unwrap().style;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let jobs: Vec<_> = (0..8)
         .map(|_| {
             let (e, style) = (engine.clone(), style.clone());
-            let tokens: Vec<i64> = (0..200).map(|i| [50, 83, 54, 156, 57, 135][i % 6]).collect();
-            rt.spawn(async move { e.infer(InferRequest { tokens, style, speed: 1.0, priority: Priority::Rest }).await })
+            let tokens: Vec<i64> = (0..200)
+                .map(|i| [50, 83, 54, 156, 57, 135][i % 6])
+                .collect();
+            rt.spawn(async move {
+                e.infer(InferRequest {
+                    tokens,
+                    style,
+                    speed: 1.0,
+                    priority: Priority::Rest,
+                })
+                .await
+            })
         })
         .collect();
-    while engine.info().queued.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+    while engine
+        .info()
+        .queued
+        .load(std::sync::atomic::Ordering::Relaxed)
+        == 0
+    {
         std::thread::yield_now();
     }
     assert_eq!(probe.check(stall), Health::Busy);
-    assert!(matches!(probe.check_at(stall, Instant::now() + 2 * stall), Health::Stalled { .. }));
+    assert!(matches!(
+        probe.check_at(stall, Instant::now() + 2 * stall),
+        Health::Stalled { .. }
+    ));
     for j in jobs {
         rt.block_on(j).unwrap().unwrap();
     }
     assert_eq!(probe.check(stall), Health::Idle);
     // An idle engine stays healthy however long it idles: no test inference needed.
-    assert_eq!(probe.check_at(stall, Instant::now() + 100 * stall), Health::Idle);
+    assert_eq!(
+        probe.check_at(stall, Instant::now() + 100 * stall),
+        Health::Idle
+    );
 
     // The last handle gone, the thread ends: dead, whatever the queue says.
     drop(engine);

@@ -13,13 +13,18 @@ pub struct SwapSpeech<S> {
 impl<S: Speech> SwapSpeech<S> {
     /// Starts with `speech`.
     pub fn new(speech: S) -> Self {
-        SwapSpeech { current: RwLock::new(Arc::new(speech)) }
+        SwapSpeech {
+            current: RwLock::new(Arc::new(speech)),
+        }
     }
 
     /// The speech serving new requests now.
     pub fn current(&self) -> Arc<S> {
         // A panic while holding the lock cannot leave an `Arc` half-written.
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Serves new requests with `speech` from now on.

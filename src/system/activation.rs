@@ -58,7 +58,9 @@ impl Activated {
 /// Changes the environment: call it while the process has a single thread.
 pub unsafe fn take() -> Result<Vec<Activated>, ActivationError> {
     // SAFETY: forwarded to the caller (single-threaded).
-    let fds: Vec<(RawFd, String)> = unsafe { sd_notify::listen_fds_with_names_and_unset_env() }.map_err(ActivationError::Env)?.collect();
+    let fds: Vec<(RawFd, String)> = unsafe { sd_notify::listen_fds_with_names_and_unset_env() }
+        .map_err(ActivationError::Env)?
+        .collect();
     fds.into_iter()
         .map(|(fd, name)| {
             // SAFETY: systemd passed these descriptors to us and nothing else owns them.
@@ -72,7 +74,11 @@ pub unsafe fn take() -> Result<Vec<Activated>, ActivationError> {
 pub fn classify(fd: OwnedFd, name: String) -> Result<Activated, ActivationError> {
     use std::os::fd::AsRawFd;
     let raw = fd.as_raw_fd();
-    let fail = |what| ActivationError::Unsupported { fd: raw, name: name.clone(), what };
+    let fail = |what| ActivationError::Unsupported {
+        fd: raw,
+        name: name.clone(),
+        what,
+    };
     let opt = |o| sockopt(raw, o);
     match opt(libc::SO_TYPE) {
         Some(t) if t == libc::SOCK_STREAM => {}
@@ -93,7 +99,15 @@ fn sockopt(fd: RawFd, opt: libc::c_int) -> Option<libc::c_int> {
     let mut value: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `value` and `len` are valid for writes of a c_int.
-    let r = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, opt, (&raw mut value).cast(), &raw mut len) };
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            opt,
+            (&raw mut value).cast(),
+            &raw mut len,
+        )
+    };
     (r == 0).then_some(value)
 }
 
@@ -109,17 +123,33 @@ mod tests {
     #[test]
     fn tells_tcp_unix_and_unusable_descriptors_apart() {
         let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        assert!(matches!(classify(dup(tcp.as_fd()), "t".into()).unwrap(), Activated::Tcp(_, ref n) if n == "t"));
+        assert!(
+            matches!(classify(dup(tcp.as_fd()), "t".into()).unwrap(), Activated::Tcp(_, ref n) if n == "t")
+        );
         let dir = tempfile::tempdir().unwrap();
         let unix = std::os::unix::net::UnixListener::bind(dir.path().join("s")).unwrap();
-        assert!(matches!(classify(dup(unix.as_fd()), "u".into()).unwrap(), Activated::Unix(..)));
+        assert!(matches!(
+            classify(dup(unix.as_fd()), "u".into()).unwrap(),
+            Activated::Unix(..)
+        ));
         let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let err = classify(dup(udp.as_fd()), "d".into()).unwrap_err().to_string();
-        assert!(err.contains("not a stream socket") && err.contains("(d)"), "{err}");
+        let err = classify(dup(udp.as_fd()), "d".into())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not a stream socket") && err.contains("(d)"),
+            "{err}"
+        );
         let file = std::fs::File::open("/dev/null").unwrap();
-        assert!(classify(dup(file.as_fd()), "f".into()).unwrap_err().to_string().contains("not a socket"));
+        assert!(classify(dup(file.as_fd()), "f".into())
+            .unwrap_err()
+            .to_string()
+            .contains("not a socket"));
         let unbound = socket_not_listening();
-        assert!(classify(unbound, "c".into()).unwrap_err().to_string().contains("not listening"));
+        assert!(classify(unbound, "c".into())
+            .unwrap_err()
+            .to_string()
+            .contains("not listening"));
     }
 
     fn socket_not_listening() -> OwnedFd {

@@ -21,7 +21,9 @@ pub struct JournalLayer {
 impl JournalLayer {
     /// Connects to journald's socket.
     pub fn new() -> std::io::Result<Self> {
-        Ok(JournalLayer { journal: JournalLog::new()?.with_syslog_identifier("kokorod".into()) })
+        Ok(JournalLayer {
+            journal: JournalLog::new()?.with_syslog_identifier("kokorod".into()),
+        })
     }
 }
 
@@ -38,7 +40,13 @@ pub struct Fields {
 /// `voice` → `KOKOROD_VOICE`; journald allows `A-Z`, `0-9` and `_` only.
 pub fn journal_key(field: &str) -> String {
     let mut key = String::from("KOKOROD_");
-    key.extend(field.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }));
+    key.extend(field.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        }
+    }));
     key.truncate(64);
     key
 }
@@ -74,7 +82,11 @@ impl Fields {
     pub fn full_message(&self) -> String {
         let mut m = self.message.clone();
         for (k, v) in &self.fields {
-            let _ = write!(m, " {}={v}", k.trim_start_matches("KOKOROD_").to_ascii_lowercase());
+            let _ = write!(
+                m,
+                " {}={v}",
+                k.trim_start_matches("KOKOROD_").to_ascii_lowercase()
+            );
         }
         m
     }
@@ -94,7 +106,11 @@ impl<S: Subscriber> Layer<S> for JournalLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let meta = event.metadata();
         let fields = Fields::of(event);
-        let kvs: Vec<(&str, &str)> = fields.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let kvs: Vec<(&str, &str)> = fields
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let message = fields.full_message();
         // A lost log record cannot be reported anywhere better.
         let _ = self.journal.journal_send(
@@ -132,7 +148,13 @@ mod tests {
         let subscriber = tracing_subscriber::registry().with(Capture(seen.clone()));
         tracing::subscriber::with_default(subscriber, || {
             let voice = "bf_emma\nMESSAGE=forged";
-            tracing::info!(peer = "127.0.0.1:4000", voice, chars = 42_u64, rtf = 0.25_f64, "spoke for {voice}");
+            tracing::info!(
+                peer = "127.0.0.1:4000",
+                voice,
+                chars = 42_u64,
+                rtf = 0.25_f64,
+                "spoke for {voice}"
+            );
         });
         let seen = seen.lock().unwrap();
         let f = &seen[0];
@@ -147,7 +169,9 @@ mod tests {
             ]
         );
         assert!(!f.full_message().contains('\n'));
-        assert!(f.full_message().ends_with(" peer=127.0.0.1:4000 voice=bf_emma\\nMESSAGE=forged chars=42 rtf=0.25"));
+        assert!(f
+            .full_message()
+            .ends_with(" peer=127.0.0.1:4000 voice=bf_emma\\nMESSAGE=forged chars=42 rtf=0.25"));
     }
 
     #[test]

@@ -14,7 +14,8 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber for `level` (`info`, `debug`, …).
 pub fn init(level: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("{level},ort=warn")));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},ort=warn")));
     let registry = tracing_subscriber::registry().with(filter);
     if systemd_journal_logger::connected_to_journal() {
         match super::journal::JournalLayer::new() {
@@ -25,7 +26,9 @@ pub fn init(level: &str) {
             Err(e) => eprintln!("kokorod: cannot log to the journal ({e}); logging to stderr"),
         }
     }
-    let lines = tracing_subscriber::fmt::layer().with_writer(|| EscapingWriter(std::io::stderr())).with_ansi(false);
+    let lines = tracing_subscriber::fmt::layer()
+        .with_writer(|| EscapingWriter(std::io::stderr()))
+        .with_ansi(false);
     registry.with(lines).init();
 }
 
@@ -76,7 +79,10 @@ mod tests {
     #[test]
     fn control_characters_are_escaped() {
         assert!(matches!(escape_control("af_heart"), Cow::Borrowed(_)));
-        assert_eq!(escape_control("a\nINFO forged\r\u{1b}[31m\u{7f}\u{85}\u{2028}"), "a\\nINFO forged\\r\\u{1b}[31m\\u{7f}\\u{85}\\u{2028}");
+        assert_eq!(
+            escape_control("a\nINFO forged\r\u{1b}[31m\u{7f}\u{85}\u{2028}"),
+            "a\\nINFO forged\\r\\u{1b}[31m\\u{7f}\\u{85}\\u{2028}"
+        );
         assert_eq!(escape_control("日本語 ok"), "日本語 ok");
     }
 
@@ -86,7 +92,10 @@ mod tests {
         w.write_all(b"INFO voice \"x\nWARN forged\"\n").unwrap();
         w.write_all(b"INFO next\n").unwrap();
         let out = String::from_utf8(w.0).unwrap();
-        assert_eq!(out.lines().collect::<Vec<_>>(), ["INFO voice \"x\\nWARN forged\"", "INFO next"]);
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            ["INFO voice \"x\\nWARN forged\"", "INFO next"]
+        );
     }
 
     #[test]
@@ -105,7 +114,10 @@ mod tests {
         }
         let buf = Buf::default();
         let sink = buf.clone();
-        let subscriber = tracing_subscriber::fmt().with_writer(move || EscapingWriter(sink.clone())).with_ansi(false).finish();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || EscapingWriter(sink.clone()))
+            .with_ansi(false)
+            .finish();
         tracing::subscriber::with_default(subscriber, || {
             let voice = "nope\n2026-01-01T00:00:00Z ERROR kokorod: forged";
             tracing::warn!(peer = "127.0.0.1:5", "unknown voice {voice}");

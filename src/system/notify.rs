@@ -25,13 +25,18 @@ impl Notifier {
     /// Enabled when systemd gave us `NOTIFY_SOCKET` (Type=notify services): a path,
     /// or `@name` for an abstract socket.
     pub fn from_env() -> Self {
-        let target = std::env::var_os("NOTIFY_SOCKET").filter(|s| !s.is_empty()).and_then(|path| match Target::new(&path) {
-            Ok(t) => Some(Arc::new(t)),
-            Err(e) => {
-                tracing::warn!("NOTIFY_SOCKET {}: {e}; not notifying the service manager", path.to_string_lossy());
-                None
-            }
-        });
+        let target = std::env::var_os("NOTIFY_SOCKET")
+            .filter(|s| !s.is_empty())
+            .and_then(|path| match Target::new(&path) {
+                Ok(t) => Some(Arc::new(t)),
+                Err(e) => {
+                    tracing::warn!(
+                        "NOTIFY_SOCKET {}: {e}; not notifying the service manager",
+                        path.to_string_lossy()
+                    );
+                    None
+                }
+            });
         Notifier { target }
     }
 
@@ -45,7 +50,9 @@ impl Notifier {
         let msg: String = states.iter().map(|s| format!("{s}\n")).collect();
         match t.sock.send_to_addr(msg.as_bytes(), &t.addr) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => tracing::debug!("service manager not reading; dropped {msg:?}"),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                tracing::debug!("service manager not reading; dropped {msg:?}")
+            }
             Err(e) => tracing::warn!("cannot notify the service manager: {e}"),
         }
     }
@@ -62,7 +69,10 @@ impl Notifier {
 
     /// A reload begins; systemd 253+ wants the monotonic time with it.
     pub fn reloading(&self) {
-        let mut states = vec![NotifyState::Reloading, NotifyState::Status("reloading configuration, voices and lexicon")];
+        let mut states = vec![
+            NotifyState::Reloading,
+            NotifyState::Status("reloading configuration, voices and lexicon"),
+        ];
         if let Ok(now) = NotifyState::monotonic_usec_now() {
             states.push(now);
         }
@@ -100,7 +110,12 @@ impl Target {
 /// `ready: 54 voices, 2 threads, 0 connections`.
 pub fn status_line(voices: usize, threads: usize, connections: usize) -> String {
     let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
-    format!("ready: {}, {}, {}", n(voices, "voice", "voices"), n(threads, "thread", "threads"), n(connections, "connection", "connections"))
+    format!(
+        "ready: {}, {}, {}",
+        n(voices, "voice", "voices"),
+        n(threads, "thread", "threads"),
+        n(connections, "connection", "connections")
+    )
 }
 
 #[cfg(test)]
@@ -109,7 +124,13 @@ mod tests {
 
     #[test]
     fn status_reads_well() {
-        assert_eq!(status_line(54, 2, 0), "ready: 54 voices, 2 threads, 0 connections");
-        assert_eq!(status_line(1, 1, 1), "ready: 1 voice, 1 thread, 1 connection");
+        assert_eq!(
+            status_line(54, 2, 0),
+            "ready: 54 voices, 2 threads, 0 connections"
+        );
+        assert_eq!(
+            status_line(1, 1, 1),
+            "ready: 1 voice, 1 thread, 1 connection"
+        );
     }
 }

@@ -46,7 +46,11 @@ impl Service {
     /// undone when shutdown begins (withdrawing the mDNS advertisement) waits on it.
     pub fn start(self, shutdown: CancellationToken) -> std::io::Result<()> {
         use tokio::signal::unix::{signal, SignalKind};
-        let (mut term, mut int, mut hup) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?, signal(SignalKind::hangup())?);
+        let (mut term, mut int, mut hup) = (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::hangup())?,
+        );
         let this = Arc::new(self);
         this.notifier.ready(&this.status());
         tracing::info!("{}", this.status());
@@ -63,9 +67,17 @@ impl Service {
                 }
             });
             if let Some(interval) = watchdog::interval_from_env() {
-                tracing::info!(interval_ms = interval.as_millis() as u64, "systemd watchdog enabled");
+                tracing::info!(
+                    interval_ms = interval.as_millis() as u64,
+                    "systemd watchdog enabled"
+                );
                 // Pings go on while the server drains: stopping is not wedged.
-                tokio::spawn(watchdog::run(this.notifier.clone(), this.probe.clone(), interval, this.stall));
+                tokio::spawn(watchdog::run(
+                    this.notifier.clone(),
+                    this.probe.clone(),
+                    interval,
+                    this.stall,
+                ));
             }
         }
         tokio::spawn(async move {
@@ -79,7 +91,8 @@ impl Service {
                     }
                 }
                 let open = this.stats.open_connections();
-                this.notifier.stopping(&format!("stopping: {open} connection(s) finishing"));
+                this.notifier
+                    .stopping(&format!("stopping: {open} connection(s) finishing"));
                 shutdown.cancel();
                 return;
             }

@@ -12,7 +12,9 @@ use crate::system::notify::Notifier;
 /// The ping interval systemd asked for (half its timeout), if it did and the
 /// request is meant for this process (`WATCHDOG_PID`).
 pub fn interval_from_env() -> Option<Duration> {
-    sd_notify::watchdog_enabled().filter(|d| !d.is_zero()).map(|d| d / 2)
+    sd_notify::watchdog_enabled()
+        .filter(|d| !d.is_zero())
+        .map(|d| d / 2)
 }
 
 /// What to do at one tick.
