@@ -645,3 +645,152 @@ fn engine_health_as_the_watchdog_sees_it() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// One journal entry of the native protocol: `NAME=value\n`, or for values with a
+/// newline `NAME\n`, a little-endian u64 length, the value, `\n`.
+fn journal_fields(mut data: &[u8]) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    while !data.is_empty() {
+        let nl = data.iter().position(|&b| b == b'\n').expect("field ends");
+        let line = &data[..nl];
+        if let Some(eq) = line.iter().position(|&b| b == b'=') {
+            let (k, v) = (&line[..eq], &line[eq + 1..]);
+            fields.push((
+                String::from_utf8_lossy(k).into(),
+                String::from_utf8_lossy(v).into(),
+            ));
+            data = &data[nl + 1..];
+        } else {
+            let len = u64::from_le_bytes(data[nl + 1..nl + 9].try_into().unwrap()) as usize;
+            let v = &data[nl + 9..nl + 9 + len];
+            fields.push((
+                String::from_utf8_lossy(line).into(),
+                String::from_utf8_lossy(v).into(),
+            ));
+            data = &data[nl + 9 + len + 1..];
+        }
+    }
+    fields
+}
+
+/// Under systemd (stderr is the journal stream) records go to journald with
+/// structured fields. journald does not run here (systemd is not PID 1), so the
+/// test is journald: in a private mount namespace its socket directory is a
+/// directory of ours, and the daemon's stderr is our pipe, named in JOURNAL_STREAM.
+#[test]
+fn under_systemd_records_go_to_the_journal_with_fields() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kokorod.toml");
+    std::fs::write(&config, "").unwrap();
+    let journal_dir = dir.path().join("journal");
+    std::fs::create_dir(&journal_dir).unwrap();
+    let journal = UnixDatagram::bind(journal_dir.join("socket")).unwrap();
+    let (entries_tx, entries) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while let Ok(n) = journal.recv(&mut buf) {
+            if entries_tx.send(journal_fields(&buf[..n])).is_err() {
+                return;
+            }
+        }
+    });
+    let (mut stderr_r, stderr_w) = std::io::pipe().unwrap();
+    let meta = std::fs::metadata(format!(
+        "/proc/self/fd/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&stderr_w)
+    ))
+    .unwrap();
+    let stream = format!("{}:{}", meta.dev(), meta.ino());
+    let socket = dir.path().join("k.sock");
+    let uri = format!("unix://{}", socket.display());
+    let mut notify = Notify::bind(dir.path());
+
+    let mut cmd = Command::new("unshare");
+    cmd.current_dir(dir.path())
+        .arg("--mount")
+        .arg("sh")
+        .arg("-c");
+    cmd.arg("mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal && mount --bind \"$J\" /run/systemd/journal && exec \"$0\" \"$@\"");
+    cmd.arg(BIN)
+        .args([
+            "serve",
+            "--threads",
+            "1",
+            "--log-level",
+            "debug",
+            "--uri",
+            &uri,
+            "--config",
+        ])
+        .arg(&config);
+    cmd.env("J", &journal_dir)
+        .env("JOURNAL_STREAM", &stream)
+        .env("NOTIFY_SOCKET", &notify.path);
+    for var in ["RUST_LOG", "WATCHDOG_USEC", "LISTEN_FDS"] {
+        cmd.env_remove(var);
+    }
+    cmd.stderr(stderr_w)
+        .stdout(Stdio::null())
+        .stdin(Stdio::null());
+    let mut child = cmd
+        .spawn()
+        .expect("unshare (needs root for a mount namespace)");
+    drop(cmd);
+    notify.until("READY=1");
+    let rt = rt();
+    rt.block_on(async {
+        let mut c = Conn::open(&uri).await;
+        c.send(synthesize(
+            "Good night.\nERROR kokorod: forged",
+            Some("bf_emma"),
+        ))
+        .await;
+        assert!(common::rms(&c.audio(1024).await) > 0.02);
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    notify.until("STOPPING=1");
+    assert!(child.wait().unwrap().success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut stderr_r, &mut err).unwrap();
+    assert!(
+        !err.contains("INFO"),
+        "records went to stderr, not the journal:\n{err}"
+    );
+
+    let all: Vec<Vec<(String, String)>> = entries.try_iter().collect();
+    let get =
+        |e: &[(String, String)], k: &str| e.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let spoke = all
+        .iter()
+        .find(|e| get(e, "MESSAGE").is_some_and(|m| m.starts_with("spoke ")))
+        .unwrap_or_else(|| panic!("no `spoke` entry in {all:?}"));
+    assert_eq!(get(spoke, "KOKOROD_VOICE").as_deref(), Some("bf_emma"));
+    assert_eq!(get(spoke, "KOKOROD_CHARS").as_deref(), Some("33"));
+    assert!(
+        get(spoke, "KOKOROD_RTF").unwrap().parse::<f64>().is_ok(),
+        "{spoke:?}"
+    );
+    assert!(
+        get(spoke, "KOKOROD_PEER")
+            .unwrap()
+            .starts_with("unix (pid "),
+        "{spoke:?}"
+    );
+    assert_eq!(get(spoke, "PRIORITY").as_deref(), Some("5"));
+    assert_eq!(get(spoke, "SYSLOG_IDENTIFIER").as_deref(), Some("kokorod"));
+    let text = all
+        .iter()
+        .find_map(|e| get(e, "MESSAGE").filter(|m| m.starts_with("synthesize: ")))
+        .expect("the request's debug entry");
+    // One line: the message (escaped), then the fields for plain readers.
+    assert!(
+        text.starts_with("synthesize: Good night.\\nERROR kokorod: forged peer=unix"),
+        "{text}"
+    );
+    assert!(!text.contains('\n'));
+}
