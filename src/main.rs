@@ -147,7 +147,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
             threads,
             probe,
             stall: std::time::Duration::from_secs(a.service.engine_stall_timeout),
-            reload: Box::new(move || reload(&eff, &reload_speech).map_err(|e| format!("{e:#}"))),
+            reload: Box::new(move || reload(&eff, a.max_text_chars, &reload_speech).map_err(|e| format!("{e:#}"))),
         }
         .start(shutdown.clone())?;
         tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
@@ -160,7 +160,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
 /// SIGHUP: re-reads the config files (under the same environment and flags), the
 /// voices and the user lexicon, and swaps them in for new requests. Other changed
 /// settings (listeners, threads, limits, the model) are reported as needing a restart.
-fn reload(running: &Effective, speech: &SwapSpeech<KokoroSpeech>) -> Result<String> {
+fn reload(running: &Effective, max_text_chars: usize, speech: &SwapSpeech<KokoroSpeech>) -> Result<String> {
     const LIVE: &[&str] = &["voice", "voices", "lexicon", "data-dir"];
     let new = config::load(std::env::args_os())?;
     let a = match &new.cli.command {
@@ -170,7 +170,8 @@ fn reload(running: &Effective, speech: &SwapSpeech<KokoroSpeech>) -> Result<Stri
     let paths = resolve_assets(&a.assets)?;
     let voices = Arc::new(Voices::load(&paths.voices)?);
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
-    let cfg = KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars };
+    // The text limit is also the server's, which keeps its value until a restart.
+    let cfg = KokoroConfig { default_voice: a.voice.clone(), max_text_chars };
     speech.replace(speech.current().reconfigured(voices.clone(), lexicon, cfg)?);
     // Compared with what the process started with: restart-only settings keep that.
     let restart: Vec<String> = running.changed_keys(&new).into_iter().filter(|k| !LIVE.contains(&k.as_str())).collect();

@@ -53,7 +53,6 @@ impl Service {
         );
         let this = Arc::new(self);
         this.notifier.ready(&this.status());
-        tracing::info!("{}", this.status());
         if this.notifier.enabled() {
             let s = this.clone();
             let stop = shutdown.clone();
