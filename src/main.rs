@@ -161,7 +161,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
 /// voices and the user lexicon, and swaps them in for new requests. Other changed
 /// settings (listeners, threads, limits, the model) are reported as needing a restart.
 fn reload(running: &Effective, max_text_chars: usize, speech: &SwapSpeech<KokoroSpeech>) -> Result<String> {
-    const LIVE: &[&str] = &["voice", "voices", "lexicon", "data-dir"];
+    const LIVE: &[&str] = &["voice", "voices", "lexicon", "data-dir", "log-level"];
     let new = config::load(std::env::args_os())?;
     let a = match &new.cli.command {
         Some(Command::Serve(a)) => a,
@@ -173,6 +173,7 @@ fn reload(running: &Effective, max_text_chars: usize, speech: &SwapSpeech<Kokoro
     // The text limit is also the server's, which keeps its value until a restart.
     let cfg = KokoroConfig { default_voice: a.voice.clone(), max_text_chars };
     speech.replace(speech.current().reconfigured(voices.clone(), lexicon, cfg)?);
+    system::logging::set_level(&new.cli.log_level).map_err(anyhow::Error::msg)?;
     // Compared with what the process started with: restart-only settings keep that.
     let restart: Vec<String> = running.changed_keys(&new).into_iter().filter(|k| !LIVE.contains(&k.as_str())).collect();
     if !restart.is_empty() {

@@ -203,7 +203,11 @@ fn notify_protocol_from_start_through_reload_to_stop() {
 
     // SIGHUP: RELOADING with the monotonic time, then READY; the new default voice
     // is used, a restart-only change is reported, the connection stays.
-    std::fs::write(&config, "voice = \"bf_emma\"\nmax-connections = 7\n").unwrap();
+    std::fs::write(
+        &config,
+        "voice = \"bf_emma\"\nmax-connections = 7\nlog-level = \"debug\"\n",
+    )
+    .unwrap();
     daemon.signal(nix::sys::signal::Signal::SIGHUP);
     let reloading = notify.until("RELOADING=1");
     assert!(
@@ -226,6 +230,13 @@ fn notify_protocol_from_start_through_reload_to_stop() {
     });
     assert_eq!(after, emma, "the reloaded default voice speaks");
     assert_ne!(after, before);
+    // The level came down to debug: requests are now logged with their text.
+    assert_eq!(
+        daemon.stderr().matches("synthesize: Good evening.").count(),
+        2,
+        "{}",
+        daemon.stderr()
+    );
     assert!(
         daemon
             .stderr()

@@ -7,15 +7,33 @@
 
 use std::borrow::Cow;
 use std::io::Write;
+use std::sync::OnceLock;
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
+type FilterHandle = tracing_subscriber::reload::Handle<EnvFilter, tracing_subscriber::Registry>;
+
+/// The level filter, replaceable on reload (unset when `RUST_LOG` rules).
+static LEVEL: OnceLock<FilterHandle> = OnceLock::new();
+
+fn filter_for(level: &str) -> EnvFilter {
+    EnvFilter::new(format!("{level},ort=warn"))
+}
+
 /// Installs the global subscriber for `level` (`info`, `debug`, …).
 pub fn init(level: &str) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("{level},ort=warn")));
+    let (filter, handle) = match EnvFilter::try_from_default_env() {
+        Ok(from_env) => (tracing_subscriber::reload::Layer::new(from_env).0, None),
+        Err(_) => {
+            let (layer, handle) = tracing_subscriber::reload::Layer::new(filter_for(level));
+            (layer, Some(handle))
+        }
+    };
+    if let Some(handle) = handle {
+        let _ = LEVEL.set(handle);
+    }
     let registry = tracing_subscriber::registry().with(filter);
     if systemd_journal_logger::connected_to_journal() {
         match super::journal::JournalLayer::new() {
@@ -30,6 +48,14 @@ pub fn init(level: &str) {
         .with_writer(|| EscapingWriter(std::io::stderr()))
         .with_ansi(false);
     registry.with(lines).init();
+}
+
+/// Changes the level (a reload); a no-op when `RUST_LOG` set the filter.
+pub fn set_level(level: &str) -> Result<(), String> {
+    match LEVEL.get() {
+        Some(handle) => handle.reload(filter_for(level)).map_err(|e| e.to_string()),
+        None => Ok(()),
+    }
 }
 
 /// `s` with every control character (and U+2028/U+2029) written as an escape:
