@@ -717,6 +717,11 @@ fn under_systemd_records_go_to_the_journal_with_fields() {
     let uri = format!("unix://{}", socket.display());
     let mut notify = Notify::bind(dir.path());
 
+    let probe = Command::new("unshare").args(["--mount", "true"]).status();
+    assert!(
+        probe.is_ok_and(|s| s.success()),
+        "this test makes a private mount namespace (`unshare --mount`, util-linux): run it as root"
+    );
     let mut cmd = Command::new("unshare");
     cmd.current_dir(dir.path())
         .arg("--mount")
