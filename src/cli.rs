@@ -104,6 +104,8 @@ pub struct ServeArgs {
     #[arg(long, env = "KOKOROD_CACHE_SIZE", default_value = "32M", value_parser = parse_size)]
     pub cache_size: usize,
     #[command(flatten)]
+    pub service: ServiceArgs,
+    #[command(flatten)]
     pub lexicon: LexiconArgs,
     #[command(flatten)]
     pub pauses: PauseArgs,
@@ -148,6 +150,25 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         _ => (t, 1),
     };
     num.trim().parse::<usize>().ok().and_then(|n| n.checked_mul(mult)).ok_or_else(|| format!("{s:?} is not a size such as 32M"))
+}
+
+/// Config files and the service manager (see `config.rs` and `system/`).
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    /// Config file; `<name>.d/*.toml` beside it are applied after it, in name order
+    /// (default /etc/kokorod/kokorod.toml, which may be missing).
+    #[arg(long, env = "KOKOROD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Read no config file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Print the settings in effect (config files, environment, flags) and exit.
+    #[arg(long)]
+    pub check_config: bool,
+    /// Seconds an engine with work may go without finishing a job before it counts as
+    /// wedged (systemd's watchdog pings stop).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub engine_stall_timeout: u64,
 }
 
 fn parse_octal(s: &str) -> Result<u32, String> {

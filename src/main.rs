@@ -1,13 +1,14 @@
 //! kokorod's entry point: parse the command line, set up logging, dispatch.
 
 use anyhow::{bail, Context, Result};
-use clap::Parser;
 use kokorod::assets::{self, AssetPaths};
+use kokorod::config::{self, ConfigError, Effective};
 use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, LexiconArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
-use kokorod::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, SpeakRequest, Speech, TextFormat, VoiceChoice};
+use kokorod::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, SpeakRequest, Speech, SwapSpeech, TextFormat, VoiceChoice};
+use kokorod::system::{self, activation, notify::Notifier, service::Service};
 use kokorod::text::{self, Lang, Lexicon};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -15,13 +16,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // The command line over the config files (`kokorod [serve]` only).
+    let mut eff = match config::load(std::env::args_os()) {
+        Ok(eff) => eff,
+        Err(ConfigError::Cli(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("kokorod: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let cli: &Cli = &eff.cli;
     // Commands that print data keep stderr quiet unless asked.
     let quiet = matches!(cli.command, Some(Command::Phonemize(_) | Command::Voices(_))) && cli.log_level == "info";
-    init_logging(if quiet { "warn" } else { &cli.log_level });
-    let r = match cli.command {
-        None => serve(cli.serve),
-        Some(Command::Serve(a)) => serve(a),
+    system::logging::init(if quiet { "warn" } else { &cli.log_level });
+    let r = match eff.cli.command.take() {
+        None => serve(eff.cli.serve.clone(), eff),
+        Some(Command::Serve(a)) => serve(a, eff),
         Some(Command::Say(a)) => say(a),
         Some(Command::Speak(a)) => speak(a),
         Some(Command::Voices(a)) => voices(a),
@@ -35,12 +45,6 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},ort=warn")));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
 /// The user lexicon: `--lexicon` (which must load), else `lexicon/` in the data dir (if
@@ -85,9 +89,16 @@ fn start_engine(paths: &AssetPaths, e: &EngineArgs) -> Result<Engine> {
     Ok(engine)
 }
 
-fn serve(a: ServeArgs) -> Result<()> {
+fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
+    if a.service.check_config {
+        print!("{}", eff.describe());
+        return Ok(());
+    }
+    // systemd's sockets, taken (and LISTEN_* cleared) while this is the only thread.
+    // SAFETY: no thread has been started yet.
+    let activated = unsafe { activation::take() }?;
     let endpoints = a.uris.iter().map(|u| u.parse::<Endpoint>()).collect::<Result<Vec<_>, _>>()?;
-    if endpoints.is_empty() {
+    if endpoints.is_empty() && activated.is_empty() {
         bail!("nothing to listen on: give at least one --uri");
     }
     let paths = resolve_assets(&a.assets)?;
@@ -95,8 +106,12 @@ fn serve(a: ServeArgs) -> Result<()> {
     voices.resolve(&a.voice).with_context(|| "--voice")?;
     // The engine (and OpenMP's environment) first, while this is the only thread.
     let engine = start_engine(&paths, &a.engine)?;
+    let (probe, threads) = (engine.probe(), engine.info().cpus.len());
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
     let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses() })?.with_lexicon(lexicon);
+    let speech = Arc::new(SwapSpeech::new(speech));
+    // Repeated answers come from memory; a reload (voices, lexicon) empties it.
+    let cached = Arc::new(CachedSpeech::new(speech.clone(), a.cache_size));
     let cfg = ServerConfig {
         samples_per_chunk: a.samples_per_chunk as usize,
         max_connections: a.max_connections as usize,
@@ -111,33 +126,70 @@ fn serve(a: ServeArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("kokorod-io").enable_all().build()?;
     rt.block_on(async move {
         let mut listeners = Vec::new();
-        for ep in &endpoints {
-            listeners.push(Listener::bind(ep, &cfg.unix_socket_options()).await.with_context(|| format!("listening on {ep}"))?);
+        if activated.is_empty() {
+            for ep in &endpoints {
+                listeners.push(Listener::bind(ep, &cfg.unix_socket_options()).await.with_context(|| format!("listening on {ep}"))?);
+            }
+        } else {
+            tracing::info!("socket activation: {} socket(s) from systemd replace --uri", activated.len());
+            for s in activated {
+                let name = s.name().to_owned();
+                listeners.push(s.into_listener().with_context(|| format!("socket {name} from systemd"))?);
+            }
         }
         let shutdown = CancellationToken::new();
-        tokio::spawn(on_signals(shutdown.clone()));
+        let server = Server::new(listeners, cached.clone(), cfg);
+        let (voices_now, reload_speech, reload_cache) = (speech.clone(), speech.clone(), cached.clone());
+        // Everything that must start or stop with the service (mDNS: advertise here,
+        // withdraw when `shutdown` is cancelled, which follows STOPPING=1) hooks in here.
+        Service {
+            notifier: Notifier::from_env(),
+            stats: server.stats(),
+            voices: Arc::new(move || voices_now.voices().len()),
+            threads,
+            probe,
+            stall: std::time::Duration::from_secs(a.service.engine_stall_timeout),
+            reload: Box::new(move || {
+                let r = reload(&eff, a.max_text_chars, &reload_speech).map_err(|e| format!("{e:#}"));
+                // Cached answers were spoken with the old voices and lexicon.
+                reload_cache.clear();
+                r
+            }),
+        }
+        .start(shutdown.clone())?;
         tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
-        let speech = Arc::new(CachedSpeech::new(Arc::new(speech), a.cache_size));
-        Server::new(listeners, speech.clone(), cfg).run(shutdown).await?;
-        let c = speech.stats();
+        server.run(shutdown).await?;
+        let c = cached.stats();
         tracing::info!(hits = c.hits, misses = c.misses, entries = c.entries, bytes = c.bytes, "response cache");
         tracing::info!("stopped");
         Ok(())
     })
 }
 
-/// Cancels `token` on SIGTERM or SIGINT.
-async fn on_signals(token: CancellationToken) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-        tracing::error!("cannot install signal handlers");
-        return;
+/// SIGHUP: re-reads the config files (under the same environment and flags), the
+/// voices and the user lexicon, and swaps them in for new requests. Other changed
+/// settings (listeners, threads, limits, the model) are reported as needing a restart.
+fn reload(running: &Effective, max_text_chars: usize, speech: &SwapSpeech<KokoroSpeech>) -> Result<String> {
+    const LIVE: &[&str] = &["voice", "voices", "lexicon", "data-dir", "log-level"];
+    let new = config::load(std::env::args_os())?;
+    let a = match &new.cli.command {
+        Some(Command::Serve(a)) => a,
+        _ => &new.cli.serve,
     };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    let paths = resolve_assets(&a.assets)?;
+    let voices = Arc::new(Voices::load(&paths.voices)?);
+    let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
+    // The text limit is also the server's, which keeps its value until a restart.
+    let cfg = KokoroConfig { default_voice: a.voice.clone(), max_text_chars, pauses: a.pauses.pauses() };
+    speech.replace(speech.current().reconfigured(voices.clone(), lexicon, cfg)?);
+    system::logging::set_level(&new.cli.log_level).map_err(anyhow::Error::msg)?;
+    // Compared with what the process started with: restart-only settings keep that.
+    let restart: Vec<String> = running.changed_keys(&new).into_iter().filter(|k| !LIVE.contains(&k.as_str())).collect();
+    if !restart.is_empty() {
+        tracing::warn!("changed settings that need a restart (systemctl restart kokorod): {}", restart.join(", "));
     }
-    token.cancel();
+    let files = new.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>();
+    Ok(format!("{} voices, default voice {}, config files: {}", voices.len(), a.voice, if files.is_empty() { "none".into() } else { files.join(", ") }))
 }
 
 fn say(a: SayArgs) -> Result<()> {

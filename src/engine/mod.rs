@@ -14,7 +14,7 @@ pub use voices::{info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, Vo
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -100,6 +100,80 @@ pub struct EngineInfo {
     pub completed: AtomicU64,
     /// Jobs waiting or running.
     pub queued: AtomicUsize,
+    /// The worker thread is running (cleared when it ends, also by a panic).
+    alive: AtomicBool,
+    /// Milliseconds after `epoch` of the engine's last progress: a job finished, or
+    /// work arrived at an idle engine. Two atomic stores per job: free when idle.
+    progress_ms: AtomicU64,
+    epoch: Instant,
+}
+
+impl EngineInfo {
+    fn mark_progress(&self) {
+        self.progress_ms.store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+/// What the engine is doing, for the service watchdog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// Nothing to do.
+    Idle,
+    /// Working, and it finished a job (or got its work) within the bound.
+    Busy,
+    /// Work is waiting but no job has finished for longer than the bound: wedged.
+    Stalled {
+        /// Since the last progress.
+        for_ms: u64,
+    },
+    /// The inference thread has ended.
+    Dead,
+}
+
+impl Health {
+    /// Idle or busy: the engine still completes work.
+    pub fn is_healthy(self) -> bool {
+        matches!(self, Health::Idle | Health::Busy)
+    }
+}
+
+/// Reads the engine's health without keeping the engine alive (see [`Engine::probe`]).
+#[derive(Clone)]
+pub struct HealthProbe(Arc<EngineInfo>);
+
+impl HealthProbe {
+    /// Healthy when the thread lives and, if work is queued or running, a job finished
+    /// within `stall` (the longest plausible inference). Costs two atomic loads.
+    pub fn check(&self, stall: Duration) -> Health {
+        self.check_at(stall, Instant::now())
+    }
+
+    /// [`HealthProbe::check`] as it would be at `now` (tests look ahead in time).
+    pub fn check_at(&self, stall: Duration, now: Instant) -> Health {
+        let info = &self.0;
+        if !info.alive.load(Ordering::Acquire) {
+            return Health::Dead;
+        }
+        if info.queued.load(Ordering::Relaxed) == 0 {
+            return Health::Idle;
+        }
+        let now = now.saturating_duration_since(info.epoch).as_millis() as u64;
+        let since = now.saturating_sub(info.progress_ms.load(Ordering::Relaxed));
+        if u128::from(since) > stall.as_millis() {
+            Health::Stalled { for_ms: since }
+        } else {
+            Health::Busy
+        }
+    }
+}
+
+/// Clears `alive` when the worker thread ends, however it ends.
+struct AliveGuard(Arc<EngineInfo>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.alive.store(false, Ordering::Release);
+    }
 }
 
 /// Handle to the inference worker; cheap to clone. The worker ends when the last
@@ -160,7 +234,11 @@ impl Engine {
                     warm_up_time: t1.elapsed(),
                     completed: AtomicU64::new(0),
                     queued: AtomicUsize::new(0),
+                    alive: AtomicBool::new(true),
+                    progress_ms: AtomicU64::new(0),
+                    epoch: Instant::now(),
                 });
+                let _alive = AliveGuard(info.clone());
                 if ready_tx.send(Ok(info.clone())).is_err() {
                     return;
                 }
@@ -168,12 +246,14 @@ impl Engine {
                 while let Some(job) = rx.pop() {
                     if job.reply.is_closed() {
                         // The requester went away (client vanished): skip the work.
+                        info.mark_progress();
                         info.queued.fetch_sub(1, Ordering::Relaxed);
                         continue;
                     }
                     let n = job.req.tokens.len();
                     let r = std::panic::catch_unwind(AssertUnwindSafe(|| model.run(&job.req.tokens, job.req.style.row(n), job.req.speed)))
                         .unwrap_or_else(|_| Err(EngineError::Inference("the runtime panicked on this input".into())));
+                    info.mark_progress();
                     info.queued.fetch_sub(1, Ordering::Relaxed);
                     info.completed.fetch_add(1, Ordering::Relaxed);
                     let _ = job.reply.send(r);
@@ -189,6 +269,11 @@ impl Engine {
         &self.info
     }
 
+    /// A health reader for the watchdog; it does not keep the engine running.
+    pub fn probe(&self) -> HealthProbe {
+        HealthProbe(self.info.clone())
+    }
+
     fn check(req: &InferRequest) -> Result<(), EngineError> {
         if req.tokens.is_empty() || req.tokens.len() > MAX_TOKENS {
             return Err(EngineError::BadInput(format!("{} tokens; one inference takes 1 to {MAX_TOKENS}", req.tokens.len())));
@@ -200,7 +285,10 @@ impl Engine {
         Self::check(&req)?;
         let (reply, rx) = oneshot::channel();
         let priority = req.priority;
-        self.info.queued.fetch_add(1, Ordering::Relaxed);
+        if self.info.queued.fetch_add(1, Ordering::Relaxed) == 0 {
+            // An idle engine gets work: the stall clock starts now, not at its last job.
+            self.info.mark_progress();
+        }
         self.queue.0.push(Job { req, reply }, priority).map_err(|e| {
             self.info.queued.fetch_sub(1, Ordering::Relaxed);
             match e {

@@ -85,6 +85,8 @@ pub struct ServerStats {
     pub(crate) requests: AtomicU64,
     pub(crate) errors: AtomicU64,
     pub(crate) slow_dropped: AtomicU64,
+    /// Woken when the number of open connections changes (service status).
+    changed: tokio::sync::Notify,
 }
 
 impl ServerStats {
@@ -118,13 +120,24 @@ impl ServerStats {
         self.slow_dropped.load(Ordering::Relaxed)
     }
 
+    /// Waits until the number of open connections may have changed. A change while
+    /// nobody waits is remembered, so none is missed; bursts coalesce.
+    pub async fn connections_changed(&self) {
+        self.changed.notified().await;
+    }
+
     /// Takes a connection slot unless `max` are in use.
     fn try_open(&self, max: usize) -> bool {
-        self.open
+        let opened = self
+            .open
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < max).then_some(n + 1)
             })
-            .is_ok()
+            .is_ok();
+        if opened {
+            self.changed.notify_one();
+        }
+        opened
     }
 }
 
@@ -143,13 +156,11 @@ pub struct Server {
 }
 
 impl Server {
-    /// Prepares a server over bound listeners (the `describe` answer is built here).
+    /// Prepares a server over bound listeners.
     pub fn new(listeners: Vec<Listener>, speech: Arc<dyn Speech>, cfg: ServerConfig) -> Self {
-        let info = session::build_info(speech.as_ref());
         let shared = session::Shared {
             speech,
             cfg,
-            info,
             stats: Arc::default(),
         };
         Self {
@@ -228,6 +239,7 @@ struct Slot(Arc<ServerStats>);
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::AcqRel);
+        self.0.changed.notify_one();
     }
 }
 

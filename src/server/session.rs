@@ -44,8 +44,6 @@ pub(crate) struct Shared {
     pub speech: Arc<dyn Speech>,
     /// Settings.
     pub cfg: ServerConfig,
-    /// The answer to `describe`, built once.
-    pub info: Info,
     /// Counters.
     pub stats: Arc<ServerStats>,
 }
@@ -191,6 +189,10 @@ struct Audio {
     pieces: PieceStream,
     /// Samples sent so far (for timestamps).
     samples: u64,
+    /// For the log line when it is done: what was asked, and when.
+    voice: String,
+    chars: usize,
+    started: Instant,
 }
 
 /// A streamed text, between `synthesize-start` and `synthesize-stopped`.
@@ -332,7 +334,11 @@ impl Session<'_> {
 
     async fn on_event(&mut self, event: Event) -> Result<(), Closed> {
         match event {
-            Event::Describe => self.send(Event::Info(self.shared.info.clone())).await,
+            // Built per request (microseconds): a reload (SIGHUP) may change the voices.
+            Event::Describe => {
+                let info = build_info(self.shared.speech.as_ref());
+                self.send(Event::Info(info)).await
+            }
             Event::Ping(ping) => self.send(Event::Pong(Pong { text: ping.text })).await,
             Event::Synthesize(synthesize) => {
                 if matches!(self.mode, Mode::Streaming(_)) {
@@ -434,10 +440,13 @@ impl Session<'_> {
             voice: voice_choice(voice),
             speed: 1.0,
         };
+        // Client text, raw: the log sinks escape control characters (no forged lines).
+        tracing::debug!(peer = %self.peer, chars = len, "synthesize: {}", preview(&request.text));
+        let label = voice_label(self.shared.speech.as_ref(), &request.voice);
         match self.shared.speech.speak(request) {
             Ok(pieces) => {
                 self.mode = Mode::Single;
-                self.begin_audio(pieces).await
+                self.begin_audio(pieces, label, len).await
             }
             Err(error) => self.send_speech_error(&error).await,
         }
@@ -460,14 +469,17 @@ impl Session<'_> {
                 }
                 return Ok(());
             };
+            let chars = sentence.chars().count();
+            tracing::debug!(peer = %self.peer, chars, "synthesize (streamed): {}", preview(&sentence));
             let request = SpeakRequest {
                 text: sentence,
                 format: streamed.format,
                 voice: streamed.voice.clone(),
                 speed: 1.0,
             };
+            let label = voice_label(self.shared.speech.as_ref(), &request.voice);
             match self.shared.speech.speak(request) {
-                Ok(pieces) => self.begin_audio(pieces).await?,
+                Ok(pieces) => self.begin_audio(pieces, label, chars).await?,
                 // A fragment with nothing to say ("…", an emoji) is no error within a stream.
                 Err(SpeechError::EmptyText(_)) => {}
                 Err(error) => {
@@ -479,8 +491,14 @@ impl Session<'_> {
         Ok(())
     }
 
-    async fn begin_audio(&mut self, pieces: PieceStream) -> Result<(), Closed> {
-        self.audio = Some(Audio { pieces, samples: 0 });
+    async fn begin_audio(&mut self, pieces: PieceStream, voice: String, chars: usize) -> Result<(), Closed> {
+        self.audio = Some(Audio {
+            pieces,
+            samples: 0,
+            voice,
+            chars,
+            started: Instant::now(),
+        });
         self.send(Event::AudioStart(AudioStart {
             rate: SAMPLE_RATE,
             width: WIDTH,
@@ -541,6 +559,19 @@ impl Session<'_> {
                 }
             }
             None => {
+                if let Some(audio) = &self.audio {
+                    let audio_s = audio.samples as f64 / f64::from(SAMPLE_RATE);
+                    let took = audio.started.elapsed().as_secs_f64();
+                    tracing::info!(
+                        peer = %self.peer,
+                        voice = %audio.voice,
+                        chars = audio.chars,
+                        audio_ms = (audio_s * 1000.0) as u64,
+                        rtf = format!("{:.3}", took / audio_s.max(1e-9)),
+                        "spoke {audio_s:.2} s for {} characters",
+                        audio.chars
+                    );
+                }
                 self.cancel_audio().await?;
                 if matches!(self.mode, Mode::Single) {
                     self.mode = Mode::Idle;
@@ -577,6 +608,24 @@ async fn next_piece(audio: &mut Option<Audio>) -> Option<Result<Vec<i16>, Speech
     match audio {
         Some(audio) => audio.pieces.next().await,
         None => std::future::pending().await,
+    }
+}
+
+/// The voice as asked for, for logs: a name or mix, `lang:xx`, or the default.
+fn voice_label(speech: &dyn Speech, choice: &VoiceChoice) -> String {
+    match (&choice.name, &choice.language) {
+        (Some(name), _) => name.clone(),
+        (None, Some(language)) => format!("lang:{language}"),
+        (None, None) => speech.default_voice(),
+    }
+}
+
+/// The start of a client's text for a debug line (the sinks escape it).
+fn preview(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

@@ -79,6 +79,15 @@ impl KokoroSpeech {
         self
     }
 
+    /// The same engine and phonemizers with other voices, lexicon and limits (a
+    /// reload): fails, leaving `self` untouched, if the default voice is unknown.
+    pub fn reconfigured(&self, voices: Arc<Voices>, lexicon: Lexicon, cfg: KokoroConfig) -> Result<Self, SpeechError> {
+        let default = voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
+        let speech = KokoroSpeech { engine: self.engine.clone(), voices, phonemizers: self.phonemizers.clone(), lexicon: Arc::new(lexicon), cfg };
+        speech.phonemizers.get(speech.lang_of(&default)?)?;
+        Ok(speech)
+    }
+
     /// The engine (for status and metrics).
     pub fn engine(&self) -> &Engine {
         &self.engine

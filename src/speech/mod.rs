@@ -112,4 +112,6 @@ pub mod cache;
 pub mod kokoro;
 pub use cache::{CacheStats, CachedSpeech};
 pub mod plan;
+pub mod swap;
 pub use kokoro::{KokoroConfig, KokoroSpeech, Pauses};
+pub use swap::SwapSpeech;
