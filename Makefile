@@ -15,17 +15,23 @@ export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 # Debian packages: build (clang for bindgen, espeak-ng for G2P, the IPA dictionary's
 # sources for Japanese), asset clients (pip, npm), test tools (venv, sox).
 DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data mecab-ipadic \
-                python3 python3-pip python3-venv sox ca-certificates
+                python3 python3-pip python3-venv sox ca-certificates \
+                libavahi-client-dev libavahi-core7 libdaemon0 libcap2 libexpat1 dbus-daemon iproute2 util-linux \
+                systemd python3-seccomp dpkg-dev lintian
 # Python packages the tests drive kokorod with: real clients nobody here wrote.
-PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6
+PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 zeroconf==0.154.0
+# avahi-daemon for the mDNS test, unpacked (never installed: an installed one starts
+# and announces this host on the real network; the test runs it in a namespace).
+AVAHI_DIR := $(CACHE_DIR)/avahi-daemon
+export AVAHI_DAEMON := $(AVAHI_DIR)/usr/sbin/avahi-daemon
 
-.PHONY: run test deps fetch build venv check-toolchain clean-assets
+.PHONY: run test deps fetch build venv avahi deb check-toolchain clean-assets
 
 run: deps build
 	$(MAKE) --no-print-directory fetch PROFILE=release
 	./target/release/kokorod
 
-test: deps venv
+test: deps venv avahi
 	$(MAKE) --no-print-directory fetch PROFILE=dev
 	WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
 
@@ -53,7 +59,16 @@ fetch:
 
 venv:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
+	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy, zeroconf' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
+
+avahi:
+	@test -x $(AVAHI_DAEMON) || { mkdir -p $(AVAHI_DIR) && cd $(AVAHI_DIR) && apt-get download avahi-daemon && dpkg-deb -x avahi-daemon_*.deb . ; }
+
+# The Debian packages kokorod and kokorod-model-int8 (in target/debian), from the
+# release build and the fetched, verified assets. See packaging/build-deb.sh.
+deb: deps build
+	$(MAKE) --no-print-directory fetch PROFILE=release
+	packaging/build-deb.sh "$(or $(CARGO_TARGET_DIR),target)/release/kokorod" "$(DATA_DIR)" target/debian
 
 clean-assets:
 	rm -rf "$(DATA_DIR)" "$(CACHE_DIR)"

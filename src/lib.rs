@@ -5,6 +5,8 @@ pub mod audio;
 pub mod cli;
 pub mod client;
 pub mod engine;
+pub mod manpage;
+pub mod mdns;
 pub mod server;
 pub mod speech;
 pub mod text;

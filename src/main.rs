@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use kokorod::assets::{self, AssetPaths};
 use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, LexiconArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
+use kokorod::server::LocalAddr;
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
@@ -27,6 +28,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Voices(a)) => voices(a),
         Some(Command::Phonemize(a)) => phonemize(a),
         Some(Command::Fetch(a)) => fetch(a),
+        Some(Command::Man(a)) => kokorod::manpage::write_all(&a.dir).map(|_| ()).with_context(|| format!("writing man pages to {}", a.dir.display())),
     };
     match r {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -116,6 +118,10 @@ fn serve(a: ServeArgs) -> Result<()> {
         }
         let shutdown = CancellationToken::new();
         tokio::spawn(on_signals(shutdown.clone()));
+        if let Some(name) = &a.zeroconf {
+            let tcp: Vec<_> = listeners.iter().filter_map(|l| match l.local_addr() { Ok(LocalAddr::Tcp(addr)) => Some(addr), _ => None }).collect();
+            kokorod::mdns::announce(name, &tcp);
+        }
         tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
         Server::new(listeners, Arc::new(speech), cfg).run(shutdown).await?;
         tracing::info!("stopped");
