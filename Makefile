@@ -31,8 +31,9 @@ run: deps build
 	$(MAKE) --no-print-directory fetch PROFILE=release
 	./target/release/kokorod
 
-test: deps venv avahi
-	$(MAKE) --no-print-directory fetch PROFILE=dev
+# The release build is for tests/debian_package.rs: a .deb carries a release binary.
+test: deps venv avahi build
+	$(MAKE) --no-print-directory fetch PROFILE=release
 	WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
 
 deps: check-toolchain

@@ -71,7 +71,8 @@ pub fn fetch_hint() -> String {
     match state {
         Some(dir) => {
             let user = nix::unistd::User::from_uid(nix::unistd::geteuid()).ok().flatten().map_or_else(|| "kokorod".to_owned(), |u| u.name);
-            format!("run `runuser -u {user} -- kokorod fetch --data-dir {dir}` as root (or install the kokorod-model-int8 package), then restart the service")
+            // HOME: pip's and npm's caches, and fetch's own, must be the user's.
+            format!("as root, run `runuser -u {user} -- env HOME={dir} kokorod fetch --data-dir {dir}` (or install the package kokorod-model-int8), then restart the service")
         }
         None => "run `kokorod fetch` to download it, or pass --model / --data-dir".to_owned(),
     }
@@ -175,6 +176,16 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("kokorod fetch"), "{msg}");
         assert!(msg.contains(&d.path().display().to_string()), "{msg}");
+    }
+
+    #[test]
+    fn the_hint_names_the_service_fetch_under_systemd() {
+        // One test owns STATE_DIRECTORY: systemd sets it for StateDirectory=.
+        assert!(fetch_hint().contains("kokorod fetch"));
+        std::env::set_var("STATE_DIRECTORY", "/var/lib/kokorod");
+        let hint = fetch_hint();
+        std::env::remove_var("STATE_DIRECTORY");
+        assert!(hint.contains("-- env HOME=/var/lib/kokorod kokorod fetch --data-dir /var/lib/kokorod"), "{hint}");
     }
 
     #[test]
