@@ -13,7 +13,10 @@ export KOKOROD_DATA_DIR := $(DATA_DIR)
 export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 
 # Debian packages: build (clang for bindgen, espeak-ng for G2P, the IPA dictionary's
-# sources for Japanese), asset clients (pip, npm), test tools (venv, sox).
+# sources for Japanese), asset clients (pip, npm), test tools (venv, sox); mDNS (Avahi's
+# client library to build; a private D-Bus, the libraries of the unpacked avahi-daemon,
+# iproute2 and unshare for the namespace test); packaging and its tests (dpkg-dev,
+# lintian, systemd-analyze, python3-seccomp for the MemoryDenyWriteExecute test).
 DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data mecab-ipadic \
                 python3 python3-pip python3-venv sox ca-certificates \
                 libavahi-client-dev libavahi-core7 libdaemon0 libcap2 libexpat1 dbus-daemon iproute2 util-linux \
@@ -63,7 +66,7 @@ venv:
 	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy, zeroconf' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 avahi:
-	@test -x $(AVAHI_DAEMON) || { mkdir -p $(AVAHI_DIR) && cd $(AVAHI_DIR) && apt-get download avahi-daemon && dpkg-deb -x avahi-daemon_*.deb . ; }
+	@test -x $(AVAHI_DAEMON) || { mkdir -p $(AVAHI_DIR) && cd $(AVAHI_DIR) && { apt-get download avahi-daemon || { apt-get update -qq && apt-get download avahi-daemon; }; } && dpkg-deb -x avahi-daemon_*.deb . ; }
 
 # The Debian packages kokorod and kokorod-model-int8 (in target/debian), from the
 # release build and the fetched, verified assets. See packaging/build-deb.sh.
