@@ -62,6 +62,23 @@ def network():
     sh("mount", "-t", "tmpfs", "tmpfs", "/run")
 
 
+def avahi_user(work):
+    """avahi-daemon insists on its user even with --no-drop-root; the unpacked daemon
+    has none on the host, so this namespace gets passwd/group files that name it."""
+    texts = {db: open(f"/etc/{db}").read() for db in ("passwd", "group")}
+    if any(l.startswith("avahi:") for l in texts["passwd"].splitlines()):
+        return
+    taken = {int(l.split(":")[2]) for t in texts.values() for l in t.splitlines() if l.count(":") >= 3}
+    free = next(i for i in range(60990, 65000) if i not in taken)
+    lines = {"passwd": f"avahi:x:{free}:{free}:Avahi:/nonexistent:/usr/sbin/nologin\n", "group": f"avahi:x:{free}:\n"}
+    for db, text in texts.items():
+        if not any(l.startswith("avahi:") for l in text.splitlines()):
+            copy = os.path.join(work, db)
+            with open(copy, "w") as f:
+                f.write(text + lines[db])
+            sh("mount", "--bind", copy, f"/etc/{db}")
+
+
 class Lines:
     """A child's stderr, line by line, kept and waitable."""
 
@@ -93,8 +110,12 @@ class Lines:
                 return m
 
 
+STARTED = []
+
+
 def start(args, name, env=None):
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    STARTED.append(proc)
     return proc, Lines(proc, name)
 
 
@@ -142,6 +163,7 @@ def thread_ticks(pid, name):
 def main():
     binary, work = sys.argv[1], sys.argv[2]
     network()
+    avahi_user(work)
     bus_conf = os.path.join(work, "bus.conf")
     bus_sock = os.path.join(work, "system_bus_socket")
     with open(bus_conf, "w") as f:
@@ -160,7 +182,6 @@ def main():
     address = bus.stdout.readline().decode().strip()
     check(address.startswith("unix:"), f"dbus-daemon did not start: {address!r}")
     env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address, NO_COLOR="1", RUST_LOG="info,ort=warn")
-    avahi = None
     try:
         # 1. A bus without Avahi: one warning for two listeners, and the daemon serves.
         proc, lines, ports = kokorod(binary, env, f"tcp://{HERE}:0", "tcp://0.0.0.0:0")
@@ -234,9 +255,11 @@ def main():
         print(f"removed {expected} after SIGTERM")
         zc.close()
     finally:
-        if avahi is not None:
-            avahi.terminate()
-            avahi.wait(timeout=TIMEOUT)
+        # Whatever a failed check left running (kokorod, avahi-daemon), then the bus.
+        for proc in STARTED:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=TIMEOUT)
         bus.terminate()
         bus.wait(timeout=TIMEOUT)
 
