@@ -34,6 +34,9 @@ pub enum Command {
     Phonemize(PhonemizeArgs),
     /// Download and verify the model, the voices and ONNX Runtime.
     Fetch(FetchArgs),
+    /// Write man pages for kokorod and its commands into a dir (for packaging).
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 /// Where the model, voices and ONNX Runtime are.
@@ -105,6 +108,10 @@ pub struct ServeArgs {
     pub cache_size: usize,
     #[command(flatten)]
     pub service: ServiceArgs,
+    /// Announce the TCP listeners over mDNS as `_wyoming._tcp` through Avahi, as NAME
+    /// (default: kokorod-<hostname>). Loopback-only listeners are not announced.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub zeroconf: Option<String>,
     #[command(flatten)]
     pub lexicon: LexiconArgs,
     #[command(flatten)]
@@ -279,6 +286,13 @@ pub struct FetchArgs {
     pub no_runtime: bool,
 }
 
+/// `kokorod man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Dir to write `kokorod.1` and `kokorod-<command>.1` into.
+    pub dir: PathBuf,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +312,16 @@ mod tests {
         assert!(Cli::try_parse_from(["kokorod", "--socket-mode", "999"]).is_err());
         let c = Cli::try_parse_from(["kokorod", "serve"]).unwrap();
         assert!(matches!(c.command, Some(Command::Serve(ref s)) if s.uris == vec!["tcp://127.0.0.1:10210"]));
+        assert_eq!(c.serve.zeroconf, None);
+    }
+
+    #[test]
+    fn zeroconf_takes_an_optional_name() {
+        let c = Cli::try_parse_from(["kokorod", "--zeroconf", "--uri", "tcp://0.0.0.0:1"]).unwrap();
+        assert_eq!(c.serve.zeroconf.as_deref(), Some(""));
+        assert_eq!(c.serve.uris, vec!["tcp://0.0.0.0:1"]);
+        let c = Cli::try_parse_from(["kokorod", "serve", "--zeroconf=kitchen"]).unwrap();
+        assert!(matches!(c.command, Some(Command::Serve(ref s)) if s.zeroconf.as_deref() == Some("kitchen")));
     }
 
     #[test]

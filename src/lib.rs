@@ -6,6 +6,8 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod engine;
+pub mod manpage;
+pub mod mdns;
 pub mod server;
 pub mod speech;
 pub mod system;

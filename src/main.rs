@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use kokorod::assets::{self, AssetPaths};
 use kokorod::config::{self, ConfigError, Effective};
 use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, LexiconArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
+use kokorod::server::LocalAddr;
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
@@ -37,6 +38,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Voices(a)) => voices(a),
         Some(Command::Phonemize(a)) => phonemize(a),
         Some(Command::Fetch(a)) => fetch(a),
+        Some(Command::Man(a)) => kokorod::manpage::write_all(&a.dir).map(|_| ()).with_context(|| format!("writing man pages to {}", a.dir.display())),
     };
     match r {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -138,6 +140,12 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
             }
         }
         let shutdown = CancellationToken::new();
+        if let Some(name) = &a.zeroconf {
+            let tcp: Vec<_> = listeners.iter().filter_map(|l| match l.local_addr() { Ok(LocalAddr::Tcp(addr)) => Some(addr), _ => None }).collect();
+            // Withdrawn when the process exits (Avahi drops a client's records when its
+            // D-Bus connection closes, sending goodbyes).
+            kokorod::mdns::announce(name, &tcp);
+        }
         let server = Server::new(listeners, cached.clone(), cfg);
         let (voices_now, reload_speech, reload_cache) = (speech.clone(), speech.clone(), cached.clone());
         // Everything that must start or stop with the service (mDNS: advertise here,

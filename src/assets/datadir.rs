@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {
     /// No candidate dir holds a model.
-    #[error("no Kokoro model found (looked for {file} in: {searched}); run `kokorod fetch` to download it, or pass --model / --data-dir")]
+    #[error("no Kokoro model found (looked for {file} in: {searched}); {fix}")]
     NoModel {
         /// The file name looked for.
         file: String,
         /// The dirs searched, comma-separated.
         searched: String,
+        /// The command that fixes it, for this process (see [`fetch_hint`]).
+        fix: String,
     },
     /// A path given explicitly does not exist.
     #[error("{what} {path} does not exist")]
@@ -57,6 +59,25 @@ pub fn candidate_dirs(explicit: Option<&Path>) -> Vec<PathBuf> {
     dirs
 }
 
+/// Where the Debian package puts ONNX Runtime: searched after the data dir's `lib/`.
+pub const SYSTEM_RUNTIME_DIR: &str = "/usr/lib/kokorod";
+
+/// The exact command that installs the assets for this process. Under systemd with
+/// `StateDirectory=` (the packaged service) it is the fetch into that dir as the
+/// service's user, since the service cannot download anything itself.
+#[must_use]
+pub fn fetch_hint() -> String {
+    let state = std::env::var("STATE_DIRECTORY").ok().and_then(|s| s.split(':').next().map(str::to_owned)).filter(|s| !s.is_empty());
+    match state {
+        Some(dir) => {
+            let user = nix::unistd::User::from_uid(nix::unistd::geteuid()).ok().flatten().map_or_else(|| "kokorod".to_owned(), |u| u.name);
+            // HOME: pip's and npm's caches, and fetch's own, must be the user's.
+            format!("as root, run `runuser -u {user} -- env HOME={dir} kokorod fetch --data-dir {dir}` (or install the package kokorod-model-int8), then restart the service")
+        }
+        None => "run `kokorod fetch` to download it, or pass --model / --data-dir".to_owned(),
+    }
+}
+
 /// Resolved locations of everything the engine loads.
 #[derive(Debug, Clone)]
 pub struct AssetPaths {
@@ -96,7 +117,7 @@ impl AssetPaths {
             (None, Some(f)) => f,
             (None, None) => {
                 let searched = candidates.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
-                return Err(DataDirError::NoModel { file: MANIFEST.model.file.clone(), searched });
+                return Err(DataDirError::NoModel { file: MANIFEST.model.file.clone(), searched, fix: fetch_hint() });
             }
         };
         let voices = match voices {
@@ -127,6 +148,12 @@ fn resolve_runtime(dir: &Path, explicit: Option<&Path>) -> Result<PathBuf, DataD
         looked.push(dir.join("lib").join(&rt.file));
     }
     looked.push(dir.join("lib/libonnxruntime.so"));
+    // The Debian package's copy, whichever data dir the model came from.
+    let system = Path::new(SYSTEM_RUNTIME_DIR);
+    if let Some(rt) = MANIFEST.runtime_for_host() {
+        looked.push(system.join(&rt.file));
+    }
+    looked.push(system.join("libonnxruntime.so"));
     if let Some(p) = looked.iter().find(|p| p.is_file()) {
         return Ok(p.clone());
     }
@@ -149,6 +176,16 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("kokorod fetch"), "{msg}");
         assert!(msg.contains(&d.path().display().to_string()), "{msg}");
+    }
+
+    #[test]
+    fn the_hint_names_the_service_fetch_under_systemd() {
+        // One test owns STATE_DIRECTORY: systemd sets it for StateDirectory=.
+        assert!(fetch_hint().contains("kokorod fetch"));
+        std::env::set_var("STATE_DIRECTORY", "/var/lib/kokorod");
+        let hint = fetch_hint();
+        std::env::remove_var("STATE_DIRECTORY");
+        assert!(hint.contains("-- env HOME=/var/lib/kokorod kokorod fetch --data-dir /var/lib/kokorod"), "{hint}");
     }
 
     #[test]

@@ -1,0 +1,44 @@
+//! The packaged configuration (`packaging/kokorod.toml`, installed as
+//! /etc/kokorod/kokorod.toml) is valid TOML, uses only keys that are long options of
+//! `kokorod serve` (the config file's key convention), and documents every one of them
+//! (set, or commented out with its default).
+
+use clap::CommandFactory;
+use std::collections::BTreeSet;
+
+/// Options the config file does not set: the config file itself, and `--help`.
+const NOT_KEYS: &[&str] = &["config", "help", "version"];
+/// Keys of options from branches not merged here yet.
+/// TODO(after merging the HTTP API branch): drop "http" from this list.
+const PENDING: &[&str] = &["http"];
+
+#[test]
+fn packaged_config_keys_are_serve_options_and_all_documented() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/kokorod.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let active: BTreeSet<String> = table.keys().cloned().collect();
+    let commented: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.to_owned()))
+        .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        .collect();
+    let cli = kokorod::cli::Cli::command();
+    let serve = cli.find_subcommand("serve").expect("serve");
+    let options: BTreeSet<String> = serve
+        .get_arguments()
+        .chain(cli.get_arguments().filter(|a| a.is_global_set()))
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .filter(|l| !NOT_KEYS.contains(&l.as_str()))
+        .collect();
+    for key in active.iter().chain(&commented) {
+        assert!(options.contains(key) || PENDING.contains(&key.as_str()), "{key} is not a long option of `kokorod serve`");
+    }
+    for option in &options {
+        assert!(active.contains(option) || commented.contains(option), "--{option} is not documented in {path}");
+    }
+    // What the package promises: both Wyoming listeners, mDNS on.
+    assert_eq!(table["uri"].as_array().unwrap().len(), 2);
+    assert_eq!(table["zeroconf"].as_bool(), Some(true));
+}
