@@ -13,11 +13,13 @@ export KOKOROD_DATA_DIR := $(DATA_DIR)
 export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 
 # Debian packages: build (clang for bindgen, espeak-ng for G2P, the IPA dictionary's
-# sources for Japanese), asset clients (pip, npm), test tools (venv, sox).
+# sources for Japanese, libmp3lame and libopus for the HTTP API's encoders), asset
+# clients (pip, npm), test tools (venv, sox, ffmpeg to decode every HTTP format).
 DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data mecab-ipadic \
-                python3 python3-pip python3-venv sox ca-certificates
+                libmp3lame-dev libopus-dev \
+                python3 python3-pip python3-venv sox ffmpeg ca-certificates
 # Python packages the tests drive kokorod with: real clients nobody here wrote.
-PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6
+PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 openai==3.57.0 prometheus_client==0.26.0
 
 .PHONY: run test deps fetch build venv check-toolchain clean-assets
 
@@ -53,7 +55,7 @@ fetch:
 
 venv:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
+	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy, openai, prometheus_client' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 clean-assets:
 	rm -rf "$(DATA_DIR)" "$(CACHE_DIR)"

@@ -5,6 +5,8 @@ pub mod audio;
 pub mod cli;
 pub mod client;
 pub mod engine;
+pub mod http;
+pub mod metrics;
 pub mod server;
 pub mod speech;
 pub mod text;

@@ -4,6 +4,8 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use kokorod::assets::{self, AssetPaths};
 use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, LexiconArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
+use kokorod::http::{HttpConfig, HttpServer};
+use kokorod::metrics::Metrics;
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
@@ -90,6 +92,7 @@ fn serve(a: ServeArgs) -> Result<()> {
     if endpoints.is_empty() {
         bail!("nothing to listen on: give at least one --uri");
     }
+    let http = http_config(&a)?;
     let paths = resolve_assets(&a.assets)?;
     let voices = Arc::new(Voices::load(&paths.voices)?);
     voices.resolve(&a.voice).with_context(|| "--voice")?;
@@ -105,8 +108,10 @@ fn serve(a: ServeArgs) -> Result<()> {
         socket_mode: a.socket_mode,
         socket_group: a.socket_group.clone(),
         shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
+        metrics: Arc::new(Metrics::new()),
         ..ServerConfig::default()
     };
+    let speech: Arc<dyn Speech> = Arc::new(speech);
     // Inference has its own threads; the async side only moves bytes.
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("kokorod-io").enable_all().build()?;
     rt.block_on(async move {
@@ -115,12 +120,37 @@ fn serve(a: ServeArgs) -> Result<()> {
             listeners.push(Listener::bind(ep, &cfg.unix_socket_options()).await.with_context(|| format!("listening on {ep}"))?);
         }
         let shutdown = CancellationToken::new();
+        let http = match http {
+            Some((ep, http_cfg)) => {
+                let l = Listener::bind(&ep, &cfg.unix_socket_options()).await.with_context(|| format!("HTTP API on {ep}"))?;
+                let server = HttpServer::new(l, speech.clone(), cfg.metrics.clone(), http_cfg, shutdown.clone())?;
+                Some(tokio::spawn(server.run()))
+            }
+            None => None,
+        };
         tokio::spawn(on_signals(shutdown.clone()));
         tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
-        Server::new(listeners, Arc::new(speech), cfg).run(shutdown).await?;
+        Server::new(listeners, speech, cfg).run(shutdown).await?;
+        if let Some(http) = http {
+            http.await.context("HTTP server task")??;
+        }
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// `--http` and its options, checked before the engine loads.
+fn http_config(a: &ServeArgs) -> Result<Option<(Endpoint, HttpConfig)>> {
+    let Some(uri) = &a.http.http else { return Ok(None) };
+    let ep = uri.parse::<Endpoint>().context("--http")?;
+    let api_key = a.http.api_key_file.as_deref().map(kokorod::http::load_api_key).transpose()?;
+    let cfg = HttpConfig {
+        max_text_chars: a.max_text_chars,
+        api_key,
+        cors_origins: a.http.cors_origins.clone(),
+        shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
+    };
+    Ok(Some((ep, cfg)))
 }
 
 /// Cancels `token` on SIGTERM or SIGINT.
