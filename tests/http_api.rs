@@ -46,8 +46,10 @@ async fn streams_every_piece_and_a_first_piece_failure_is_500() {
     http.stop().await;
 }
 
+type Pieces = tokio::sync::mpsc::UnboundedReceiver<Result<Vec<i16>, SpeechError>>;
+
 /// A speech whose pieces the test hands over one by one.
-struct Scripted(std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Result<Vec<i16>, SpeechError>>>>);
+struct Scripted(std::sync::Mutex<Option<Pieces>>);
 
 impl Speech for Scripted {
     fn voices(&self) -> Vec<VoiceInfo> {
@@ -62,7 +64,7 @@ impl Speech for Scripted {
     }
 }
 
-fn tokio_stream_from(rx: tokio::sync::mpsc::UnboundedReceiver<Result<Vec<i16>, SpeechError>>) -> impl futures::Stream<Item = Result<Vec<i16>, SpeechError>> {
+fn tokio_stream_from(rx: Pieces) -> impl futures::Stream<Item = Result<Vec<i16>, SpeechError>> {
     futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
 }
 
