@@ -120,6 +120,22 @@ pub struct ServeArgs {
     pub assets: AssetArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// The OpenAI-compatible HTTP API (off unless `--http` is given).
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Serve the OpenAI-compatible HTTP API here, e.g. `tcp://127.0.0.1:8880`.
+    #[arg(long = "http", env = "KOKOROD_HTTP")]
+    pub http: Option<String>,
+    /// File holding the API key that `/v1/*` requires as `Authorization: Bearer KEY`.
+    #[arg(long, env = "KOKOROD_API_KEY_FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// Allow browser pages from this origin (repeatable; `*` for any). CORS is off without it.
+    #[arg(long = "cors-origin", env = "KOKOROD_CORS_ORIGIN", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 /// The quiet between pieces of speech.

@@ -5,6 +5,8 @@ use kokorod::assets::{self, AssetPaths};
 use kokorod::config::{self, ConfigError, Effective};
 use kokorod::cli::{AssetArgs, Cli, Command, EngineArgs, FetchArgs, LexiconArgs, PhonemizeArgs, SayArgs, ServeArgs, SpeakArgs, VoicesArgs};
 use kokorod::server::LocalAddr;
+use kokorod::http::{HttpConfig, HttpServer};
+use kokorod::metrics::Metrics;
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use kokorod::engine::{self, affinity, Engine, EngineConfig, Voices};
@@ -103,6 +105,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
     if endpoints.is_empty() && activated.is_empty() {
         bail!("nothing to listen on: give at least one --uri");
     }
+    let http = http_config(&a)?;
     let paths = resolve_assets(&a.assets)?;
     let voices = Arc::new(Voices::load(&paths.voices)?);
     voices.resolve(&a.voice).with_context(|| "--voice")?;
@@ -113,7 +116,11 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
     let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses() })?.with_lexicon(lexicon);
     let speech = Arc::new(SwapSpeech::new(speech));
     // Repeated answers come from memory; a reload (voices, lexicon) empties it.
-    let cached = Arc::new(CachedSpeech::new(speech.clone(), a.cache_size));
+    let metrics = Arc::new(Metrics::new());
+    let counted = metrics.clone();
+    let cached = Arc::new(CachedSpeech::new(speech.clone(), a.cache_size).on_lookup(move |hit| {
+        if hit { counted.cache_hits.inc() } else { counted.cache_misses.inc() };
+    }));
     let cfg = ServerConfig {
         samples_per_chunk: a.samples_per_chunk as usize,
         max_connections: a.max_connections as usize,
@@ -122,6 +129,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
         socket_mode: a.socket_mode,
         socket_group: a.socket_group.clone(),
         shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
+        metrics,
         ..ServerConfig::default()
     };
     // Inference has its own threads; the async side only moves bytes.
@@ -146,6 +154,15 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
             // D-Bus connection closes, sending goodbyes).
             kokorod::mdns::announce(name, &tcp);
         }
+        // Bound before READY=1: every listener is up when systemd hears we are ready.
+        let http = match http {
+            Some((ep, http_cfg)) => {
+                let l = Listener::bind(&ep, &cfg.unix_socket_options()).await.with_context(|| format!("HTTP API on {ep}"))?;
+                let server = HttpServer::new(l, cached.clone(), cfg.metrics.clone(), http_cfg, shutdown.clone())?;
+                Some(tokio::spawn(server.run()))
+            }
+            None => None,
+        };
         let server = Server::new(listeners, cached.clone(), cfg);
         let (voices_now, reload_speech, reload_cache) = (speech.clone(), speech.clone(), cached.clone());
         // Everything that must start or stop with the service (mDNS: advertise here,
@@ -167,11 +184,28 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
         .start(shutdown.clone())?;
         tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
         server.run(shutdown).await?;
+        if let Some(http) = http {
+            http.await.context("HTTP server task")??;
+        }
         let c = cached.stats();
         tracing::info!(hits = c.hits, misses = c.misses, entries = c.entries, bytes = c.bytes, "response cache");
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// `--http` and its options, checked before the engine loads.
+fn http_config(a: &ServeArgs) -> Result<Option<(Endpoint, HttpConfig)>> {
+    let Some(uri) = &a.http.http else { return Ok(None) };
+    let ep = uri.parse::<Endpoint>().context("--http")?;
+    let api_key = a.http.api_key_file.as_deref().map(kokorod::http::load_api_key).transpose()?;
+    let cfg = HttpConfig {
+        max_text_chars: a.max_text_chars,
+        api_key,
+        cors_origins: a.http.cors_origins.clone(),
+        shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
+    };
+    Ok(Some((ep, cfg)))
 }
 
 /// SIGHUP: re-reads the config files (under the same environment and flags), the

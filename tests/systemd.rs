@@ -594,6 +594,7 @@ fn engine_health_as_the_watchdog_sees_it() {
         cpus: affinity::plan(None, Some(1)),
         queue_depth: 32,
         warm_up: false,
+        optimized_cache: None,
     })
     .unwrap();
     let probe = engine.probe();

@@ -1,5 +1,7 @@
-//! Audio out: f32 → 16-bit PCM, edge-silence trimming, and the WAV container.
+//! Audio out: f32 → 16-bit PCM, edge-silence trimming, the WAV container, and the
+//! encoders of the HTTP API.
 
+pub mod encode;
 mod pcm;
 mod trim;
 mod wav;

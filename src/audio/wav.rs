@@ -3,9 +3,10 @@
 use std::io::{self, Write};
 
 /// The header for `data_bytes` of 16-bit mono PCM at `rate`; `None` (length not
-/// known yet, for streaming) writes the maximum sizes, which players accept.
+/// known yet, for streaming) writes the maximum sizes, which players accept (kept
+/// even: readers such as hound refuse a data size that is not whole samples).
 pub fn wav_header(rate: u32, data_bytes: Option<u32>) -> [u8; 44] {
-    let data = data_bytes.unwrap_or(u32::MAX - 36);
+    let data = data_bytes.unwrap_or((u32::MAX - 36) & !1);
     let mut h = [0u8; 44];
     let mut put = |at: usize, b: &[u8]| h[at..at + b.len()].copy_from_slice(b);
     put(0, b"RIFF");

@@ -22,6 +22,7 @@ pub use listener::{
     DEFAULT_SOCKET_MODE,
 };
 
+use crate::metrics::{Metrics, Protocol};
 use crate::speech::Speech;
 use crate::wyoming::{ErrorEvent, Event, WyomingCodec};
 
@@ -46,6 +47,8 @@ pub struct ServerConfig {
     pub send_buffer_events: usize,
     /// On shutdown, how long sessions may finish their request before being cancelled.
     pub shutdown_grace: Duration,
+    /// Where requests, errors and audio are counted (shared with the HTTP API).
+    pub metrics: Arc<Metrics>,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +64,7 @@ impl Default for ServerConfig {
             // 64 chunks of 1024 samples: under 3 s of audio, 128 KiB.
             send_buffer_events: 64,
             shutdown_grace: Duration::from_secs(5),
+            metrics: Arc::default(),
         }
     }
 }
@@ -272,10 +276,11 @@ async fn accept_loop(listener: Listener, ctx: AcceptCtx) {
         stats.accepted.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("{peer}: connected");
         let slot = Slot(Arc::clone(stats));
+        let counted = ctx.shared.cfg.metrics.connection(Protocol::Wyoming);
         let shared = Arc::clone(&ctx.shared);
         let (drain, kill) = (ctx.shutdown.clone(), ctx.kill.clone());
         ctx.sessions.spawn(async move {
-            let _slot = slot;
+            let _slot = (slot, counted);
             session::run(stream, peer, shared, drain, kill).await;
         });
     }

@@ -22,6 +22,7 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
 use super::{ServerConfig, ServerStats};
+use crate::metrics::Protocol;
 use crate::speech::{
     PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE,
 };
@@ -348,12 +349,14 @@ impl Session<'_> {
                 self.cancel_audio().await?;
                 self.mode = Mode::Idle;
                 self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+                self.shared.cfg.metrics.request(Protocol::Wyoming, "synthesize");
                 self.start_single(synthesize.text, synthesize.voice, synthesize.text_format)
                     .await
             }
             Event::SynthesizeStart(start) => {
                 self.cancel_audio().await?;
                 self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+                self.shared.cfg.metrics.request(Protocol::Wyoming, "synthesize-stream");
                 let mut streamed = Streamed {
                     format: TextFormat::Text,
                     voice: voice_choice(start.voice),
@@ -526,6 +529,13 @@ impl Session<'_> {
     ) -> Result<(), Closed> {
         match piece {
             Some(Ok(samples)) => {
+                if let Some(audio) = &self.audio {
+                    let metrics = &self.shared.cfg.metrics;
+                    if audio.samples == 0 && !samples.is_empty() {
+                        metrics.first_audio(Protocol::Wyoming, audio.started.elapsed());
+                    }
+                    metrics.audio(Protocol::Wyoming, samples.len(), SAMPLE_RATE);
+                }
                 let per_chunk = self.shared.cfg.samples_per_chunk.max(1);
                 for chunk in samples.chunks(per_chunk) {
                     let Some(audio) = self.audio.as_mut() else {
@@ -571,6 +581,7 @@ impl Session<'_> {
                         "spoke {audio_s:.2} s for {} characters",
                         audio.chars
                     );
+                    self.shared.cfg.metrics.real_time_factor(Protocol::Wyoming, audio.started.elapsed(), audio_s);
                 }
                 self.cancel_audio().await?;
                 if matches!(self.mode, Mode::Single) {
@@ -588,6 +599,10 @@ impl Session<'_> {
     async fn send_error(&mut self, text: String, code: &str) -> Result<(), Closed> {
         tracing::debug!("{}: error `{code}`: {text}", self.peer);
         self.shared.stats.errors.fetch_add(1, Ordering::Relaxed);
+        self.shared
+            .cfg
+            .metrics
+            .error(Protocol::Wyoming, "synthesize", code);
         self.send(Event::Error(ErrorEvent {
             text,
             code: Some(code.to_owned()),

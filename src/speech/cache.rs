@@ -126,6 +126,8 @@ struct Shared {
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Told of every lookup (true = hit), for metrics.
+    observer: Option<Box<dyn Fn(bool) + Send + Sync>>,
 }
 
 impl Shared {
@@ -145,8 +147,16 @@ pub struct CachedSpeech<S: ?Sized> {
 impl<S: Speech + ?Sized> CachedSpeech<S> {
     /// Caches up to `capacity` bytes of `inner`'s responses; 0 turns caching off.
     pub fn new(inner: Arc<S>, capacity: usize) -> Self {
-        let shared = Shared { lru: Mutex::new(Lru::default()), capacity, hits: AtomicU64::new(0), misses: AtomicU64::new(0) };
+        let shared = Shared { lru: Mutex::new(Lru::default()), capacity, hits: AtomicU64::new(0), misses: AtomicU64::new(0), observer: None };
         CachedSpeech { inner, shared: Arc::new(shared) }
+    }
+
+    /// Calls `f` on every lookup with whether it hit (for metrics).
+    pub fn on_lookup(mut self, f: impl Fn(bool) + Send + Sync + 'static) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.observer = Some(Box::new(f));
+        }
+        self
     }
 
     /// The speech behind the cache.
@@ -181,6 +191,10 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
         self.inner.default_voice()
     }
 
+    fn queue_depth(&self) -> usize {
+        self.inner.queue_depth()
+    }
+
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
         if self.shared.capacity == 0 {
             return self.inner.speak(req);
@@ -188,11 +202,17 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
         let key = Key::new(&req, self.inner.default_voice());
         if let Some(pieces) = self.shared.lock().get(&key) {
             self.shared.hits.fetch_add(1, Ordering::Relaxed);
+            if let Some(f) = &self.shared.observer {
+                f(true);
+            }
             tracing::debug!(chars = key.text.chars().count(), "response cache hit");
             let n = pieces.len();
             return Ok(futures::stream::iter((0..n).map(move |i| Ok(pieces[i].clone()))).boxed());
         }
         self.shared.misses.fetch_add(1, Ordering::Relaxed);
+        if let Some(f) = &self.shared.observer {
+            f(false);
+        }
         let inner = self.inner.speak(req)?;
         Ok(Recording { inner, key: Some(key), pieces: Vec::new(), shared: self.shared.clone() }.into_stream())
     }

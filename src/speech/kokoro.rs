@@ -182,6 +182,10 @@ impl Speech for KokoroSpeech {
         self.cfg.default_voice.clone()
     }
 
+    fn queue_depth(&self) -> usize {
+        self.engine.info().queued.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
         if !SPEED_RANGE.contains(&req.speed) {
             return Err(SpeechError::Speed(req.speed));
@@ -277,7 +281,11 @@ async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority) -> Result
             continue;
         }
         let req = InferRequest { tokens, style: ctx.voice.style.clone(), speed, priority };
-        let mut pcm = f32_to_i16(&ctx.engine.infer(req).await.map_err(|e| SpeechError::Engine(e.to_string()))?);
+        let pcm = ctx.engine.infer(req).await.map_err(|e| match e {
+            crate::engine::EngineError::Busy(_) => SpeechError::Busy(e.to_string()),
+            e => SpeechError::Engine(e.to_string()),
+        })?;
+        let mut pcm = f32_to_i16(&pcm);
         trim_silence(&mut pcm, keep_after(&chunk, ctx.pauses));
         fade_edges(&mut pcm, FADE_IN, FADE_OUT);
         audio.extend(pcm);

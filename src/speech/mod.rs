@@ -78,6 +78,9 @@ pub enum SpeechError {
     /// The engine failed or is gone.
     #[error("{0}")]
     Engine(String),
+    /// The engine's queue is full: too much work is waiting; retry shortly.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl SpeechError {
@@ -91,6 +94,7 @@ impl SpeechError {
             SpeechError::Ssml(_) => "bad-ssml",
             SpeechError::Text(_) => "text-error",
             SpeechError::Engine(_) => "synthesis-failed",
+            SpeechError::Busy(_) => "busy",
         }
     }
 }
@@ -107,6 +111,10 @@ pub trait Speech: Send + Sync + 'static {
     /// Validates the request (voice, text, speed: errors here come before any audio)
     /// and returns its audio as a stream of pieces.
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError>;
+    /// Inference jobs waiting or running now (for health and metrics).
+    fn queue_depth(&self) -> usize {
+        0
+    }
 }
 pub mod cache;
 pub mod kokoro;

@@ -42,6 +42,10 @@ impl<S: Speech> Speech for SwapSpeech<S> {
         self.current().default_voice()
     }
 
+    fn queue_depth(&self) -> usize {
+        self.current().queue_depth()
+    }
+
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
         self.current().speak(req)
     }

@@ -1,0 +1,72 @@
+//! Errors in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}` with
+//! the matching HTTP status.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::speech::SpeechError;
+
+/// An error answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Human-readable reason.
+    pub message: String,
+    /// Machine-readable code (also the metrics label).
+    pub code: &'static str,
+    /// The request field at fault, if one is.
+    pub param: Option<&'static str>,
+}
+
+/// The error code of a response, for the request counter middleware.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
+
+impl ApiError {
+    /// An error with no field at fault.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, message: message.into(), code, param: None }
+    }
+
+    /// A 400 about one field.
+    pub fn invalid(param: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { param: Some(param), ..Self::new(StatusCode::BAD_REQUEST, code, message) }
+    }
+
+    /// OpenAI's error `type` for the status.
+    fn kind(&self) -> &'static str {
+        match self.status {
+            StatusCode::UNAUTHORIZED => "authentication_error",
+            StatusCode::NOT_FOUND => "not_found_error",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
+            s if s.is_server_error() => "server_error",
+            _ => "invalid_request_error",
+        }
+    }
+
+    /// From the speech layer's error; `shutting_down` turns engine failures into 503.
+    pub fn from_speech(e: &SpeechError, shutting_down: bool) -> Self {
+        let msg = e.to_string();
+        match e {
+            SpeechError::Voice(_) => Self::invalid("voice", "unknown_voice", msg),
+            SpeechError::EmptyText(_) => Self::invalid("input", "empty_input", msg),
+            SpeechError::TooLong { .. } => ApiError { param: Some("input"), ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "input_too_long", msg) },
+            SpeechError::Speed(_) => Self::invalid("speed", "unsupported_speed", msg),
+            SpeechError::Ssml(_) => Self::invalid("input", "bad_ssml", msg),
+            SpeechError::Busy(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "engine_busy", msg),
+            SpeechError::Engine(_) if shutting_down => Self::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down"),
+            SpeechError::Text(_) | SpeechError::Engine(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "synthesis_failed", msg),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"message": self.message, "type": self.kind(), "param": self.param, "code": self.code}});
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        resp.extensions_mut().insert(ErrorCode(self.code));
+        resp
+    }
+}

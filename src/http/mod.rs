@@ -1,0 +1,349 @@
+//! The OpenAI-compatible HTTP API: `POST /v1/audio/speech`, voice and model lists,
+//! `/health` and `/metrics`, over the same [`Speech`] as the Wyoming server.
+//!
+//! [`HttpServer::run`] serves until `shutdown` is cancelled, then stops accepting,
+//! lets responses in flight finish for up to [`HttpConfig::shutdown_grace`], and
+//! cuts the rest off.
+
+mod error;
+mod speech;
+mod voices;
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_util::sync::CancellationToken;
+
+pub use error::ApiError;
+pub use voices::{map_voice, MODELS, OPENAI_VOICES};
+
+use crate::metrics::{ConnectionGuard, Metrics, Protocol};
+use crate::server::{Listener, LocalAddr, Stream};
+use crate::speech::{Speech, VoiceInfo};
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Longest `input`, in characters (413 beyond).
+    pub max_text_chars: usize,
+    /// The bearer token `/v1/*` requires; `None` leaves the API open.
+    pub api_key: Option<String>,
+    /// Origins allowed by CORS (`*` for any); empty turns CORS off.
+    pub cors_origins: Vec<String>,
+    /// On shutdown, how long responses in flight may take to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { max_text_chars: 100_000, api_key: None, cors_origins: Vec::new(), shutdown_grace: Duration::from_secs(5) }
+    }
+}
+
+impl HttpConfig {
+    /// Request bodies beyond this are refused with 413: the longest input in UTF-8
+    /// (4 bytes a character), JSON-escaped at worst (6 bytes a character), plus room
+    /// for the other fields.
+    pub fn body_limit(&self) -> usize {
+        self.max_text_chars.saturating_mul(6).saturating_add(64 * 1024)
+    }
+}
+
+/// Why the HTTP server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// A `--cors-origin` value is not a valid header value.
+    #[error("invalid --cors-origin {0:?}")]
+    BadOrigin(String),
+    /// The API key file cannot be used.
+    #[error("--api-key-file {path}: {why}")]
+    ApiKeyFile {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Serving failed.
+    #[error("HTTP server: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Reads the API key: the file's content without surrounding whitespace.
+pub fn load_api_key(path: &std::path::Path) -> Result<String, HttpError> {
+    let fail = |why: String| HttpError::ApiKeyFile { path: path.display().to_string(), why };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let key = text.trim();
+    if key.is_empty() {
+        return Err(fail("the file is empty".into()));
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(fail("the key must be one line without spaces".into()));
+    }
+    Ok(key.to_owned())
+}
+
+/// Shared by every request.
+pub(crate) struct AppState {
+    speech: Arc<dyn Speech>,
+    metrics: Arc<Metrics>,
+    cfg: HttpConfig,
+    body_limit: usize,
+    voices: Vec<VoiceInfo>,
+    /// Shutdown began: new syntheses get 503.
+    shutdown: CancellationToken,
+    /// The grace period is over: streams in flight end.
+    kill: CancellationToken,
+}
+
+/// An HTTP server ready to run.
+pub struct HttpServer {
+    listener: Listener,
+    state: Arc<AppState>,
+    router: Router,
+}
+
+impl HttpServer {
+    /// Prepares the server on a bound listener.
+    pub fn new(listener: Listener, speech: Arc<dyn Speech>, metrics: Arc<Metrics>, cfg: HttpConfig, shutdown: CancellationToken) -> Result<Self, HttpError> {
+        let state = Arc::new(AppState {
+            voices: speech.voices(),
+            speech,
+            metrics,
+            body_limit: cfg.body_limit(),
+            cfg,
+            shutdown,
+            kill: CancellationToken::new(),
+        });
+        let router = router(state.clone())?;
+        Ok(HttpServer { listener, state, router })
+    }
+
+    /// Where it listens.
+    pub fn local_addr(&self) -> io::Result<LocalAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until the shutdown token is cancelled (see the module docs).
+    pub async fn run(self) -> Result<(), HttpError> {
+        let HttpServer { listener, state, router } = self;
+        match listener.local_addr() {
+            Ok(addr) => tracing::info!("HTTP API on {addr}"),
+            Err(e) => tracing::info!("HTTP API listening (address unknown: {e})"),
+        }
+        let counted = Counted { inner: listener, metrics: state.metrics.clone() };
+        let shutdown = state.shutdown.clone();
+        let serve = axum::serve(counted, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let serve = std::future::IntoFuture::into_future(serve);
+        tokio::pin!(serve);
+        tokio::select! {
+            r = &mut serve => return r.map_err(HttpError::Io),
+            () = shutdown.cancelled() => {}
+        }
+        // Draining: axum stops accepting and closes idle connections; give busy ones the grace.
+        if tokio::time::timeout(state.cfg.shutdown_grace, &mut serve).await.is_err() {
+            tracing::warn!("HTTP: cutting off responses still running {:?} after shutdown began", state.cfg.shutdown_grace);
+            state.kill.cancel();
+            // Streams end at their next await; connections then close.
+            if tokio::time::timeout(Duration::from_secs(2), &mut serve).await.is_err() {
+                tracing::warn!("HTTP: dropping connections that did not close");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn router(state: Arc<AppState>) -> Result<Router, HttpError> {
+    let v1 = Router::new()
+        .route("/v1/audio/speech", post(speech::speech))
+        .route("/v1/audio/voices", get(list_voices))
+        .route("/v1/voices", get(list_voices))
+        .route("/v1/models", get(list_models))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authorize));
+    let mut app = Router::new()
+        .merge(v1)
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(DefaultBodyLimit::max(state.body_limit))
+        .with_state(state.clone());
+    if !state.cfg.cors_origins.is_empty() {
+        app = app.layer(cors(&state.cfg.cors_origins)?);
+    }
+    Ok(app)
+}
+
+fn cors(origins: &[String]) -> Result<tower_http::cors::CorsLayer, HttpError> {
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+    let layer = CorsLayer::new().allow_methods([Method::GET, Method::POST]).allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    if origins.iter().any(|o| o == "*") {
+        return Ok(layer.allow_origin(Any));
+    }
+    let list = origins.iter().map(|o| HeaderValue::from_str(o).map_err(|_| HttpError::BadOrigin(o.clone()))).collect::<Result<Vec<_>, _>>()?;
+    Ok(layer.allow_origin(AllowOrigin::list(list)))
+}
+
+/// Counts every request and error by endpoint.
+async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let endpoint = match req.extensions().get::<MatchedPath>().map(MatchedPath::as_str) {
+        Some("/v1/audio/speech") => "speech",
+        Some("/v1/audio/voices" | "/v1/voices") => "voices",
+        Some("/v1/models") => "models",
+        Some("/health") => "health",
+        Some("/metrics") => "metrics",
+        _ => "other",
+    };
+    st.metrics.request(Protocol::Http, endpoint);
+    let resp = next.run(req).await;
+    if resp.status().is_client_error() || resp.status().is_server_error() {
+        let code = resp.extensions().get::<error::ErrorCode>().map_or("http_error", |c| c.0);
+        st.metrics.error(Protocol::Http, endpoint, code);
+    }
+    resp
+}
+
+/// Requires `Authorization: Bearer <key>` when an API key is configured.
+async fn authorize(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if let Some(key) = &st.cfg.api_key {
+        let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+        let ok = given.is_some_and(|g| constant_time_eq(g.as_bytes(), key.as_bytes()));
+        if !ok {
+            let why = if given.is_some() { "Incorrect API key provided" } else { "Missing API key: send `Authorization: Bearer <key>`" };
+            return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", why).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a key matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn not_found(req: Request) -> ApiError {
+    let path: String = req.uri().path().chars().take(128).collect();
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such endpoint: {} {path}", req.method()))
+}
+
+async fn list_voices(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(voices::voices_body(&st.voices))
+}
+
+async fn list_models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let started = std::time::SystemTime::now().checked_sub(st.metrics.uptime()).unwrap_or(std::time::UNIX_EPOCH);
+    let created = started.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    Json(voices::models_body(created))
+}
+
+async fn health(State(st): State<Arc<AppState>>) -> Response {
+    let reason = if st.shutdown.is_cancelled() {
+        Some("shutting down")
+    } else if st.voices.is_empty() {
+        Some("no voices installed")
+    } else {
+        None
+    };
+    let body = json!({
+        "status": if reason.is_none() { "ready" } else { "not ready" },
+        "ready": reason.is_none(),
+        "reason": reason,
+        "model": "kokoro",
+        "version": env!("CARGO_PKG_VERSION"),
+        "default_voice": st.speech.default_voice(),
+        "voices": st.voices.len(),
+        "queue_depth": st.speech.queue_depth(),
+        "uptime_seconds": st.metrics.uptime().as_secs_f64(),
+    });
+    let status = if reason.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}
+
+/// Prometheus text, or OpenMetrics when the scraper asks for it.
+async fn metrics(State(st): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    let depth = st.speech.queue_depth();
+    let openmetrics = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/openmetrics-text"));
+    if openmetrics {
+        ([(header::CONTENT_TYPE, crate::metrics::OPENMETRICS_CONTENT_TYPE)], st.metrics.render_openmetrics(depth)).into_response()
+    } else {
+        ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], st.metrics.render(depth)).into_response()
+    }
+}
+
+/// The listener as axum wants it: retries failed accepts, counts open connections.
+struct Counted {
+    inner: Listener,
+    metrics: Arc<Metrics>,
+}
+
+impl axum::serve::Listener for Counted {
+    type Io = CountedIo;
+    type Addr = String;
+
+    async fn accept(&mut self) -> (CountedIo, String) {
+        loop {
+            match self.inner.accept().await {
+                Ok((stream, peer)) => {
+                    if let Stream::Tcp(tcp) = &stream {
+                        // Small JSON answers should not wait for Nagle.
+                        let _ = tcp.set_nodelay(true);
+                    }
+                    return (CountedIo { inner: stream, _guard: self.metrics.connection(Protocol::Http) }, peer);
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!("HTTP accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<String> {
+        self.inner.local_addr().map(|a| a.to_string())
+    }
+}
+
+/// A connection, counted in `kokorod_open_connections` while open.
+struct CountedIo {
+    inner: Stream,
+    _guard: ConnectionGuard,
+}
+
+impl AsyncRead for CountedIo {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for CountedIo {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}

@@ -1,0 +1,208 @@
+//! `POST /v1/audio/speech`: OpenAI's request → [`SpeakRequest`] → PCM pieces →
+//! the chosen encoder → the response body, piece by piece.
+//!
+//! The first piece is awaited before the status line is sent, so errors found only
+//! when synthesis starts (the queue is full) still get their status; after that,
+//! every piece is encoded and sent as soon as it is ready. A failure mid-stream
+//! aborts the response (the client sees a truncated body, never a silent gap).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::voices::{map_voice, MODELS};
+use super::AppState;
+use crate::audio::encode::{Encoder, Format};
+use crate::metrics::Protocol;
+use crate::speech::{PieceStream, SpeakRequest, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE};
+
+/// The speed range OpenAI's API accepts.
+const OPENAI_SPEED: std::ops::RangeInclusive<f64> = 0.25..=4.0;
+
+/// The request body (OpenAI's fields; `stream` is ours, true by default).
+#[derive(Debug, Deserialize)]
+struct SpeechBody {
+    model: Option<String>,
+    input: Option<String>,
+    voice: Option<String>,
+    response_format: Option<String>,
+    speed: Option<f64>,
+    stream: Option<bool>,
+    stream_format: Option<String>,
+}
+
+/// A checked request.
+struct Checked {
+    req: SpeakRequest,
+    format: Format,
+    stream: bool,
+}
+
+fn check(st: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Checked, ApiError> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", format!("the request body is over {} bytes", st.body_limit))
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("cannot read the request body: {e}"))
+        }
+    })?;
+    let body: SpeechBody = serde_json::from_slice(&bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not a valid JSON speech request: {e}")))?;
+    let model = body.model.as_deref().map(str::trim).unwrap_or("kokoro");
+    if !MODELS.iter().any(|m| m.eq_ignore_ascii_case(model)) {
+        let shown: String = model.chars().take(64).collect();
+        return Err(ApiError { param: Some("model"), ..ApiError::new(StatusCode::NOT_FOUND, "model_not_found", format!("the model {shown:?} does not exist; use one of: {}", MODELS.join(", "))) });
+    }
+    let Some(input) = body.input else {
+        return Err(ApiError::invalid("input", "missing_input", "the request has no `input` (the text to speak)"));
+    };
+    let len = input.chars().count();
+    if len > st.cfg.max_text_chars {
+        return Err(ApiError::from_speech(&SpeechError::TooLong { len, max: st.cfg.max_text_chars }, false));
+    }
+    let format = match body.response_format.as_deref() {
+        None => Format::Mp3,
+        Some(f) => f.parse::<Format>().map_err(|e| ApiError::invalid("response_format", "unsupported_response_format", e.to_string()))?,
+    };
+    if let Some(sf) = body.stream_format.as_deref().filter(|f| !f.eq_ignore_ascii_case("audio")) {
+        let shown: String = sf.chars().take(32).collect();
+        return Err(ApiError::invalid("stream_format", "unsupported_stream_format", format!("stream_format {shown:?} is not supported; kokorod streams raw audio (`audio`)")));
+    }
+    let speed = body.speed.unwrap_or(1.0);
+    if !OPENAI_SPEED.contains(&speed) {
+        return Err(ApiError::invalid("speed", "invalid_speed", format!("speed {speed} is out of range: it must be between 0.25 and 4.0")));
+    }
+    let speed = speed as f32;
+    if !crate::speech::kokoro::SPEED_RANGE.contains(&speed) {
+        return Err(ApiError::from_speech(&SpeechError::Speed(speed), false));
+    }
+    let voice = body.voice.as_deref().map(map_voice).filter(|v| !v.is_empty());
+    // SSML is recognised by its root element, as OpenAI's API has no flag for it.
+    let text_format = if input.trim_start().starts_with("<speak") { TextFormat::Ssml } else { TextFormat::Text };
+    Ok(Checked {
+        req: SpeakRequest { text: input, format: text_format, voice: VoiceChoice { name: voice, language: None }, speed },
+        format,
+        stream: body.stream.unwrap_or(true),
+    })
+}
+
+/// Records a request's audio and timings as its pieces pass.
+struct Progress {
+    metrics: Arc<crate::metrics::Metrics>,
+    started: Instant,
+    samples: usize,
+}
+
+impl Progress {
+    fn piece(&mut self, n: usize) {
+        if self.samples == 0 && n > 0 {
+            self.metrics.first_audio(Protocol::Http, self.started.elapsed());
+        }
+        self.samples += n;
+        self.metrics.audio(Protocol::Http, n, SAMPLE_RATE);
+    }
+
+    fn done(&self) {
+        self.metrics.real_time_factor(Protocol::Http, self.started.elapsed(), self.samples as f64 / f64::from(SAMPLE_RATE));
+    }
+}
+
+/// The handler.
+pub(super) async fn speech(State(st): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    if st.shutdown.is_cancelled() {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down"));
+    }
+    let checked = check(&st, body)?;
+    let mut progress = Progress { metrics: st.metrics.clone(), started: Instant::now(), samples: 0 };
+    let speech_err = |e: &SpeechError| ApiError::from_speech(e, st.shutdown.is_cancelled());
+    let mut pieces = st.speech.speak(checked.req).map_err(|e| speech_err(&e))?;
+    let format = checked.format;
+    let encode_err = |e: crate::audio::encode::EncodeError| {
+        tracing::error!("{e}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "encoder_failed", e.to_string())
+    };
+
+    if !checked.stream {
+        let mut all = Vec::new();
+        while let Some(piece) = next_or_killed(&mut pieces, &st).await {
+            let piece = piece.map_err(|e| speech_err(&e))?;
+            progress.piece(piece.len());
+            all.extend(piece);
+        }
+        progress.done();
+        let bytes = crate::audio::encode::encode_all(format, SAMPLE_RATE, &all, all.len().max(1)).map_err(encode_err)?;
+        return Ok(([(header::CONTENT_TYPE, format.content_type())], bytes).into_response());
+    }
+
+    // Streaming: the first piece decides the status.
+    let first = match next_or_killed(&mut pieces, &st).await {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return Err(speech_err(&e)),
+        None => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down")),
+    };
+    let mut encoder = format.encoder(SAMPLE_RATE, None).map_err(encode_err)?;
+    progress.piece(first.len());
+    let head = encoder.push(&first).map_err(encode_err)?;
+    let state = BodyState { pieces: Some(pieces), encoder, progress, st: st.clone() };
+    let rest = futures::stream::unfold(state, next_bytes);
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rest);
+    Ok(([(header::CONTENT_TYPE, format.content_type())], Body::from_stream(body)).into_response())
+}
+
+/// The next piece, or `None` when the stream ends or the server stops serving.
+async fn next_or_killed(pieces: &mut PieceStream, st: &AppState) -> Option<Result<Vec<i16>, SpeechError>> {
+    tokio::select! {
+        p = pieces.next() => p,
+        () = st.kill.cancelled() => None,
+    }
+}
+
+struct BodyState {
+    /// `None` once the audio has ended.
+    pieces: Option<PieceStream>,
+    encoder: Box<dyn Encoder>,
+    progress: Progress,
+    st: Arc<AppState>,
+}
+
+/// The body's next bytes: an encoded piece, then the encoder's tail, then the end.
+async fn next_bytes(mut s: BodyState) -> Option<(Result<Bytes, std::io::Error>, BodyState)> {
+    loop {
+        let pieces = s.pieces.as_mut()?;
+        match next_or_killed(pieces, &s.st).await {
+            Some(Ok(piece)) => {
+                s.progress.piece(piece.len());
+                match s.encoder.push(&piece) {
+                    Ok(b) if b.is_empty() => continue,
+                    Ok(b) => return Some((Ok(Bytes::from(b)), s)),
+                    Err(e) => return Some((Err(fail(&mut s, "encoder_failed", e.to_string())), s)),
+                }
+            }
+            Some(Err(e)) => return Some((Err(fail(&mut s, e.code(), e.to_string())), s)),
+            None if s.st.kill.is_cancelled() => return Some((Err(fail(&mut s, "shutting_down", "kokorod stopped".into())), s)),
+            None => {
+                s.pieces = None;
+                s.progress.done();
+                return match s.encoder.finish() {
+                    Ok(b) => Some((Ok(Bytes::from(b)), s)),
+                    Err(e) => Some((Err(fail(&mut s, "encoder_failed", e.to_string())), s)),
+                };
+            }
+        }
+    }
+}
+
+/// Ends the body with an error, which aborts the response.
+fn fail(s: &mut BodyState, code: &str, why: String) -> std::io::Error {
+    tracing::warn!("speech stream failed after the first audio ({code}): {why}");
+    s.st.metrics.error(Protocol::Http, "speech", code);
+    s.pieces = None;
+    std::io::Error::other(why)
+}

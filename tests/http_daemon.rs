@@ -1,0 +1,95 @@
+//! The `kokorod` daemon with `--http`: it serves the HTTP API beside Wyoming on one
+//! runtime, honours `--api-key-file`, and stops cleanly on SIGTERM.
+
+mod common;
+mod http_support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// `tcp://127.0.0.1:PORT` in a log line → `127.0.0.1:PORT`.
+fn address_after(line: &str, marker: &str) -> Option<String> {
+    let rest = &line[line.find(marker)? + marker.len()..];
+    let addr: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+    (!addr.is_empty()).then_some(addr)
+}
+
+/// Kills the daemon if the test fails before it stops it.
+struct Daemon(std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_http_answers_and_stops_on_sigterm() {
+    let assets = common::assets();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("api-key");
+    std::fs::write(&key_file, "sk-daemon-test\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
+        .args(["serve", "--uri", "tcp://127.0.0.1:0", "--http", "tcp://127.0.0.1:0", "--api-key-file"])
+        .arg(&key_file)
+        .arg("--data-dir")
+        .arg(&assets.data_dir)
+        .env("NO_COLOR", "1")
+        .env("KOKOROD_LOG_LEVEL", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kokorod");
+    let stderr = child.stderr.take().unwrap();
+    let mut daemon = Daemon(child);
+    // The log names the HTTP address (port 0 became a real one); then "ready".
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut log = Vec::new();
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = address_after(&line, "HTTP API on tcp://") {
+                let _ = tx.send(addr);
+                sent = true;
+            }
+            log.push(line);
+        }
+        if !sent {
+            let _ = tx.send(String::new());
+        }
+        log
+    });
+    let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(120)))
+        .await
+        .unwrap()
+        .expect("no HTTP address logged");
+    assert!(!addr.is_empty(), "kokorod exited before listening on HTTP");
+
+    let health = http_support::request(&addr, "GET", "/health", &[], b"").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["ready"], true);
+    let body = br#"{"model":"tts-1","input":"The daemon speaks.","voice":"echo","response_format":"wav"}"#;
+    let denied = http_support::request(&addr, "POST", "/v1/audio/speech", &[], body).await;
+    assert_eq!(denied.status, 401);
+    let ok = http_support::request(&addr, "POST", "/v1/audio/speech", &[("Authorization", "Bearer sk-daemon-test")], body).await;
+    assert_eq!(ok.status, 200);
+    assert!(ok.complete);
+    // A streamed WAV carries the maximum length; hound reads the samples that are there.
+    let wav = hound::WavReader::new(std::io::Cursor::new(&ok.body[..])).expect("a WAV header");
+    assert_eq!(wav.spec().sample_rate, 24_000);
+    let samples = wav.into_samples::<i16>().map_while(Result::ok).count();
+    assert!(samples > 12_000, "{samples} samples");
+
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.0.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let status = daemon.0.wait();
+        std::mem::forget(daemon);
+        status
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let log = reader.join().unwrap().join("\n");
+    assert!(status.success(), "exit {status}:\n{log}");
+    assert!(log.contains("stopped"), "{log}");
+}
