@@ -65,15 +65,14 @@ fn purge() -> String {
     ok(Command::new("dpkg").arg("--purge").args(PACKAGES))
 }
 
-/// The installed daemon in the foreground as `kokorod`, in systemd's environment for it.
-/// TODO(after merging the config branch): run `/usr/bin/kokorod serve --config
-/// /etc/kokorod/kokorod.toml` with `--uri` overriding the packaged listeners (tests bind
-/// loopback and ephemeral ports only) and without mDNS, instead of these flags.
+/// The installed daemon in the foreground as `kokorod`, in systemd's environment for it,
+/// with the installed config; the flags override its listeners (tests bind loopback and
+/// ephemeral ports only: with no non-loopback TCP listener, mDNS announces nothing).
 fn installed_daemon(extra: &[&str]) -> Command {
     // setpriv execs (runuser would stay the parent and die of the test's SIGTERM itself).
     let mut c = Command::new("setpriv");
     c.args(["--reuid=kokorod", "--regid=kokorod", "--init-groups", "env", "-i", "HOME=/var/lib/kokorod", "STATE_DIRECTORY=/var/lib/kokorod", "CACHE_DIRECTORY=/var/cache/kokorod", "RUNTIME_DIRECTORY=/run/kokorod", "OMP_WAIT_POLICY=PASSIVE", "NO_COLOR=1", "PATH=/usr/bin:/bin"])
-        .args(["/usr/bin/kokorod", "serve", "--uri", "unix:///run/kokorod/kokorod.sock", "--uri", "tcp://127.0.0.1:0", "--threads", "1"])
+        .args(["/usr/bin/kokorod", "serve", "--config", "/etc/kokorod/kokorod.toml", "--uri", "unix:///run/kokorod/kokorod.sock", "--uri", "tcp://127.0.0.1:0", "--http", "tcp://127.0.0.1:0", "--threads", "1"])
         .args(extra);
     c
 }
