@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::kokoro::SPEED_RANGE;
 use super::{SpeechError, SAMPLE_RATE};
 use crate::text::overrides::Run;
+use crate::text::split::MAX_PIECE_BYTES;
 use crate::text::ssml::{self, Segment};
 use crate::text::Lang;
 
@@ -136,7 +137,11 @@ impl Plan {
             speed: s,
         }) = &mut self.open
         {
-            if *l == lang && *s == speed {
+            let size: usize = runs.iter().map(|r| match r {
+                Run::Text(t) | Run::Phonemes(t) => t.len(),
+            }).sum();
+            // Many inline elements in a row still make bounded pieces.
+            if *l == lang && *s == speed && size < MAX_PIECE_BYTES {
                 // Segments are separate words.
                 runs.push(Run::Text(" ".into()));
                 runs.push(run);
@@ -234,6 +239,18 @@ mod tests {
                 Piece::Silence(6_000),
             ]
         );
+    }
+
+    #[test]
+    fn many_inline_elements_make_bounded_pieces() {
+        let ssml = format!("<speak>{}</speak>", r#"<phoneme alphabet="x-kokoro" ph="wˈɜɹd">word</phoneme> "#.repeat(2000));
+        let pieces = plan(&ssml);
+        assert!(pieces.len() > 10, "{} pieces", pieces.len());
+        for p in &pieces {
+            let Piece::Speak { runs, .. } = p else { panic!("{p:?}") };
+            let size: usize = runs.iter().map(|r| match r { Run::Text(t) | Run::Phonemes(t) => t.len() }).sum();
+            assert!(size <= MAX_PIECE_BYTES + 8, "{size}");
+        }
     }
 
     #[test]
