@@ -2,6 +2,7 @@
 //! that never ends, lengths that lie, deeply nested JSON, lone surrogates, and a
 //! thousand connections at once. Each must end that connection (or refuse it) with a
 //! clear reason, hold nothing afterwards, and leave everyone else served.
+//! Also one fault: a client vanishing in the middle of a streamed text.
 //! (The 10 MB header, huge and negative lengths and invalid UTF-8 are in
 //! `server_wyoming.rs`; voice names, long texts and SSML bombs against the real
 //! pipeline are in `hostile_real.rs`.)
@@ -13,8 +14,8 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use kokorod::client;
 use kokorod::server::{Endpoint, ServerConfig};
-use kokorod::wyoming::{Event, Ping, WyomingCodec};
-use server_support::{FakeSpeech, TestServer, GUARD};
+use kokorod::wyoming::{Event, Ping, SynthesizeChunk, SynthesizeStart, WyomingCodec};
+use server_support::{long_text, Conn, FakeSpeech, TestServer, GUARD};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::Framed;
 
@@ -246,6 +247,27 @@ async fn a_thousand_connections_get_their_slots_or_a_clear_refusal() {
     assert_eq!(refused, CONNECTIONS - MAX);
     assert_eq!(server.stats.refused_total(), (CONNECTIONS - MAX) as u64);
     drop(conns);
+    until_no_connections(&server).await;
+    still_served(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_vanishing_mid_stream_cancels_its_work() {
+    let speech = FakeSpeech::slow(Duration::from_millis(20));
+    let server = TestServer::start(speech.clone(), ServerConfig::default()).await;
+    for uri in [&server.tcp, &server.unix] {
+        let mut conn = Conn::open(uri).await;
+        conn.send(Event::SynthesizeStart(SynthesizeStart::default())).await;
+        // A long sentence (many pieces) and the start of the next.
+        let text = format!("{} And th", long_text(60, "streamed").replace(". ", ", "));
+        conn.send(Event::SynthesizeChunk(SynthesizeChunk { text })).await;
+        assert!(matches!(conn.next().await, Event::AudioStart(_)));
+        assert!(matches!(conn.next().await, Event::AudioChunk(_)));
+        drop(conn);
+        speech.wait_none_live().await;
+    }
+    assert_eq!(speech.dropped_early(), 2, "both streams' work was dropped unfinished");
     until_no_connections(&server).await;
     still_served(&server).await;
     server.stop().await;
