@@ -30,7 +30,7 @@ PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 zeroconf==0
 AVAHI_DIR := $(CACHE_DIR)/avahi-daemon
 export AVAHI_DAEMON := $(AVAHI_DIR)/usr/sbin/avahi-daemon
 
-.PHONY: run test deps fetch build venv avahi deb bench check-toolchain clean-assets
+.PHONY: run test deps fetch build venv avahi deb bench check-toolchain clean-assets fuzz fuzz-smoke cargo-fuzz load
 
 run: deps build
 	$(MAKE) --no-print-directory fetch PROFILE=release
@@ -40,6 +40,7 @@ run: deps build
 test: deps venv avahi build
 	$(MAKE) --no-print-directory fetch PROFILE=release
 	WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
+	$(MAKE) --no-print-directory fuzz-smoke
 
 deps: check-toolchain
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -83,3 +84,38 @@ deb: deps build
 
 clean-assets:
 	rm -rf "$(DATA_DIR)" "$(CACHE_DIR)"
+
+# Fuzzing (docs/RELIABILITY.md). cargo-fuzz wants nightly flags; RUSTC_BOOTSTRAP=1 lets the
+# stable toolchain accept them. No sanitizer (our parsers are safe Rust: panics, overflow
+# checks via -a, stack overflows and timeouts are what libFuzzer catches here). Builds go
+# to fuzz/target. `make fuzz FUZZ_SECONDS=600` runs each target that long; `make test`
+# runs a 30 s smoke of each. New corpus entries go to fuzz/corpus (not committed); the
+# committed seeds are in fuzz/seeds.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := wyoming_codec normalize ssml voice_mix
+FUZZ := env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz
+
+cargo-fuzz: check-toolchain
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+
+fuzz: cargo-fuzz
+	cd fuzz && $(FUZZ) build -s none -a
+	@cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ) run -s none -a $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 2>&1 \
+			| grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==|SUMMARY|thread .* panicked|Test unit written)' ; \
+		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz: $$t found a crash (fuzz/artifacts/$$t)"; exit 1; }; \
+	done
+
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+
+# Load (docs/RELIABILITY.md): a fresh release daemon per run, 10 then 50 clients.
+LOAD_REQUESTS ?= 1000
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+load: deps build
+	$(MAKE) --no-print-directory fetch PROFILE=release
+	$(CARGO) build --release --example kokorod_load
+	$(TARGET_DIR)/release/examples/kokorod_load --spawn $(TARGET_DIR)/release/kokorod --clients 10 --requests $(LOAD_REQUESTS)
+	$(TARGET_DIR)/release/examples/kokorod_load --spawn $(TARGET_DIR)/release/kokorod --clients 50 --requests $(LOAD_REQUESTS)

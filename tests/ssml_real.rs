@@ -68,9 +68,9 @@ fn a_break_is_silence_of_its_length_between_the_sentences() {
 #[test]
 fn breaks_alone_and_strengths() {
     let pieces = pieces_of(speech().as_ref(), ssml(r#"<speak><break time="1s"/><break strength="x-weak"/></speak>"#)).unwrap();
-    assert_eq!(pieces.len(), 1);
-    assert_eq!(pieces[0].len(), SAMPLE_RATE as usize * 11 / 10);
-    assert!(pieces[0].iter().all(|&x| x == 0));
+    // Adjacent breaks add up, in pieces of at most a second (bounded buffers).
+    assert_eq!(pieces.iter().map(Vec::len).collect::<Vec<_>>(), [SAMPLE_RATE as usize, SAMPLE_RATE as usize / 10]);
+    assert!(pieces.iter().flatten().all(|&x| x == 0));
 }
 
 #[test]

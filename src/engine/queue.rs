@@ -1,6 +1,8 @@
 //! The job queue between requesters and the inference thread: two levels, so the
 //! first piece of every request (what a listener waits for) goes before later pieces
-//! of long requests; FIFO within a level. The worker sleeps on a condvar while the
+//! of long requests; FIFO within a level. The priority is bounded: after
+//! [`FIRSTS_IN_A_ROW`] first pieces, a waiting later piece goes next, so a long answer
+//! keeps advancing even while new requests never stop arriving. The worker sleeps on a condvar while the
 //! queue is empty: an idle engine uses no CPU.
 
 use std::collections::VecDeque;
@@ -25,10 +27,31 @@ pub enum PushError {
     Closed,
 }
 
+/// First pieces taken in a row while later pieces wait, before one of those goes.
+/// Without this bound an overloaded engine starved long answers (found by the load
+/// program: long requests got no audio for 10 minutes under 10 busy clients).
+pub const FIRSTS_IN_A_ROW: usize = 2;
+
 struct State<T> {
     first: VecDeque<T>,
     rest: VecDeque<T>,
+    /// First pieces popped since the last later piece.
+    firsts: usize,
     closed: bool,
+}
+
+impl<T> State<T> {
+    fn take(&mut self) -> Option<T> {
+        if self.firsts >= FIRSTS_IN_A_ROW || self.first.is_empty() {
+            if let Some(job) = self.rest.pop_front() {
+                self.firsts = 0;
+                return Some(job);
+            }
+        }
+        let job = self.first.pop_front()?;
+        self.firsts += 1;
+        Some(job)
+    }
 }
 
 /// A bounded two-level queue for one consumer thread.
@@ -41,7 +64,7 @@ pub struct JobQueue<T> {
 impl<T> JobQueue<T> {
     /// A queue holding at most `capacity` jobs.
     pub fn new(capacity: usize) -> Self {
-        JobQueue { state: Mutex::new(State { first: VecDeque::new(), rest: VecDeque::new(), closed: false }), ready: Condvar::new(), capacity: capacity.max(1) }
+        JobQueue { state: Mutex::new(State { first: VecDeque::new(), rest: VecDeque::new(), firsts: 0, closed: false }), ready: Condvar::new(), capacity: capacity.max(1) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State<T>> {
@@ -71,7 +94,7 @@ impl<T> JobQueue<T> {
     pub fn pop(&self) -> Option<T> {
         let mut s = self.lock();
         loop {
-            if let Some(j) = s.first.pop_front().or_else(|| s.rest.pop_front()) {
+            if let Some(j) = s.take() {
                 return Some(j);
             }
             if s.closed {
@@ -108,6 +131,22 @@ mod tests {
         q.push("c1", Priority::First).unwrap();
         let order: Vec<_> = (0..4).map(|_| q.pop().unwrap()).collect();
         assert_eq!(order, ["b1", "c1", "a2", "a3"]);
+    }
+
+    #[test]
+    fn later_pieces_are_not_starved_by_endless_first_pieces() {
+        let q = JobQueue::new(100);
+        for i in 0..3 {
+            q.push(format!("long{i}"), Priority::Rest).unwrap();
+        }
+        for i in 0..9 {
+            q.push(format!("new{i}"), Priority::First).unwrap();
+        }
+        let order: Vec<String> = (0..12).map(|_| q.pop().unwrap()).collect();
+        assert_eq!(
+            order,
+            ["new0", "new1", "long0", "new2", "new3", "long1", "new4", "new5", "long2", "new6", "new7", "new8"]
+        );
     }
 
     #[test]

@@ -686,7 +686,9 @@ fn text_format(
 }
 
 /// Writes queued events in batches; gives up when a batch cannot be written within
-/// `timeout` (the client stopped reading) or on `kill`.
+/// `timeout` (the client stopped reading). On `kill` (shutdown past its grace) the
+/// frame being written is finished, never cut, and the client is told why its answer
+/// ends with an `error` (`shutting-down`) before the connection closes.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut sink: FramedWrite<W, WyomingCodec>,
     mut rx: mpsc::Receiver<Event>,
@@ -697,8 +699,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 ) {
     loop {
         let event = tokio::select! {
+            biased;
+            () = kill.cancelled() => break,
             event = rx.recv() => event,
-            () = kill.cancelled() => return,
         };
         let Some(event) = event else { break };
         let batch = async {
@@ -708,14 +711,20 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             }
             SinkExt::<Event>::flush(&mut sink).await
         };
+        tokio::pin!(batch);
         let written = tokio::select! {
-            written = tokio::time::timeout(timeout, batch) => written,
-            () = kill.cancelled() => return,
+            written = tokio::time::timeout(timeout, &mut batch) => written,
+            // Finish what is being written (briefly) so that no frame is torn.
+            () = kill.cancelled() => tokio::time::timeout(LINGER, &mut batch).await,
         };
         match written {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
                 tracing::debug!("{peer}: write failed: {error}");
+                return;
+            }
+            Err(_) if kill.is_cancelled() => {
+                tracing::warn!("{peer}: closing on shutdown: the client is not reading");
                 return;
             }
             Err(_) => {
@@ -726,6 +735,19 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 return;
             }
         }
+    }
+    if kill.is_cancelled() {
+        let error = Event::Error(ErrorEvent {
+            text: "kokorod is shutting down; the request was cancelled".to_owned(),
+            code: Some("shutting-down".to_owned()),
+        });
+        stats.errors.fetch_add(1, Ordering::Relaxed);
+        let goodbye = async {
+            sink.send(error).await?;
+            SinkExt::<Event>::close(&mut sink).await
+        };
+        let _ = tokio::time::timeout(LINGER, goodbye).await;
+        return;
     }
     // Everything is written: send FIN so the client sees a clean end.
     let _ = tokio::time::timeout(LINGER, SinkExt::<Event>::close(&mut sink)).await;

@@ -8,7 +8,7 @@ use crate::audio::{f32_to_i16, fade_edges, trim_silence, Keep};
 use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, Voices};
 use crate::text::normalize::{normalize, Locale};
 use crate::text::overrides::{self, Run};
-use crate::text::split::{first_clause, split_sentences};
+use crate::text::split::{cut_long, first_clause, split_sentences, MAX_PIECE_BYTES};
 use crate::text::{self, Lang, Lexicon, Phonemizer, TextError};
 use futures::StreamExt;
 use std::collections::VecDeque;
@@ -438,7 +438,8 @@ fn split_pieces(text: &str, lang: Lang) -> Vec<String> {
             pieces.push(sentence);
         }
     }
-    pieces
+    // A run with no sentence end must still stream (and not pile up in one buffer).
+    pieces.into_iter().flat_map(|p| cut_long(p, MAX_PIECE_BYTES)).collect()
 }
 
 /// Normalizes the plain text between inline markup `[word](/phonemes/)`, which looks

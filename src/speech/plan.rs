@@ -6,8 +6,12 @@ use std::time::Duration;
 use super::kokoro::SPEED_RANGE;
 use super::{SpeechError, SAMPLE_RATE};
 use crate::text::overrides::Run;
+use crate::text::split::MAX_PIECE_BYTES;
 use crate::text::ssml::{self, Segment};
 use crate::text::Lang;
+
+/// Longest silence piece, in samples (one second): longer breaks are several pieces.
+pub const MAX_SILENCE_PIECE: usize = SAMPLE_RATE as usize;
 
 /// One step of the audio stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +25,7 @@ pub enum Piece {
         /// The engine's speed, within [`SPEED_RANGE`].
         speed: f32,
     },
-    /// This many samples of silence.
+    /// This many samples of silence (at most [`MAX_SILENCE_PIECE`]).
     Silence(usize),
 }
 
@@ -133,7 +137,11 @@ impl Plan {
             speed: s,
         }) = &mut self.open
         {
-            if *l == lang && *s == speed {
+            let size: usize = runs.iter().map(|r| match r {
+                Run::Text(t) | Run::Phonemes(t) => t.len(),
+            }).sum();
+            // Many inline elements in a row still make bounded pieces.
+            if *l == lang && *s == speed && size < MAX_PIECE_BYTES {
                 // Segments are separate words.
                 runs.push(Run::Text(" ".into()));
                 runs.push(run);
@@ -154,12 +162,21 @@ impl Plan {
         }
     }
 
+    /// Adjacent breaks merge, in pieces of at most [`MAX_SILENCE_PIECE`] samples: each
+    /// piece becomes one buffer, so minutes of breaks (a few bytes of SSML each) never
+    /// cost more than a second of samples at a time.
     fn silence(&mut self, d: Duration) {
         self.close();
-        let n = (d.as_secs_f64() * f64::from(SAMPLE_RATE)).round() as usize;
-        match self.pieces.last_mut() {
-            Some(Piece::Silence(m)) => *m += n,
-            _ => self.pieces.push(Piece::Silence(n)),
+        let mut n = (d.as_secs_f64() * f64::from(SAMPLE_RATE)).round() as usize;
+        while n > 0 {
+            match self.pieces.last_mut() {
+                Some(Piece::Silence(m)) if *m < MAX_SILENCE_PIECE => {
+                    let add = n.min(MAX_SILENCE_PIECE - *m);
+                    *m += add;
+                    n -= add;
+                }
+                _ => self.pieces.push(Piece::Silence(0)),
+            }
         }
     }
 }
@@ -218,9 +235,30 @@ mod tests {
                 speak(&[tx("Hello")], Lang::EnUs, 1.0),
                 Piece::Silence(12_000),
                 speak(&[tx("world")], Lang::EnUs, 1.0),
-                Piece::Silence(24_000 + 6_000),
+                Piece::Silence(24_000),
+                Piece::Silence(6_000),
             ]
         );
+    }
+
+    #[test]
+    fn many_inline_elements_make_bounded_pieces() {
+        let ssml = format!("<speak>{}</speak>", r#"<phoneme alphabet="x-kokoro" ph="wˈɜɹd">word</phoneme> "#.repeat(2000));
+        let pieces = plan(&ssml);
+        assert!(pieces.len() > 10, "{} pieces", pieces.len());
+        for p in &pieces {
+            let Piece::Speak { runs, .. } = p else { panic!("{p:?}") };
+            let size: usize = runs.iter().map(|r| match r { Run::Text(t) | Run::Phonemes(t) => t.len() }).sum();
+            assert!(size <= MAX_PIECE_BYTES + 8, "{size}");
+        }
+    }
+
+    #[test]
+    fn minutes_of_breaks_come_in_pieces_of_a_second() {
+        let ssml = format!("<speak>{}</speak>", r#"<break time="10s"/>"#.repeat(30));
+        let pieces = plan(&ssml);
+        assert_eq!(pieces.len(), 300);
+        assert!(pieces.iter().all(|p| *p == Piece::Silence(MAX_SILENCE_PIECE)));
     }
 
     #[test]

@@ -503,6 +503,41 @@ const DANGLING: &[&str] = &[
     "their", "this", "that", "is", "are", "was", "were", "very", "not",
 ];
 
+/// Longest text spoken as one piece, in bytes. A longer run without a sentence end
+/// (a list, an unpunctuated stream, one enormous "word") is cut, so that its audio
+/// streams out piece by piece and no piece holds more than a few seconds of samples.
+pub const MAX_PIECE_BYTES: usize = 400;
+
+/// Cuts `sentence` into pieces of at most `max` bytes at spaces; a word longer than
+/// `max` is cut where it must (at a char boundary). Short sentences come back whole.
+pub fn cut_long(sentence: String, max: usize) -> Vec<String> {
+    let max = max.max(4);
+    if sentence.len() <= max {
+        return vec![sentence];
+    }
+    let mut pieces = Vec::new();
+    let mut rest = sentence.trim();
+    while rest.len() > max {
+        let mut window = max;
+        while !rest.is_char_boundary(window) {
+            window -= 1;
+        }
+        let cut = rest[..window]
+            .rfind(char::is_whitespace)
+            .filter(|&c| c > 0)
+            .unwrap_or(window);
+        let piece = rest[..cut].trim();
+        if !piece.is_empty() {
+            pieces.push(piece.to_owned());
+        }
+        rest = rest[cut..].trim_start();
+    }
+    if !rest.is_empty() {
+        pieces.push(rest.to_owned());
+    }
+    pieces
+}
+
 /// Cuts a short leading piece off a sentence, for a fast first audio chunk.
 ///
 /// The piece has between `min_words` and `max_words` words and ends at a comma, semicolon,

@@ -391,6 +391,17 @@ mod tests {
         ]
     }
 
+    /// Found by the `wyoming_codec` fuzz target: an integer beyond i64 in the data is
+    /// read as a float, and without correctly rounded parsing the float we write back
+    /// decodes to a neighbouring value, so a frame did not survive a round trip.
+    #[test]
+    fn huge_numbers_survive_a_round_trip() {
+        let bytes = b"{\"type\":\"audio-chunk\",\"data\":{\"rate\":-99900000400752841041379326,\"width\":1e-320,\"x\":1.7976931348623157e308},\"payload_length\":4}\n\x01\x02\x03\x04";
+        let frame = decode_one(bytes).unwrap();
+        let again = decode_one(&encode(&frame)).unwrap();
+        assert_eq!(again, frame);
+    }
+
     #[test]
     fn header_is_written_like_the_reference() {
         let bytes = encode(&Frame::new("describe"));

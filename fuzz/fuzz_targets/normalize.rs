@@ -1,0 +1,17 @@
+//! The text normalizer never panics and always terminates, in both locales.
+#![no_main]
+
+use kokorod::text::normalize::{normalize, Locale};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: &[u8]| {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return;
+    };
+    for locale in [Locale::EnUs, Locale::EnGb] {
+        let out = normalize(text, locale);
+        // Idempotence is not promised, but a second pass over our own output must be
+        // just as safe.
+        let _ = normalize(&out, locale);
+    }
+});

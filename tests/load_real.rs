@@ -1,0 +1,38 @@
+//! CI's load run: the load program's driver against the real daemon binary with the
+//! real model — 10 clients over TCP and a Unix socket mixing describe, short and long
+//! synthesize, streamed text, mid-stream disconnects, slow readers and an expected
+//! `unknown-voice` error. The assertion is on correctness (zero unexpected errors,
+//! every completed answer whole and well-formed, fds back to baseline, a clean
+//! SIGTERM), never on speed; `make load` runs the large version and prints figures.
+
+#[path = "../examples/kokorod_load/load.rs"]
+mod load;
+
+use std::path::Path;
+use std::time::Duration;
+
+#[test]
+fn ten_clients_mixed_load_has_zero_unexpected_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = load::Daemon::spawn(Path::new(env!("CARGO_BIN_EXE_kokorod")), dir.path(), &[]).unwrap();
+    let cfg = load::LoadConfig {
+        uris: vec![daemon.tcp.clone(), daemon.unix.clone()],
+        clients: 10,
+        requests: 40,
+        pid: Some(daemon.pid()),
+        seed: 8,
+        request_timeout: Duration::from_secs(600),
+        sample_every: Duration::from_secs(5),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let report = rt.block_on(load::run(cfg));
+    eprintln!("{}", report.render());
+    assert!(report.unexpected.is_empty(), "{}", report.render());
+    assert!(report.ok(), "{}", report.render());
+    // The mix really ran: answers completed, and the expected outcomes happened.
+    assert!(report.completed >= 20, "{}", report.render());
+    assert!(report.audio_s > 0.0);
+    let status = daemon.terminate(Duration::from_secs(120)).unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!daemon.log().contains("panicked"), "{}", daemon.log());
+}
