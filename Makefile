@@ -92,7 +92,7 @@ clean-assets:
 # runs a 30 s smoke of each. New corpus entries go to fuzz/corpus (not committed); the
 # committed seeds are in fuzz/seeds.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := wyoming_codec normalize ssml voice_mix
+FUZZ_TARGETS := wyoming_codec normalize ssml voice_mix config
 FUZZ := env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz
 
 cargo-fuzz: check-toolchain
