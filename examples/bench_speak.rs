@@ -25,7 +25,7 @@ fn main() {
     let paths = AssetPaths::resolve(None, None, None, None).expect("assets: run `make fetch`");
     let cpus = affinity::plan(None, None);
     affinity::set_openmp_env(cpus.len());
-    let engine = Engine::start(EngineConfig { model: paths.model, runtime: paths.runtime, cpus, queue_depth: 8, warm_up: true, optimized_cache: Some(paths.data_dir.clone()) }).expect("engine");
+    let engine = Engine::start(EngineConfig { model: paths.model, runtime: paths.runtime, cpus, queue_depth: 8, warm_up: true, optimized_cache: None }).expect("engine");
     let voices = Arc::new(Voices::load(&paths.voices).expect("voices"));
     let speech = KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).expect("speech");
     let info = engine.info();

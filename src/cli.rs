@@ -66,10 +66,11 @@ pub struct EngineArgs {
     /// CPUs to pin inference to, e.g. `0-3` or `2,3` (default: the affinity mask).
     #[arg(long, env = "KOKOROD_CPUS")]
     pub cpus: Option<String>,
-    /// Optimize the model's graph at every start instead of keeping the optimized graph
-    /// (`ort-optimized-*.onnx`, ~90 MB) in the data dir for faster starts.
+    /// Keep ONNX Runtime's optimized graph in the data dir (`ort-optimized-*.onnx`,
+    /// ~90 MB): model loads take ~0.2 s less, but inference measured 7–12 % slower
+    /// (docs/design-notes.md), so it is off unless start time matters more.
     #[arg(long)]
-    pub no_graph_cache: bool,
+    pub graph_cache: bool,
 }
 
 /// `kokorod serve`.

@@ -81,7 +81,7 @@ fn start_engine(paths: &AssetPaths, e: &EngineArgs) -> Result<Engine> {
     let cpus = affinity::plan(cpus.as_deref(), e.threads);
     affinity::set_openmp_env(cpus.len());
     let t = Instant::now();
-    let engine = Engine::start(EngineConfig { model: paths.model.clone(), runtime: paths.runtime.clone(), cpus, queue_depth: 64, warm_up: true, optimized_cache: (!e.no_graph_cache).then(|| paths.data_dir.clone()) })?;
+    let engine = Engine::start(EngineConfig { model: paths.model.clone(), runtime: paths.runtime.clone(), cpus, queue_depth: 64, warm_up: true, optimized_cache: e.graph_cache.then(|| paths.data_dir.clone()) })?;
     tracing::info!(
         model = %paths.model.display(),
         cpus = ?engine.info().cpus,
