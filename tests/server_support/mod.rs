@@ -239,8 +239,9 @@ impl Speech for FakeSpeech {
         if sentences.is_empty() {
             return Err(SpeechError::EmptyText("nothing to say".into()));
         }
-        self.0.speaks.send_modify(|n| *n += 1);
+        // Live first: whoever saw the speak counted must also see its stream alive.
         self.0.live.send_modify(|n| *n += 1);
+        self.0.speaks.send_modify(|n| *n += 1);
         let guard = LiveGuard {
             inner: Arc::clone(&self.0),
             finished: false,
