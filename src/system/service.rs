@@ -81,18 +81,21 @@ impl Service {
         }
         tokio::spawn(async move {
             loop {
-                tokio::select! {
-                    _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-                    _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+                let name = tokio::select! {
+                    _ = term.recv() => "SIGTERM",
+                    _ = int.recv() => "SIGINT",
                     _ = hup.recv() => {
                         this.reload().await;
                         continue;
                     }
-                }
+                };
+                // Shutdown first, the log line after: nothing a log write does (a
+                // stalled or closed stderr) can keep the signal from taking effect.
                 let open = this.stats.open_connections();
                 this.notifier
                     .stopping(&format!("stopping: {open} connection(s) finishing"));
                 shutdown.cancel();
+                tracing::info!("{name}: shutting down");
                 return;
             }
         });
