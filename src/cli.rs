@@ -137,6 +137,13 @@ pub struct HttpArgs {
     /// Allow browser pages from this origin (repeatable; `*` for any). CORS is off without it.
     #[arg(long = "cors-origin", env = "KOKOROD_CORS_ORIGIN", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Most simultaneous HTTP connections; more are answered 503 and closed.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub http_max_connections: u32,
+    /// Seconds an HTTP client has to send a request's head, and again its body; idle
+    /// keep-alive connections are closed after it too.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_timeout: u64,
 }
 
 /// The quiet between pieces of speech.

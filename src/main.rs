@@ -25,6 +25,7 @@ fn main() -> std::process::ExitCode {
         Err(ConfigError::Cli(e)) => e.exit(),
         Err(e) => {
             eprintln!("kokorod: {e}");
+            failed_status(&e.to_string());
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -46,9 +47,15 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kokorod: {e:#}");
+            failed_status(&format!("{e:#}"));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Under systemd, the reason for a failed start (or run) shows in `systemctl status`.
+fn failed_status(why: &str) {
+    Notifier::from_env().status(&format!("failed: {}", why.replace('\n', " ")));
 }
 
 /// The user lexicon: `--lexicon` (which must load), else `lexicon/` in the data dir (if
@@ -204,6 +211,9 @@ fn http_config(a: &ServeArgs) -> Result<Option<(Endpoint, HttpConfig)>> {
         api_key,
         cors_origins: a.http.cors_origins.clone(),
         shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
+        max_connections: a.http.http_max_connections as usize,
+        read_timeout: std::time::Duration::from_secs(a.http.http_timeout),
+        ..HttpConfig::default()
     };
     Ok(Some((ep, cfg)))
 }

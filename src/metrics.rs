@@ -171,6 +171,11 @@ impl Metrics {
         ConnectionGuard(gauge)
     }
 
+    /// Connections of `protocol` open now.
+    pub fn open_connections(&self, protocol: Protocol) -> i64 {
+        self.open_connections.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).get()
+    }
+
     /// The Prometheus text exposition (format 0.0.4, which every scraper reads), with
     /// the queue depth and uptime read now.
     pub fn render(&self, queue_depth: usize) -> String {

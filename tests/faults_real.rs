@@ -130,10 +130,15 @@ fn serve_refuses_a_missing_truncated_or_wrong_model_at_start() {
     // A real file that is not an ONNX model at all.
     let wrong = real.voices.join("af_heart.bin");
     let missing = dir.path().join("missing.onnx");
+    // Playing systemd's part: the reason must reach `systemctl status` as STATUS=.
+    let notify_path = dir.path().join("notify.sock");
+    let notify = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_read_timeout(Some(std::time::Duration::from_secs(1))).unwrap();
     for (model, why) in [(&missing, "missing"), (&truncated, "truncated"), (&wrong, "wrong")] {
         let out = Command::new(BIN)
-            .args(["serve", "--uri", &unix, "--model", model.to_str().unwrap()])
+            .args(["serve", "--no-config", "--uri", &unix, "--model", model.to_str().unwrap()])
             .env("NO_COLOR", "1")
+            .env("NOTIFY_SOCKET", &notify_path)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -141,5 +146,12 @@ fn serve_refuses_a_missing_truncated_or_wrong_model_at_start() {
         assert!(stderr.contains(model.to_str().unwrap()), "{why}: the message names the file: {stderr}");
         assert!(!stderr.contains("panicked"), "{why}: {stderr}");
         assert!(!socket.exists(), "{why}: nothing listens");
+        // The process has exited: its datagrams are queued already (a timeout is a failure, not a wait).
+        let mut buf = vec![0u8; 8192];
+        let n = notify.recv(&mut buf).unwrap_or_else(|e| panic!("{why}: no notification: {e}"));
+        let msg = String::from_utf8_lossy(&buf[..n]);
+        let status = msg.lines().find_map(|l| l.strip_prefix("STATUS=")).unwrap_or_else(|| panic!("{why}: no STATUS: {msg}"));
+        assert!(status.starts_with("failed: ") && status.contains(model.to_str().unwrap()), "{why}: {status}");
+        assert!(!msg.lines().any(|l| l == "READY=1"), "{why}: {msg}");
     }
 }

@@ -1,11 +1,22 @@
 //! The `kokorod` daemon with `--http`: it serves the HTTP API beside Wyoming on one
-//! runtime, honours `--api-key-file`, and stops cleanly on SIGTERM.
+//! runtime, honours `--api-key-file`, `--http-max-connections` and `--http-timeout`,
+//! and stops cleanly on SIGTERM.
 
 mod common;
 mod http_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Everything the server sends until it closes the connection.
+async fn until_closed(s: &mut TcpStream) -> Vec<u8> {
+    let mut raw = Vec::new();
+    tokio::time::timeout(http_support::GUARD, s.read_to_end(&mut raw)).await.expect("the server must close the connection").ok();
+    raw
+}
 
 /// `tcp://127.0.0.1:PORT` in a log line → `127.0.0.1:PORT`.
 fn address_after(line: &str, marker: &str) -> Option<String> {
@@ -31,7 +42,7 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     let key_file = dir.path().join("api-key");
     std::fs::write(&key_file, "sk-daemon-test\n").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
-        .args(["serve", "--uri", "tcp://127.0.0.1:0", "--http", "tcp://127.0.0.1:0", "--api-key-file"])
+        .args(["serve", "--uri", "tcp://127.0.0.1:0", "--http", "tcp://127.0.0.1:0", "--http-max-connections", "3", "--http-timeout", "3", "--api-key-file"])
         .arg(&key_file)
         .arg("--data-dir")
         .arg(&assets.data_dir)
@@ -68,6 +79,26 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     let health = http_support::request(&addr, "GET", "/health", &[], b"").await;
     assert_eq!(health.status, 200);
     assert_eq!(health.json()["ready"], true);
+
+    // Three requests whose bodies never come hold the three slots (until the 3 s
+    // timeout answers them 408); a fourth connection meanwhile is told 503.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-daemon-test\r\nContent-Length: 50\r\n\r\n{").await.unwrap();
+        held.push(s);
+    }
+    let over = http_support::request(&addr, "GET", "/health", &[], b"").await;
+    assert_eq!(over.status, 503);
+    assert_eq!(over.error_code(), "too_many_connections");
+    for mut s in held {
+        let a = http_support::parse(&until_closed(&mut s).await);
+        assert_eq!(a.status, 408);
+        assert_eq!(a.error_code(), "request_timeout");
+    }
+    // A connection that sends nothing is closed at the timeout too.
+    let mut silent = TcpStream::connect(&addr).await.unwrap();
+    assert!(until_closed(&mut silent).await.is_empty());
     let body = br#"{"model":"tts-1","input":"The daemon speaks.","voice":"echo","response_format":"wav"}"#;
     let denied = http_support::request(&addr, "POST", "/v1/audio/speech", &[], body).await;
     assert_eq!(denied.status, 401);

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// The request field at fault, if one is.
     pub param: Option<&'static str>,
+    /// Close the connection after this answer (part of the request was left unread).
+    pub close: bool,
 }
 
 /// The error code of a response, for the request counter middleware.
@@ -27,12 +29,18 @@ pub struct ErrorCode(pub &'static str);
 impl ApiError {
     /// An error with no field at fault.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), code, param: None }
+        ApiError { status, message: message.into(), code, param: None, close: false }
     }
 
     /// A 400 about one field.
     pub fn invalid(param: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         ApiError { param: Some(param), ..Self::new(StatusCode::BAD_REQUEST, code, message) }
+    }
+
+    /// The same, closing the connection after it.
+    #[must_use]
+    pub fn closing(self) -> Self {
+        ApiError { close: true, ..self }
     }
 
     /// OpenAI's error `type` for the status.
@@ -67,6 +75,9 @@ impl IntoResponse for ApiError {
         let body = json!({"error": {"message": self.message, "type": self.kind(), "param": self.param, "code": self.code}});
         let mut resp = (self.status, axum::Json(body)).into_response();
         resp.extensions_mut().insert(ErrorCode(self.code));
+        if self.close {
+            resp.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+        }
         resp
     }
 }

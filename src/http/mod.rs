@@ -3,33 +3,32 @@
 //!
 //! [`HttpServer::run`] serves until `shutdown` is cancelled, then stops accepting,
 //! lets responses in flight finish for up to [`HttpConfig::shutdown_grace`], and
-//! cuts the rest off.
+//! cuts the rest off. Connections are bounded as `conn` describes.
 
+mod conn;
 mod error;
 mod speech;
 mod voices;
 
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use error::ApiError;
 pub use voices::{map_voice, MODELS, OPENAI_VOICES};
 
-use crate::metrics::{ConnectionGuard, Metrics, Protocol};
-use crate::server::{Listener, LocalAddr, Stream};
+use crate::metrics::{Metrics, Protocol};
+use crate::server::{Listener, LocalAddr};
 use crate::speech::{Speech, VoiceInfo};
 
 /// HTTP settings.
@@ -43,11 +42,26 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// On shutdown, how long responses in flight may take to finish.
     pub shutdown_grace: Duration,
+    /// Connections served at once; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// Time a client has to send a request's head, and again its body; an idle
+    /// keep-alive connection is closed after it too.
+    pub read_timeout: Duration,
+    /// A client that takes none of a response for this long is dropped.
+    pub write_timeout: Duration,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { max_text_chars: 100_000, api_key: None, cors_origins: Vec::new(), shutdown_grace: Duration::from_secs(5) }
+        HttpConfig {
+            max_text_chars: 100_000,
+            api_key: None,
+            cors_origins: Vec::new(),
+            shutdown_grace: Duration::from_secs(5),
+            max_connections: 64,
+            read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -141,22 +155,23 @@ impl HttpServer {
             Ok(addr) => tracing::info!("HTTP API on {addr}"),
             Err(e) => tracing::info!("HTTP API listening (address unknown: {e})"),
         }
-        let counted = Counted { inner: listener, metrics: state.metrics.clone() };
-        let shutdown = state.shutdown.clone();
-        let serve = axum::serve(counted, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let serve = std::future::IntoFuture::into_future(serve);
-        tokio::pin!(serve);
-        tokio::select! {
-            r = &mut serve => return r.map_err(HttpError::Io),
-            () = shutdown.cancelled() => {}
-        }
-        // Draining: axum stops accepting and closes idle connections; give busy ones the grace.
-        if tokio::time::timeout(state.cfg.shutdown_grace, &mut serve).await.is_err() {
-            tracing::warn!("HTTP: cutting off responses still running {:?} after shutdown began", state.cfg.shutdown_grace);
+        let cfg = &state.cfg;
+        let limits = conn::Limits { max_connections: cfg.max_connections.max(1), header_timeout: cfg.read_timeout, write_timeout: cfg.write_timeout };
+        let connections = TaskTracker::new();
+        let cut = CancellationToken::new();
+        let stopping = conn::Stopping { drain: state.shutdown.clone(), cut: cut.clone() };
+        // Returns once shutdown begins, dropping the listener (a Unix socket file goes with it).
+        conn::accept_loop(listener, router, limits, state.metrics.clone(), connections.clone(), stopping).await;
+        connections.close();
+        // Draining: idle connections close at once; busy ones get the grace.
+        if tokio::time::timeout(cfg.shutdown_grace, connections.wait()).await.is_err() {
+            tracing::warn!("HTTP: cutting off responses still running {:?} after shutdown began", cfg.shutdown_grace);
             state.kill.cancel();
             // Streams end at their next await; connections then close.
-            if tokio::time::timeout(Duration::from_secs(2), &mut serve).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(2), connections.wait()).await.is_err() {
                 tracing::warn!("HTTP: dropping connections that did not close");
+                cut.cancel();
+                connections.wait().await;
             }
         }
         Ok(())
@@ -176,7 +191,6 @@ fn router(state: Arc<AppState>) -> Result<Router, HttpError> {
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
-        .layer(DefaultBodyLimit::max(state.body_limit))
         .with_state(state.clone());
     if !state.cfg.cors_origins.is_empty() {
         app = app.layer(cors(&state.cfg.cors_origins)?);
@@ -277,73 +291,5 @@ async fn metrics(State(st): State<Arc<AppState>>, headers: axum::http::HeaderMap
         ([(header::CONTENT_TYPE, crate::metrics::OPENMETRICS_CONTENT_TYPE)], st.metrics.render_openmetrics(depth)).into_response()
     } else {
         ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], st.metrics.render(depth)).into_response()
-    }
-}
-
-/// The listener as axum wants it: retries failed accepts, counts open connections.
-struct Counted {
-    inner: Listener,
-    metrics: Arc<Metrics>,
-}
-
-impl axum::serve::Listener for Counted {
-    type Io = CountedIo;
-    type Addr = String;
-
-    async fn accept(&mut self) -> (CountedIo, String) {
-        loop {
-            match self.inner.accept().await {
-                Ok((stream, peer)) => {
-                    if let Stream::Tcp(tcp) = &stream {
-                        // Small JSON answers should not wait for Nagle.
-                        let _ = tcp.set_nodelay(true);
-                    }
-                    return (CountedIo { inner: stream, _guard: self.metrics.connection(Protocol::Http) }, peer);
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!("HTTP accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<String> {
-        self.inner.local_addr().map(|a| a.to_string())
-    }
-}
-
-/// A connection, counted in `kokorod_open_connections` while open.
-struct CountedIo {
-    inner: Stream,
-    _guard: ConnectionGuard,
-}
-
-impl AsyncRead for CountedIo {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for CountedIo {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
     }
 }

@@ -10,9 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use serde::Deserialize;
@@ -46,15 +45,36 @@ struct Checked {
     stream: bool,
 }
 
-fn check(st: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Checked, ApiError> {
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", format!("the request body is over {} bytes", st.body_limit))
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("cannot read the request body: {e}"))
+/// Reads the request body: at most `body_limit` bytes (413 beyond, from the declared
+/// length when there is one), within the read timeout (408). Either error leaves body
+/// bytes unread, so the connection closes after the answer.
+async fn read_body(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", format!("the request body is over {} bytes", st.body_limit)).closing();
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > st.body_limit as u64) {
+        return Err(too_large());
+    }
+    let mut data = body.into_data_stream();
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    let read = async {
+        while let Some(chunk) = data.next().await {
+            let chunk = chunk.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("cannot read the request body: {e}")).closing())?;
+            if bytes.len() + chunk.len() > st.body_limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
         }
-    })?;
-    let body: SpeechBody = serde_json::from_slice(&bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not a valid JSON speech request: {e}")))?;
+        Ok(())
+    };
+    match tokio::time::timeout(st.cfg.read_timeout, read).await {
+        Ok(Ok(())) => Ok(Bytes::from(bytes)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", format!("the request body did not arrive within {:?}", st.cfg.read_timeout)).closing()),
+    }
+}
+
+fn check(st: &AppState, bytes: &[u8]) -> Result<Checked, ApiError> {
+    let body: SpeechBody = serde_json::from_slice(bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not a valid JSON speech request: {e}")))?;
     let model = body.model.as_deref().map(str::trim).unwrap_or("kokoro");
     if !MODELS.iter().any(|m| m.eq_ignore_ascii_case(model)) {
         let shown: String = model.chars().take(64).collect();
@@ -115,11 +135,12 @@ impl Progress {
 }
 
 /// The handler.
-pub(super) async fn speech(State(st): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     if st.shutdown.is_cancelled() {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down"));
     }
-    let checked = check(&st, body)?;
+    let bytes = read_body(&st, &headers, body).await?;
+    let checked = check(&st, &bytes)?;
     let mut progress = Progress { metrics: st.metrics.clone(), started: Instant::now(), samples: 0 };
     let speech_err = |e: &SpeechError| ApiError::from_speech(e, st.shutdown.is_cancelled());
     let mut pieces = st.speech.speak(checked.req).map_err(|e| speech_err(&e))?;
