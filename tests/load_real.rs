@@ -14,7 +14,8 @@ use std::time::Duration;
 #[test]
 fn ten_clients_mixed_load_has_zero_unexpected_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let mut daemon = load::Daemon::spawn(Path::new(env!("CARGO_BIN_EXE_kokorod")), dir.path(), &[]).unwrap();
+    let mut daemon =
+        load::Daemon::spawn(Path::new(env!("CARGO_BIN_EXE_kokorod")), dir.path(), &[]).unwrap();
     let cfg = load::LoadConfig {
         uris: vec![daemon.tcp.clone(), daemon.unix.clone()],
         clients: 10,
@@ -24,7 +25,11 @@ fn ten_clients_mixed_load_has_zero_unexpected_errors() {
         request_timeout: Duration::from_secs(600),
         sample_every: Duration::from_secs(5),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let report = rt.block_on(load::run(cfg));
     eprintln!("{}", report.render());
     assert!(report.unexpected.is_empty(), "{}", report.render());

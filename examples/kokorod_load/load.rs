@@ -227,15 +227,52 @@ impl Report {
     pub fn render(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let ms = |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{} ms", d.as_millis()));
-        let _ = writeln!(out, "clients: {}, requests: {}", self.clients, self.requests);
-        let kinds: Vec<String> = self.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let ms =
+            |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{} ms", d.as_millis()));
+        let _ = writeln!(
+            out,
+            "clients: {}, requests: {}",
+            self.clients, self.requests
+        );
+        let kinds: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         let _ = writeln!(out, "mix: {}", kinds.join(", "));
-        let _ = writeln!(out, "completed (complete, well-formed answers): {}", self.completed);
-        let expected: Vec<String> = self.expected.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        let _ = writeln!(out, "expected outcomes: {}", if expected.is_empty() { "none".into() } else { expected.join(", ") });
-        let unexpected: Vec<String> = self.unexpected.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        let _ = writeln!(out, "unexpected errors: {}", if unexpected.is_empty() { "0".into() } else { unexpected.join(", ") });
+        let _ = writeln!(
+            out,
+            "completed (complete, well-formed answers): {}",
+            self.completed
+        );
+        let expected: Vec<String> = self
+            .expected
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "expected outcomes: {}",
+            if expected.is_empty() {
+                "none".into()
+            } else {
+                expected.join(", ")
+            }
+        );
+        let unexpected: Vec<String> = self
+            .unexpected
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "unexpected errors: {}",
+            if unexpected.is_empty() {
+                "0".into()
+            } else {
+                unexpected.join(", ")
+            }
+        );
         for example in &self.unexpected_examples {
             let _ = writeln!(out, "  e.g. {example}");
         }
@@ -257,13 +294,28 @@ impl Report {
         if !self.samples.is_empty() {
             let _ = writeln!(out, "daemon over time (s, requests done, RSS MiB, fds):");
             for s in &self.samples {
-                let _ = writeln!(out, "  {:7.1} {:6} {:8.1} {:5}", s.at_s, s.done, s.rss_kib as f64 / 1024.0, s.fds);
+                let _ = writeln!(
+                    out,
+                    "  {:7.1} {:6} {:8.1} {:5}",
+                    s.at_s,
+                    s.done,
+                    s.rss_kib as f64 / 1024.0,
+                    s.fds
+                );
             }
             let max = self.samples.iter().map(|s| s.rss_kib).max().unwrap_or(0);
             let _ = writeln!(out, "RSS peak sampled: {:.1} MiB", max as f64 / 1024.0);
         }
         if let (Some(before), Some(after)) = (self.fds_before, self.fds_after) {
-            let _ = writeln!(out, "fds: {before} before, {after} after ({})", if after <= before { "back to baseline" } else { "LEAK" });
+            let _ = writeln!(
+                out,
+                "fds: {before} before, {after} after ({})",
+                if after <= before {
+                    "back to baseline"
+                } else {
+                    "LEAK"
+                }
+            );
         }
         let _ = writeln!(out, "result: {}", if self.ok() { "OK" } else { "FAILED" });
         out
@@ -349,16 +401,27 @@ pub async fn run(cfg: LoadConfig) -> Report {
                     match Endpoint::from_str_checked(uri).connect().await {
                         Ok(stream) => conn = Some(Framed::new(stream, WyomingCodec::default())),
                         Err(e) => {
-                            results.lock().unwrap().push((kind, Outcome::Unexpected(format!("connect: {uri}: {e}"))));
+                            results
+                                .lock()
+                                .unwrap()
+                                .push((kind, Outcome::Unexpected(format!("connect: {uri}: {e}"))));
                             done.fetch_add(1, Ordering::Relaxed);
                             continue;
                         }
                     }
                 }
                 let framed = conn.as_mut().expect("connected above");
-                let outcome = match tokio::time::timeout(cfg.request_timeout, one_request(framed, kind, &mut rng)).await {
+                let outcome = match tokio::time::timeout(
+                    cfg.request_timeout,
+                    one_request(framed, kind, &mut rng),
+                )
+                .await
+                {
                     Ok(outcome) => outcome,
-                    Err(_) => Outcome::Unexpected(format!("timeout: no complete answer within {:?}", cfg.request_timeout)),
+                    Err(_) => Outcome::Unexpected(format!(
+                        "timeout: no complete answer within {:?}",
+                        cfg.request_timeout
+                    )),
                 };
                 // A connection we hung up on, or one that failed, is not reused.
                 // (After the expected `unknown-voice` error it stays usable: keep it.)
@@ -372,7 +435,10 @@ pub async fn run(cfg: LoadConfig) -> Report {
     }
     for client in clients {
         if let Err(e) = client.await {
-            results.lock().unwrap().push((Kind::Short, Outcome::Unexpected(format!("client task: {e}"))));
+            results.lock().unwrap().push((
+                Kind::Short,
+                Outcome::Unexpected(format!("client task: {e}")),
+            ));
         }
     }
     let wall_s = started.elapsed().as_secs_f64();
@@ -386,7 +452,12 @@ pub async fn run(cfg: LoadConfig) -> Report {
         None => None,
     };
     if let Some((rss_kib, fds)) = cfg.pid.and_then(sample_process) {
-        samples.push(Sample { at_s: started.elapsed().as_secs_f64(), done: done.load(Ordering::Relaxed), rss_kib, fds });
+        samples.push(Sample {
+            at_s: started.elapsed().as_secs_f64(),
+            done: done.load(Ordering::Relaxed),
+            rss_kib,
+            fds,
+        });
     }
 
     let mut report = Report {
@@ -402,7 +473,10 @@ pub async fn run(cfg: LoadConfig) -> Report {
     for (kind, outcome) in results {
         *report.by_kind.entry(kind.name()).or_default() += 1;
         match outcome {
-            Outcome::Done { audio_s, first_audio } => {
+            Outcome::Done {
+                audio_s,
+                first_audio,
+            } => {
                 report.completed += 1;
                 report.audio_s += audio_s;
                 report.first_audio.extend(first_audio);
@@ -412,7 +486,9 @@ pub async fn run(cfg: LoadConfig) -> Report {
                 let class = what.split(':').next().unwrap_or("other").to_owned();
                 *report.unexpected.entry(class).or_default() += 1;
                 if report.unexpected_examples.len() < 10 {
-                    report.unexpected_examples.push(format!("{}: {what}", kind.name()));
+                    report
+                        .unexpected_examples
+                        .push(format!("{}: {what}", kind.name()));
                 }
             }
         }
@@ -447,15 +523,25 @@ fn synthesize(text: &str, voice_name: Option<&str>) -> Event {
     })
 }
 
-async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng: &mut Rng) -> Outcome {
+async fn one_request(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    kind: Kind,
+    rng: &mut Rng,
+) -> Outcome {
     let sent = Instant::now();
     let request = match kind {
         Kind::Describe => Event::Describe,
         Kind::Short => synthesize(SHORT[rng.below(SHORT.len() as u64) as usize], None),
         Kind::Long | Kind::Disconnect => synthesize(LONG, None),
-        Kind::SlowReader => synthesize(SHORT[rng.below(SHORT.len() as u64) as usize], Some("bf_emma")),
+        Kind::SlowReader => synthesize(
+            SHORT[rng.below(SHORT.len() as u64) as usize],
+            Some("bf_emma"),
+        ),
         Kind::BadVoice => synthesize("Hello.", Some("../../etc/passwd")),
-        Kind::Streaming => Event::SynthesizeStart(SynthesizeStart { voice: voice("am_adam"), ..SynthesizeStart::default() }),
+        Kind::Streaming => Event::SynthesizeStart(SynthesizeStart {
+            voice: voice("am_adam"),
+            ..SynthesizeStart::default()
+        }),
     };
     if let Err(e) = framed.send(request).await {
         return Outcome::Unexpected(format!("io: sending: {e}"));
@@ -464,9 +550,15 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
         Kind::Describe => match framed.next().await {
             Some(Ok(frame)) => match Event::try_from(frame) {
                 Ok(Event::Info(info)) if info.tts.first().is_some_and(|p| !p.voices.is_empty()) => {
-                    Outcome::Done { audio_s: 0.0, first_audio: None }
+                    Outcome::Done {
+                        audio_s: 0.0,
+                        first_audio: None,
+                    }
                 }
-                Ok(other) => Outcome::Unexpected(format!("protocol: `{}` instead of info with voices", other.kind())),
+                Ok(other) => Outcome::Unexpected(format!(
+                    "protocol: `{}` instead of info with voices",
+                    other.kind()
+                )),
                 Err(e) => Outcome::Unexpected(format!("bad-event: {e}")),
             },
             Some(Err(e)) => Outcome::Unexpected(format!("bad-frame: {e}")),
@@ -474,8 +566,13 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
         },
         Kind::BadVoice => match framed.next().await {
             Some(Ok(frame)) => match Event::try_from(frame) {
-                Ok(Event::Error(e)) if e.code.as_deref() == Some("unknown-voice") => Outcome::Expected("unknown-voice"),
-                Ok(other) => Outcome::Unexpected(format!("protocol: `{}` instead of error unknown-voice", other.kind())),
+                Ok(Event::Error(e)) if e.code.as_deref() == Some("unknown-voice") => {
+                    Outcome::Expected("unknown-voice")
+                }
+                Ok(other) => Outcome::Unexpected(format!(
+                    "protocol: `{}` instead of error unknown-voice",
+                    other.kind()
+                )),
                 Err(e) => Outcome::Unexpected(format!("bad-event: {e}")),
             },
             Some(Err(e)) => Outcome::Unexpected(format!("bad-frame: {e}")),
@@ -486,7 +583,12 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
             for want in ["audio-start", "audio-chunk"] {
                 match next_event(framed).await {
                     Ok(event) if event.kind() == want => {}
-                    Ok(other) => return Outcome::Unexpected(format!("protocol: `{}` instead of {want}", other.kind())),
+                    Ok(other) => {
+                        return Outcome::Unexpected(format!(
+                            "protocol: `{}` instead of {want}",
+                            other.kind()
+                        ))
+                    }
                     Err(e) => return Outcome::Unexpected(e),
                 }
             }
@@ -495,7 +597,10 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
         Kind::Short | Kind::Long | Kind::SlowReader => {
             let slow = (kind == Kind::SlowReader).then_some(Duration::from_millis(40));
             match read_audio(framed, sent, slow).await {
-                Ok((samples, first)) => Outcome::Done { audio_s: samples as f64 / f64::from(RATE), first_audio: Some(first) },
+                Ok((samples, first)) => Outcome::Done {
+                    audio_s: samples as f64 / f64::from(RATE),
+                    first_audio: Some(first),
+                },
                 Err(e) => Outcome::Unexpected(e),
             }
         }
@@ -514,14 +619,27 @@ async fn next_event(framed: &mut Framed<Stream, WyomingCodec>) -> Result<Event, 
 /// Reads one `audio-start`, `audio-chunk`*, `audio-stop` and checks it: 24 kHz, 16-bit
 /// mono, chunk timestamps that follow the samples sent, a stop stamped with the total.
 /// Returns the sample count and the time from `sent` to the first chunk.
-async fn read_audio(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, slow: Option<Duration>) -> Result<(u64, Duration), String> {
+async fn read_audio(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    sent: Instant,
+    slow: Option<Duration>,
+) -> Result<(u64, Duration), String> {
     match next_event(framed).await? {
         Event::AudioStart(start) => {
             if (start.rate, start.width, start.channels) != (RATE, 2, 1) {
-                return Err(format!("malformed-audio: audio-start {}/{}/{}", start.rate, start.width, start.channels));
+                return Err(format!(
+                    "malformed-audio: audio-start {}/{}/{}",
+                    start.rate, start.width, start.channels
+                ));
             }
         }
-        Event::Error(e) => return Err(format!("server-error: {} ({})", e.text, e.code.unwrap_or_default())),
+        Event::Error(e) => {
+            return Err(format!(
+                "server-error: {} ({})",
+                e.text,
+                e.code.unwrap_or_default()
+            ))
+        }
         other => return Err(format!("protocol: `{}` before audio-start", other.kind())),
     }
     read_audio_after_start(framed, sent, slow).await
@@ -529,14 +647,21 @@ async fn read_audio(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, sl
 
 /// Streams `STREAMED` in pieces cut anywhere, then expects one well-formed audio per
 /// sentence and `synthesize-stopped`.
-async fn stream_text(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, rng: &mut Rng) -> Outcome {
+async fn stream_text(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    sent: Instant,
+    rng: &mut Rng,
+) -> Outcome {
     let chars: Vec<char> = STREAMED.chars().collect();
     let mut at = 0;
     while at < chars.len() {
         let n = 1 + rng.below(24) as usize;
         let piece: String = chars[at..(at + n).min(chars.len())].iter().collect();
         at += n;
-        if let Err(e) = framed.send(Event::SynthesizeChunk(SynthesizeChunk { text: piece })).await {
+        if let Err(e) = framed
+            .send(Event::SynthesizeChunk(SynthesizeChunk { text: piece }))
+            .await
+        {
             return Outcome::Unexpected(format!("io: sending chunk: {e}"));
         }
     }
@@ -556,7 +681,9 @@ async fn stream_text(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, r
         };
         match event {
             Event::SynthesizeStopped => break,
-            Event::AudioStart(start) if (start.rate, start.width, start.channels) == (RATE, 2, 1) => {
+            Event::AudioStart(start)
+                if (start.rate, start.width, start.channels) == (RATE, 2, 1) =>
+            {
                 match read_audio_after_start(framed, sent, None).await {
                     Ok((n, f)) => {
                         samples += n;
@@ -566,18 +693,35 @@ async fn stream_text(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, r
                     Err(e) => return Outcome::Unexpected(e),
                 }
             }
-            Event::Error(e) => return Outcome::Unexpected(format!("server-error: {} ({})", e.text, e.code.unwrap_or_default())),
-            other => return Outcome::Unexpected(format!("protocol: `{}` in a stream", other.kind())),
+            Event::Error(e) => {
+                return Outcome::Unexpected(format!(
+                    "server-error: {} ({})",
+                    e.text,
+                    e.code.unwrap_or_default()
+                ))
+            }
+            other => {
+                return Outcome::Unexpected(format!("protocol: `{}` in a stream", other.kind()))
+            }
         }
     }
     if audios < 2 {
-        return Outcome::Unexpected(format!("malformed-audio: {audios} audio(s) for a three-sentence stream"));
+        return Outcome::Unexpected(format!(
+            "malformed-audio: {audios} audio(s) for a three-sentence stream"
+        ));
     }
-    Outcome::Done { audio_s: samples as f64 / f64::from(RATE), first_audio: first }
+    Outcome::Done {
+        audio_s: samples as f64 / f64::from(RATE),
+        first_audio: first,
+    }
 }
 
 /// The rest of one audio after its `audio-start` (see [`read_audio`]).
-async fn read_audio_after_start(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, slow: Option<Duration>) -> Result<(u64, Duration), String> {
+async fn read_audio_after_start(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    sent: Instant,
+    slow: Option<Duration>,
+) -> Result<(u64, Duration), String> {
     let mut samples: u64 = 0;
     let mut first = None;
     loop {
@@ -588,25 +732,45 @@ async fn read_audio_after_start(framed: &mut Framed<Stream, WyomingCodec>, sent:
             Event::AudioChunk(chunk) => {
                 first.get_or_insert_with(|| sent.elapsed());
                 if (chunk.rate, chunk.width, chunk.channels) != (RATE, 2, 1) {
-                    return Err(format!("malformed-audio: chunk {}/{}/{}", chunk.rate, chunk.width, chunk.channels));
+                    return Err(format!(
+                        "malformed-audio: chunk {}/{}/{}",
+                        chunk.rate, chunk.width, chunk.channels
+                    ));
                 }
                 if chunk.audio.is_empty() || chunk.audio.len() % 2 != 0 {
-                    return Err(format!("malformed-audio: chunk of {} bytes", chunk.audio.len()));
+                    return Err(format!(
+                        "malformed-audio: chunk of {} bytes",
+                        chunk.audio.len()
+                    ));
                 }
                 let expected_ts = (samples * 1000 / u64::from(RATE)) as i64;
                 if chunk.timestamp != Some(expected_ts) {
-                    return Err(format!("malformed-audio: chunk timestamp {:?}, expected {expected_ts}", chunk.timestamp));
+                    return Err(format!(
+                        "malformed-audio: chunk timestamp {:?}, expected {expected_ts}",
+                        chunk.timestamp
+                    ));
                 }
                 samples += chunk.audio.len() as u64 / 2;
             }
             Event::AudioStop(stop) => {
                 let total_ms = (samples * 1000 / u64::from(RATE)) as i64;
                 if stop.timestamp != Some(total_ms) {
-                    return Err(format!("malformed-audio: audio-stop at {:?} ms after {total_ms} ms of samples", stop.timestamp));
+                    return Err(format!(
+                        "malformed-audio: audio-stop at {:?} ms after {total_ms} ms of samples",
+                        stop.timestamp
+                    ));
                 }
-                return first.map(|f| (samples, f)).ok_or_else(|| "malformed-audio: no audio between start and stop".into());
+                return first
+                    .map(|f| (samples, f))
+                    .ok_or_else(|| "malformed-audio: no audio between start and stop".into());
             }
-            Event::Error(e) => return Err(format!("server-error: {} ({})", e.text, e.code.unwrap_or_default())),
+            Event::Error(e) => {
+                return Err(format!(
+                    "server-error: {} ({})",
+                    e.text,
+                    e.code.unwrap_or_default()
+                ))
+            }
             other => return Err(format!("protocol: `{}` inside audio", other.kind())),
         }
     }
@@ -667,9 +831,18 @@ impl Daemon {
             let _ = child.kill();
             let _ = child.wait();
             std::thread::sleep(Duration::from_millis(100));
-            return Err(format!("the daemon did not get ready:\n{}", log.lock().unwrap()));
+            return Err(format!(
+                "the daemon did not get ready:\n{}",
+                log.lock().unwrap()
+            ));
         };
-        Ok(Daemon { child, tcp, unix, dir: dir.to_owned(), log })
+        Ok(Daemon {
+            child,
+            tcp,
+            unix,
+            dir: dir.to_owned(),
+            log,
+        })
     }
 
     pub fn pid(&self) -> u32 {
@@ -679,7 +852,8 @@ impl Daemon {
     /// SIGTERM, then the exit status (killed after `within`).
     pub fn terminate(&mut self, within: Duration) -> Result<std::process::ExitStatus, String> {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).map_err(|e| e.to_string())?;
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM)
+            .map_err(|e| e.to_string())?;
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {

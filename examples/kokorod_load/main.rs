@@ -71,7 +71,12 @@ fn main() -> ExitCode {
         eprintln!("kokorod_load: give --uri (and --pid) or --spawn");
         return ExitCode::FAILURE;
     }
-    eprintln!("kokorod_load: {} clients, {} requests against {}", args.clients, args.requests, uris.join(" and "));
+    eprintln!(
+        "kokorod_load: {} clients, {} requests against {}",
+        args.clients,
+        args.requests,
+        uris.join(" and ")
+    );
     let cfg = load::LoadConfig {
         uris,
         clients: args.clients,
@@ -81,7 +86,10 @@ fn main() -> ExitCode {
         request_timeout: Duration::from_secs(args.request_timeout),
         sample_every: Duration::from_secs_f64(args.sample_every),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let report = rt.block_on(load::run(cfg));
     print!("{}", report.render());
     let mut ok = report.ok();
