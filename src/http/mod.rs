@@ -47,7 +47,12 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { max_text_chars: 100_000, api_key: None, cors_origins: Vec::new(), shutdown_grace: Duration::from_secs(5) }
+        HttpConfig {
+            max_text_chars: 100_000,
+            api_key: None,
+            cors_origins: Vec::new(),
+            shutdown_grace: Duration::from_secs(5),
+        }
     }
 }
 
@@ -56,7 +61,9 @@ impl HttpConfig {
     /// (4 bytes a character), JSON-escaped at worst (6 bytes a character), plus room
     /// for the other fields.
     pub fn body_limit(&self) -> usize {
-        self.max_text_chars.saturating_mul(6).saturating_add(64 * 1024)
+        self.max_text_chars
+            .saturating_mul(6)
+            .saturating_add(64 * 1024)
     }
 }
 
@@ -81,7 +88,10 @@ pub enum HttpError {
 
 /// Reads the API key: the file's content without surrounding whitespace.
 pub fn load_api_key(path: &std::path::Path) -> Result<String, HttpError> {
-    let fail = |why: String| HttpError::ApiKeyFile { path: path.display().to_string(), why };
+    let fail = |why: String| HttpError::ApiKeyFile {
+        path: path.display().to_string(),
+        why,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let key = text.trim();
     if key.is_empty() {
@@ -115,7 +125,13 @@ pub struct HttpServer {
 
 impl HttpServer {
     /// Prepares the server on a bound listener.
-    pub fn new(listener: Listener, speech: Arc<dyn Speech>, metrics: Arc<Metrics>, cfg: HttpConfig, shutdown: CancellationToken) -> Result<Self, HttpError> {
+    pub fn new(
+        listener: Listener,
+        speech: Arc<dyn Speech>,
+        metrics: Arc<Metrics>,
+        cfg: HttpConfig,
+        shutdown: CancellationToken,
+    ) -> Result<Self, HttpError> {
         let state = Arc::new(AppState {
             voices: speech.voices(),
             speech,
@@ -126,7 +142,11 @@ impl HttpServer {
             kill: CancellationToken::new(),
         });
         let router = router(state.clone())?;
-        Ok(HttpServer { listener, state, router })
+        Ok(HttpServer {
+            listener,
+            state,
+            router,
+        })
     }
 
     /// Where it listens.
@@ -136,14 +156,22 @@ impl HttpServer {
 
     /// Serves until the shutdown token is cancelled (see the module docs).
     pub async fn run(self) -> Result<(), HttpError> {
-        let HttpServer { listener, state, router } = self;
+        let HttpServer {
+            listener,
+            state,
+            router,
+        } = self;
         match listener.local_addr() {
             Ok(addr) => tracing::info!("HTTP API on {addr}"),
             Err(e) => tracing::info!("HTTP API listening (address unknown: {e})"),
         }
-        let counted = Counted { inner: listener, metrics: state.metrics.clone() };
+        let counted = Counted {
+            inner: listener,
+            metrics: state.metrics.clone(),
+        };
         let shutdown = state.shutdown.clone();
-        let serve = axum::serve(counted, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let serve =
+            axum::serve(counted, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let serve = std::future::IntoFuture::into_future(serve);
         tokio::pin!(serve);
         tokio::select! {
@@ -151,11 +179,20 @@ impl HttpServer {
             () = shutdown.cancelled() => {}
         }
         // Draining: axum stops accepting and closes idle connections; give busy ones the grace.
-        if tokio::time::timeout(state.cfg.shutdown_grace, &mut serve).await.is_err() {
-            tracing::warn!("HTTP: cutting off responses still running {:?} after shutdown began", state.cfg.shutdown_grace);
+        if tokio::time::timeout(state.cfg.shutdown_grace, &mut serve)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "HTTP: cutting off responses still running {:?} after shutdown began",
+                state.cfg.shutdown_grace
+            );
             state.kill.cancel();
             // Streams end at their next await; connections then close.
-            if tokio::time::timeout(Duration::from_secs(2), &mut serve).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(2), &mut serve)
+                .await
+                .is_err()
+            {
                 tracing::warn!("HTTP: dropping connections that did not close");
             }
         }
@@ -186,17 +223,26 @@ fn router(state: Arc<AppState>) -> Result<Router, HttpError> {
 
 fn cors(origins: &[String]) -> Result<tower_http::cors::CorsLayer, HttpError> {
     use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-    let layer = CorsLayer::new().allow_methods([Method::GET, Method::POST]).allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     if origins.iter().any(|o| o == "*") {
         return Ok(layer.allow_origin(Any));
     }
-    let list = origins.iter().map(|o| HeaderValue::from_str(o).map_err(|_| HttpError::BadOrigin(o.clone()))).collect::<Result<Vec<_>, _>>()?;
+    let list = origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o).map_err(|_| HttpError::BadOrigin(o.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(layer.allow_origin(AllowOrigin::list(list)))
 }
 
 /// Counts every request and error by endpoint.
 async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let endpoint = match req.extensions().get::<MatchedPath>().map(MatchedPath::as_str) {
+    let endpoint = match req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+    {
         Some("/v1/audio/speech") => "speech",
         Some("/v1/audio/voices" | "/v1/voices") => "voices",
         Some("/v1/models") => "models",
@@ -207,7 +253,10 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
     st.metrics.request(Protocol::Http, endpoint);
     let resp = next.run(req).await;
     if resp.status().is_client_error() || resp.status().is_server_error() {
-        let code = resp.extensions().get::<error::ErrorCode>().map_or("http_error", |c| c.0);
+        let code = resp
+            .extensions()
+            .get::<error::ErrorCode>()
+            .map_or("http_error", |c| c.0);
         st.metrics.error(Protocol::Http, endpoint, code);
     }
     resp
@@ -216,10 +265,19 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
 /// Requires `Authorization: Bearer <key>` when an API key is configured.
 async fn authorize(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if let Some(key) = &st.cfg.api_key {
-        let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
         let ok = given.is_some_and(|g| constant_time_eq(g.as_bytes(), key.as_bytes()));
         if !ok {
-            let why = if given.is_some() { "Incorrect API key provided" } else { "Missing API key: send `Authorization: Bearer <key>`" };
+            let why = if given.is_some() {
+                "Incorrect API key provided"
+            } else {
+                "Missing API key: send `Authorization: Bearer <key>`"
+            };
             return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", why).into_response();
         }
     }
@@ -233,7 +291,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 async fn not_found(req: Request) -> ApiError {
     let path: String = req.uri().path().chars().take(128).collect();
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such endpoint: {} {path}", req.method()))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such endpoint: {} {path}", req.method()),
+    )
 }
 
 async fn list_voices(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -241,8 +303,12 @@ async fn list_voices(State(st): State<Arc<AppState>>) -> Json<serde_json::Value>
 }
 
 async fn list_models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    let started = std::time::SystemTime::now().checked_sub(st.metrics.uptime()).unwrap_or(std::time::UNIX_EPOCH);
-    let created = started.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let started = std::time::SystemTime::now()
+        .checked_sub(st.metrics.uptime())
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let created = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     Json(voices::models_body(created))
 }
 
@@ -265,18 +331,36 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
         "queue_depth": st.speech.queue_depth(),
         "uptime_seconds": st.metrics.uptime().as_secs_f64(),
     });
-    let status = if reason.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if reason.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
 /// Prometheus text, or OpenMetrics when the scraper asks for it.
 async fn metrics(State(st): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
     let depth = st.speech.queue_depth();
-    let openmetrics = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/openmetrics-text"));
+    let openmetrics = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/openmetrics-text"));
     if openmetrics {
-        ([(header::CONTENT_TYPE, crate::metrics::OPENMETRICS_CONTENT_TYPE)], st.metrics.render_openmetrics(depth)).into_response()
+        (
+            [(
+                header::CONTENT_TYPE,
+                crate::metrics::OPENMETRICS_CONTENT_TYPE,
+            )],
+            st.metrics.render_openmetrics(depth),
+        )
+            .into_response()
     } else {
-        ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], st.metrics.render(depth)).into_response()
+        (
+            [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+            st.metrics.render(depth),
+        )
+            .into_response()
     }
 }
 
@@ -298,7 +382,13 @@ impl axum::serve::Listener for Counted {
                         // Small JSON answers should not wait for Nagle.
                         let _ = tcp.set_nodelay(true);
                     }
-                    return (CountedIo { inner: stream, _guard: self.metrics.connection(Protocol::Http) }, peer);
+                    return (
+                        CountedIo {
+                            inner: stream,
+                            _guard: self.metrics.connection(Protocol::Http),
+                        },
+                        peer,
+                    );
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait instead of spinning.
@@ -321,13 +411,21 @@ struct CountedIo {
 }
 
 impl AsyncRead for CountedIo {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for CountedIo {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -339,7 +437,11 @@ impl AsyncWrite for CountedIo {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 

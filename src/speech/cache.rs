@@ -42,7 +42,10 @@ impl Key {
 
     /// Bytes the key itself holds, counted against the bound too.
     fn bytes(&self) -> usize {
-        self.text.len() + self.default_voice.len() + self.voice.as_ref().map_or(0, String::len) + self.language.as_ref().map_or(0, String::len)
+        self.text.len()
+            + self.default_voice.len()
+            + self.voice.as_ref().map_or(0, String::len)
+            + self.language.as_ref().map_or(0, String::len)
     }
 }
 
@@ -86,14 +89,23 @@ impl Lru {
         }
         self.remove(&key);
         while self.bytes + bytes > capacity {
-            let Some((_, oldest)) = self.order.pop_first() else { break };
+            let Some((_, oldest)) = self.order.pop_first() else {
+                break;
+            };
             if let Some(e) = self.map.remove(&oldest) {
                 self.bytes -= e.bytes;
             }
         }
         self.tick += 1;
         self.order.insert(self.tick, key.clone());
-        self.map.insert(key, Entry { pieces: Arc::new(pieces), bytes, tick: self.tick });
+        self.map.insert(
+            key,
+            Entry {
+                pieces: Arc::new(pieces),
+                bytes,
+                tick: self.tick,
+            },
+        );
         self.bytes += bytes;
     }
 
@@ -147,8 +159,17 @@ pub struct CachedSpeech<S: ?Sized> {
 impl<S: Speech + ?Sized> CachedSpeech<S> {
     /// Caches up to `capacity` bytes of `inner`'s responses; 0 turns caching off.
     pub fn new(inner: Arc<S>, capacity: usize) -> Self {
-        let shared = Shared { lru: Mutex::new(Lru::default()), capacity, hits: AtomicU64::new(0), misses: AtomicU64::new(0), observer: None };
-        CachedSpeech { inner, shared: Arc::new(shared) }
+        let shared = Shared {
+            lru: Mutex::new(Lru::default()),
+            capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            observer: None,
+        };
+        CachedSpeech {
+            inner,
+            shared: Arc::new(shared),
+        }
     }
 
     /// Calls `f` on every lookup with whether it hit (for metrics).
@@ -214,7 +235,13 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
             f(false);
         }
         let inner = self.inner.speak(req)?;
-        Ok(Recording { inner, key: Some(key), pieces: Vec::new(), shared: self.shared.clone() }.into_stream())
+        Ok(Recording {
+            inner,
+            key: Some(key),
+            pieces: Vec::new(),
+            shared: self.shared.clone(),
+        }
+        .into_stream())
     }
 }
 
@@ -268,7 +295,10 @@ mod tests {
         let mut fast = SpeakRequest::text("Hello");
         fast.speed = 1.25;
         assert_ne!(Key::new(&fast, "af_heart".into()), key("Hello"));
-        assert_ne!(Key::new(&SpeakRequest::text("Hello"), "bf_emma".into()), key("Hello"));
+        assert_ne!(
+            Key::new(&SpeakRequest::text("Hello"), "bf_emma".into()),
+            key("Hello")
+        );
     }
 
     #[test]
