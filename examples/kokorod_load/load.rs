@@ -1,7 +1,9 @@
 //! The load driver: N clients over TCP and Unix sockets mixing `describe`, short and
 //! long `synthesize`, streamed text, mid-stream disconnects, slow readers and one
-//! expected error kind; every answer is checked for completeness and well-formedness,
-//! and the daemon's RSS and open file descriptors are sampled from /proc.
+//! expected error kind — and, when the daemon's HTTP API is given, OpenAI-style speech
+//! requests (PCM and WAV), an unknown voice and `/health` beside them; every answer is
+//! checked for completeness and well-formedness, and the daemon's RSS and open file
+//! descriptors are sampled from /proc.
 //!
 //! Shared by the `kokorod_load` example (`make load`) and `tests/load_real.rs` (the CI
 //! run), which include this file.
@@ -13,10 +15,14 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
 use kokorod::server::{Endpoint, Stream};
 use kokorod::wyoming::{
     Event, Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeVoice, WyomingCodec,
@@ -31,6 +37,8 @@ const RATE: u32 = 24_000;
 pub struct LoadConfig {
     /// Servers to spread the clients over (`tcp://…`, `unix://…`).
     pub uris: Vec<String>,
+    /// The daemon's HTTP API (`127.0.0.1:PORT`): adds the HTTP kinds to the mix.
+    pub http: Option<String>,
     /// Concurrent clients.
     pub clients: usize,
     /// Requests in total (split over the clients).
@@ -50,6 +58,7 @@ impl Default for LoadConfig {
     fn default() -> Self {
         Self {
             uris: Vec::new(),
+            http: None,
             clients: 10,
             requests: 200,
             pid: None,
@@ -77,6 +86,14 @@ pub enum Kind {
     SlowReader,
     /// An unknown voice: the `unknown-voice` error is the expected answer.
     BadVoice,
+    /// `POST /v1/audio/speech`, a sentence as streamed raw PCM.
+    HttpSpeech,
+    /// The same as a streamed WAV file.
+    HttpWav,
+    /// An unknown voice over HTTP: a 400 with OpenAI's error JSON is expected.
+    HttpBad,
+    /// `GET /health`.
+    HttpHealth,
 }
 
 const MIX: [(Kind, u32); 7] = [
@@ -87,6 +104,21 @@ const MIX: [(Kind, u32); 7] = [
     (Kind::Disconnect, 10),
     (Kind::SlowReader, 5),
     (Kind::BadVoice, 7),
+];
+
+/// The mix with the HTTP API: 18 % HTTP, taken from the others in proportion.
+const MIX_WITH_HTTP: [(Kind, u32); 11] = [
+    (Kind::Describe, 16),
+    (Kind::Short, 29),
+    (Kind::Long, 7),
+    (Kind::Streaming, 12),
+    (Kind::Disconnect, 8),
+    (Kind::SlowReader, 4),
+    (Kind::BadVoice, 6),
+    (Kind::HttpSpeech, 8),
+    (Kind::HttpWav, 5),
+    (Kind::HttpBad, 3),
+    (Kind::HttpHealth, 2),
 ];
 
 const SHORT: [&str; 8] = [
@@ -116,7 +148,19 @@ impl Kind {
             Kind::Disconnect => "disconnect",
             Kind::SlowReader => "slow-reader",
             Kind::BadVoice => "bad-voice",
+            Kind::HttpSpeech => "http-speech",
+            Kind::HttpWav => "http-wav",
+            Kind::HttpBad => "http-bad",
+            Kind::HttpHealth => "http-health",
         }
+    }
+
+    /// Sent to the HTTP API rather than over Wyoming.
+    fn is_http(self) -> bool {
+        matches!(
+            self,
+            Kind::HttpSpeech | Kind::HttpWav | Kind::HttpBad | Kind::HttpHealth
+        )
     }
 }
 
@@ -137,9 +181,9 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn kind(&mut self) -> Kind {
+    fn kind(&mut self, mix: &[(Kind, u32)]) -> Kind {
         let mut roll = self.below(100) as u32;
-        for (kind, weight) in MIX {
+        for &(kind, weight) in mix {
             if roll < weight {
                 return kind;
             }
@@ -195,13 +239,36 @@ pub struct Report {
     pub audio_s: f64,
     /// Wall time of the run.
     pub wall_s: f64,
-    /// Times to first audio of the complete answers, sorted.
+    /// Times to first audio of the complete answers, sorted (HTTP: the first byte of
+    /// audio in the body).
     pub first_audio: Vec<Duration>,
+    /// The same for the HTTP answers alone.
+    pub first_audio_http: Vec<Duration>,
+    /// Outcomes per kind.
+    pub outcomes: BTreeMap<&'static str, Outcomes>,
     /// The daemon over time.
     pub samples: Vec<Sample>,
     /// Open fds before the run and after it settled.
     pub fds_before: Option<usize>,
     pub fds_after: Option<usize>,
+}
+
+/// How the requests of one kind ended.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Outcomes {
+    /// Complete, well-formed answers.
+    pub completed: u64,
+    /// Outcomes the mix asks for.
+    pub expected: u64,
+    /// Unexpected errors.
+    pub unexpected: u64,
+}
+
+/// The `p`th percentile (0–100) of sorted times.
+fn percentile_of(sorted: &[Duration], p: f64) -> Option<Duration> {
+    let last = sorted.len().checked_sub(1)?;
+    let rank = ((p / 100.0) * last as f64).round() as usize;
+    Some(sorted[rank.min(last)])
 }
 
 impl Report {
@@ -216,26 +283,66 @@ impl Report {
 
     /// The `p`th percentile (0–100) of first-audio times.
     pub fn percentile(&self, p: f64) -> Option<Duration> {
-        if self.first_audio.is_empty() {
-            return None;
-        }
-        let rank = ((p / 100.0) * (self.first_audio.len() - 1) as f64).round() as usize;
-        Some(self.first_audio[rank.min(self.first_audio.len() - 1)])
+        percentile_of(&self.first_audio, p)
     }
 
     /// A human-readable report.
     pub fn render(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let ms = |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{} ms", d.as_millis()));
-        let _ = writeln!(out, "clients: {}, requests: {}", self.clients, self.requests);
-        let kinds: Vec<String> = self.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let ms =
+            |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{} ms", d.as_millis()));
+        let _ = writeln!(
+            out,
+            "clients: {}, requests: {}",
+            self.clients, self.requests
+        );
+        let kinds: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         let _ = writeln!(out, "mix: {}", kinds.join(", "));
-        let _ = writeln!(out, "completed (complete, well-formed answers): {}", self.completed);
-        let expected: Vec<String> = self.expected.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        let _ = writeln!(out, "expected outcomes: {}", if expected.is_empty() { "none".into() } else { expected.join(", ") });
-        let unexpected: Vec<String> = self.unexpected.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        let _ = writeln!(out, "unexpected errors: {}", if unexpected.is_empty() { "0".into() } else { unexpected.join(", ") });
+        for (kind, o) in &self.outcomes {
+            let _ = writeln!(
+                out,
+                "  {kind:<12} completed {:4}, expected {:4}, unexpected {:4}",
+                o.completed, o.expected, o.unexpected
+            );
+        }
+        let _ = writeln!(
+            out,
+            "completed (complete, well-formed answers): {}",
+            self.completed
+        );
+        let expected: Vec<String> = self
+            .expected
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "expected outcomes: {}",
+            if expected.is_empty() {
+                "none".into()
+            } else {
+                expected.join(", ")
+            }
+        );
+        let unexpected: Vec<String> = self
+            .unexpected
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "unexpected errors: {}",
+            if unexpected.is_empty() {
+                "0".into()
+            } else {
+                unexpected.join(", ")
+            }
+        );
         for example in &self.unexpected_examples {
             let _ = writeln!(out, "  e.g. {example}");
         }
@@ -254,16 +361,42 @@ impl Report {
             ms(self.percentile(99.0)),
             self.first_audio.len()
         );
+        if !self.first_audio_http.is_empty() {
+            let http = |p| ms(percentile_of(&self.first_audio_http, p));
+            let _ = writeln!(
+                out,
+                "  of which HTTP (first byte of audio): p50 {}, p95 {}, p99 {} (n = {})",
+                http(50.0),
+                http(95.0),
+                http(99.0),
+                self.first_audio_http.len()
+            );
+        }
         if !self.samples.is_empty() {
             let _ = writeln!(out, "daemon over time (s, requests done, RSS MiB, fds):");
             for s in &self.samples {
-                let _ = writeln!(out, "  {:7.1} {:6} {:8.1} {:5}", s.at_s, s.done, s.rss_kib as f64 / 1024.0, s.fds);
+                let _ = writeln!(
+                    out,
+                    "  {:7.1} {:6} {:8.1} {:5}",
+                    s.at_s,
+                    s.done,
+                    s.rss_kib as f64 / 1024.0,
+                    s.fds
+                );
             }
             let max = self.samples.iter().map(|s| s.rss_kib).max().unwrap_or(0);
             let _ = writeln!(out, "RSS peak sampled: {:.1} MiB", max as f64 / 1024.0);
         }
         if let (Some(before), Some(after)) = (self.fds_before, self.fds_after) {
-            let _ = writeln!(out, "fds: {before} before, {after} after ({})", if after <= before { "back to baseline" } else { "LEAK" });
+            let _ = writeln!(
+                out,
+                "fds: {before} before, {after} after ({})",
+                if after <= before {
+                    "back to baseline"
+                } else {
+                    "LEAK"
+                }
+            );
         }
         let _ = writeln!(out, "result: {}", if self.ok() { "OK" } else { "FAILED" });
         out
@@ -335,12 +468,43 @@ pub async fn run(cfg: LoadConfig) -> Report {
         clients.push(tokio::spawn(async move {
             let mut rng = Rng::new(cfg.seed.wrapping_add(c as u64 * 7919));
             let mut conn: Option<Framed<Stream, WyomingCodec>> = None;
+            let mut http: Option<HttpConn> = None;
+            // Without an HTTP address the mix (and so a seed's sequence) is as before.
+            let mix: &[(Kind, u32)] = if cfg.http.is_some() {
+                &MIX_WITH_HTTP
+            } else {
+                &MIX
+            };
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= cfg.requests as u64 {
                     break;
                 }
-                let kind = rng.kind();
+                let kind = rng.kind(mix);
+                if let (true, Some(addr)) = (kind.is_http(), cfg.http.as_deref()) {
+                    // Keep the HTTP connection half the time, as with Wyoming.
+                    if rng.below(2) == 0 {
+                        http = None;
+                    }
+                    let outcome = match tokio::time::timeout(
+                        cfg.request_timeout,
+                        http_request(&mut http, addr, kind, &mut rng),
+                    )
+                    .await
+                    {
+                        Ok(outcome) => outcome,
+                        Err(_) => Outcome::Unexpected(format!(
+                            "timeout: no complete answer within {:?}",
+                            cfg.request_timeout
+                        )),
+                    };
+                    if matches!(outcome, Outcome::Unexpected(_)) {
+                        http = None;
+                    }
+                    results.lock().unwrap().push((kind, outcome));
+                    done.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
                 // Alternate transports; sometimes keep the connection for the next request.
                 let uri = &cfg.uris[(c + i as usize) % cfg.uris.len()];
                 let fresh = conn.is_none() || rng.below(2) == 0;
@@ -349,16 +513,27 @@ pub async fn run(cfg: LoadConfig) -> Report {
                     match Endpoint::from_str_checked(uri).connect().await {
                         Ok(stream) => conn = Some(Framed::new(stream, WyomingCodec::default())),
                         Err(e) => {
-                            results.lock().unwrap().push((kind, Outcome::Unexpected(format!("connect: {uri}: {e}"))));
+                            results
+                                .lock()
+                                .unwrap()
+                                .push((kind, Outcome::Unexpected(format!("connect: {uri}: {e}"))));
                             done.fetch_add(1, Ordering::Relaxed);
                             continue;
                         }
                     }
                 }
                 let framed = conn.as_mut().expect("connected above");
-                let outcome = match tokio::time::timeout(cfg.request_timeout, one_request(framed, kind, &mut rng)).await {
+                let outcome = match tokio::time::timeout(
+                    cfg.request_timeout,
+                    one_request(framed, kind, &mut rng),
+                )
+                .await
+                {
                     Ok(outcome) => outcome,
-                    Err(_) => Outcome::Unexpected(format!("timeout: no complete answer within {:?}", cfg.request_timeout)),
+                    Err(_) => Outcome::Unexpected(format!(
+                        "timeout: no complete answer within {:?}",
+                        cfg.request_timeout
+                    )),
                 };
                 // A connection we hung up on, or one that failed, is not reused.
                 // (After the expected `unknown-voice` error it stays usable: keep it.)
@@ -372,7 +547,10 @@ pub async fn run(cfg: LoadConfig) -> Report {
     }
     for client in clients {
         if let Err(e) = client.await {
-            results.lock().unwrap().push((Kind::Short, Outcome::Unexpected(format!("client task: {e}"))));
+            results.lock().unwrap().push((
+                Kind::Short,
+                Outcome::Unexpected(format!("client task: {e}")),
+            ));
         }
     }
     let wall_s = started.elapsed().as_secs_f64();
@@ -386,7 +564,12 @@ pub async fn run(cfg: LoadConfig) -> Report {
         None => None,
     };
     if let Some((rss_kib, fds)) = cfg.pid.and_then(sample_process) {
-        samples.push(Sample { at_s: started.elapsed().as_secs_f64(), done: done.load(Ordering::Relaxed), rss_kib, fds });
+        samples.push(Sample {
+            at_s: started.elapsed().as_secs_f64(),
+            done: done.load(Ordering::Relaxed),
+            rss_kib,
+            fds,
+        });
     }
 
     let mut report = Report {
@@ -401,23 +584,38 @@ pub async fn run(cfg: LoadConfig) -> Report {
     let results = std::mem::take(&mut *results.lock().unwrap());
     for (kind, outcome) in results {
         *report.by_kind.entry(kind.name()).or_default() += 1;
+        let counts = report.outcomes.entry(kind.name()).or_default();
         match outcome {
-            Outcome::Done { audio_s, first_audio } => {
+            Outcome::Done {
+                audio_s,
+                first_audio,
+            } => {
+                counts.completed += 1;
                 report.completed += 1;
                 report.audio_s += audio_s;
                 report.first_audio.extend(first_audio);
+                if kind.is_http() {
+                    report.first_audio_http.extend(first_audio);
+                }
             }
-            Outcome::Expected(what) => *report.expected.entry(what).or_default() += 1,
+            Outcome::Expected(what) => {
+                counts.expected += 1;
+                *report.expected.entry(what).or_default() += 1;
+            }
             Outcome::Unexpected(what) => {
+                counts.unexpected += 1;
                 let class = what.split(':').next().unwrap_or("other").to_owned();
                 *report.unexpected.entry(class).or_default() += 1;
                 if report.unexpected_examples.len() < 10 {
-                    report.unexpected_examples.push(format!("{}: {what}", kind.name()));
+                    report
+                        .unexpected_examples
+                        .push(format!("{}: {what}", kind.name()));
                 }
             }
         }
     }
     report.first_audio.sort();
+    report.first_audio_http.sort();
     report
 }
 
@@ -447,15 +645,32 @@ fn synthesize(text: &str, voice_name: Option<&str>) -> Event {
     })
 }
 
-async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng: &mut Rng) -> Outcome {
+async fn one_request(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    kind: Kind,
+    rng: &mut Rng,
+) -> Outcome {
     let sent = Instant::now();
     let request = match kind {
         Kind::Describe => Event::Describe,
         Kind::Short => synthesize(SHORT[rng.below(SHORT.len() as u64) as usize], None),
         Kind::Long | Kind::Disconnect => synthesize(LONG, None),
-        Kind::SlowReader => synthesize(SHORT[rng.below(SHORT.len() as u64) as usize], Some("bf_emma")),
+        Kind::SlowReader => synthesize(
+            SHORT[rng.below(SHORT.len() as u64) as usize],
+            Some("bf_emma"),
+        ),
         Kind::BadVoice => synthesize("Hello.", Some("../../etc/passwd")),
-        Kind::Streaming => Event::SynthesizeStart(SynthesizeStart { voice: voice("am_adam"), ..SynthesizeStart::default() }),
+        Kind::Streaming => Event::SynthesizeStart(SynthesizeStart {
+            voice: voice("am_adam"),
+            ..SynthesizeStart::default()
+        }),
+        // Drawn only when an HTTP address is known, and then sent by `http_request`.
+        Kind::HttpSpeech | Kind::HttpWav | Kind::HttpBad | Kind::HttpHealth => {
+            return Outcome::Unexpected(format!(
+                "internal: {} on a Wyoming connection",
+                kind.name()
+            ))
+        }
     };
     if let Err(e) = framed.send(request).await {
         return Outcome::Unexpected(format!("io: sending: {e}"));
@@ -464,9 +679,15 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
         Kind::Describe => match framed.next().await {
             Some(Ok(frame)) => match Event::try_from(frame) {
                 Ok(Event::Info(info)) if info.tts.first().is_some_and(|p| !p.voices.is_empty()) => {
-                    Outcome::Done { audio_s: 0.0, first_audio: None }
+                    Outcome::Done {
+                        audio_s: 0.0,
+                        first_audio: None,
+                    }
                 }
-                Ok(other) => Outcome::Unexpected(format!("protocol: `{}` instead of info with voices", other.kind())),
+                Ok(other) => Outcome::Unexpected(format!(
+                    "protocol: `{}` instead of info with voices",
+                    other.kind()
+                )),
                 Err(e) => Outcome::Unexpected(format!("bad-event: {e}")),
             },
             Some(Err(e)) => Outcome::Unexpected(format!("bad-frame: {e}")),
@@ -474,8 +695,13 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
         },
         Kind::BadVoice => match framed.next().await {
             Some(Ok(frame)) => match Event::try_from(frame) {
-                Ok(Event::Error(e)) if e.code.as_deref() == Some("unknown-voice") => Outcome::Expected("unknown-voice"),
-                Ok(other) => Outcome::Unexpected(format!("protocol: `{}` instead of error unknown-voice", other.kind())),
+                Ok(Event::Error(e)) if e.code.as_deref() == Some("unknown-voice") => {
+                    Outcome::Expected("unknown-voice")
+                }
+                Ok(other) => Outcome::Unexpected(format!(
+                    "protocol: `{}` instead of error unknown-voice",
+                    other.kind()
+                )),
                 Err(e) => Outcome::Unexpected(format!("bad-event: {e}")),
             },
             Some(Err(e)) => Outcome::Unexpected(format!("bad-frame: {e}")),
@@ -486,7 +712,12 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
             for want in ["audio-start", "audio-chunk"] {
                 match next_event(framed).await {
                     Ok(event) if event.kind() == want => {}
-                    Ok(other) => return Outcome::Unexpected(format!("protocol: `{}` instead of {want}", other.kind())),
+                    Ok(other) => {
+                        return Outcome::Unexpected(format!(
+                            "protocol: `{}` instead of {want}",
+                            other.kind()
+                        ))
+                    }
                     Err(e) => return Outcome::Unexpected(e),
                 }
             }
@@ -495,11 +726,17 @@ async fn one_request(framed: &mut Framed<Stream, WyomingCodec>, kind: Kind, rng:
         Kind::Short | Kind::Long | Kind::SlowReader => {
             let slow = (kind == Kind::SlowReader).then_some(Duration::from_millis(40));
             match read_audio(framed, sent, slow).await {
-                Ok((samples, first)) => Outcome::Done { audio_s: samples as f64 / f64::from(RATE), first_audio: Some(first) },
+                Ok((samples, first)) => Outcome::Done {
+                    audio_s: samples as f64 / f64::from(RATE),
+                    first_audio: Some(first),
+                },
                 Err(e) => Outcome::Unexpected(e),
             }
         }
         Kind::Streaming => stream_text(framed, sent, rng).await,
+        Kind::HttpSpeech | Kind::HttpWav | Kind::HttpBad | Kind::HttpHealth => {
+            unreachable!("returned above")
+        }
     }
 }
 
@@ -514,14 +751,27 @@ async fn next_event(framed: &mut Framed<Stream, WyomingCodec>) -> Result<Event, 
 /// Reads one `audio-start`, `audio-chunk`*, `audio-stop` and checks it: 24 kHz, 16-bit
 /// mono, chunk timestamps that follow the samples sent, a stop stamped with the total.
 /// Returns the sample count and the time from `sent` to the first chunk.
-async fn read_audio(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, slow: Option<Duration>) -> Result<(u64, Duration), String> {
+async fn read_audio(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    sent: Instant,
+    slow: Option<Duration>,
+) -> Result<(u64, Duration), String> {
     match next_event(framed).await? {
         Event::AudioStart(start) => {
             if (start.rate, start.width, start.channels) != (RATE, 2, 1) {
-                return Err(format!("malformed-audio: audio-start {}/{}/{}", start.rate, start.width, start.channels));
+                return Err(format!(
+                    "malformed-audio: audio-start {}/{}/{}",
+                    start.rate, start.width, start.channels
+                ));
             }
         }
-        Event::Error(e) => return Err(format!("server-error: {} ({})", e.text, e.code.unwrap_or_default())),
+        Event::Error(e) => {
+            return Err(format!(
+                "server-error: {} ({})",
+                e.text,
+                e.code.unwrap_or_default()
+            ))
+        }
         other => return Err(format!("protocol: `{}` before audio-start", other.kind())),
     }
     read_audio_after_start(framed, sent, slow).await
@@ -529,14 +779,21 @@ async fn read_audio(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, sl
 
 /// Streams `STREAMED` in pieces cut anywhere, then expects one well-formed audio per
 /// sentence and `synthesize-stopped`.
-async fn stream_text(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, rng: &mut Rng) -> Outcome {
+async fn stream_text(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    sent: Instant,
+    rng: &mut Rng,
+) -> Outcome {
     let chars: Vec<char> = STREAMED.chars().collect();
     let mut at = 0;
     while at < chars.len() {
         let n = 1 + rng.below(24) as usize;
         let piece: String = chars[at..(at + n).min(chars.len())].iter().collect();
         at += n;
-        if let Err(e) = framed.send(Event::SynthesizeChunk(SynthesizeChunk { text: piece })).await {
+        if let Err(e) = framed
+            .send(Event::SynthesizeChunk(SynthesizeChunk { text: piece }))
+            .await
+        {
             return Outcome::Unexpected(format!("io: sending chunk: {e}"));
         }
     }
@@ -556,7 +813,9 @@ async fn stream_text(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, r
         };
         match event {
             Event::SynthesizeStopped => break,
-            Event::AudioStart(start) if (start.rate, start.width, start.channels) == (RATE, 2, 1) => {
+            Event::AudioStart(start)
+                if (start.rate, start.width, start.channels) == (RATE, 2, 1) =>
+            {
                 match read_audio_after_start(framed, sent, None).await {
                     Ok((n, f)) => {
                         samples += n;
@@ -566,18 +825,35 @@ async fn stream_text(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, r
                     Err(e) => return Outcome::Unexpected(e),
                 }
             }
-            Event::Error(e) => return Outcome::Unexpected(format!("server-error: {} ({})", e.text, e.code.unwrap_or_default())),
-            other => return Outcome::Unexpected(format!("protocol: `{}` in a stream", other.kind())),
+            Event::Error(e) => {
+                return Outcome::Unexpected(format!(
+                    "server-error: {} ({})",
+                    e.text,
+                    e.code.unwrap_or_default()
+                ))
+            }
+            other => {
+                return Outcome::Unexpected(format!("protocol: `{}` in a stream", other.kind()))
+            }
         }
     }
     if audios < 2 {
-        return Outcome::Unexpected(format!("malformed-audio: {audios} audio(s) for a three-sentence stream"));
+        return Outcome::Unexpected(format!(
+            "malformed-audio: {audios} audio(s) for a three-sentence stream"
+        ));
     }
-    Outcome::Done { audio_s: samples as f64 / f64::from(RATE), first_audio: first }
+    Outcome::Done {
+        audio_s: samples as f64 / f64::from(RATE),
+        first_audio: first,
+    }
 }
 
 /// The rest of one audio after its `audio-start` (see [`read_audio`]).
-async fn read_audio_after_start(framed: &mut Framed<Stream, WyomingCodec>, sent: Instant, slow: Option<Duration>) -> Result<(u64, Duration), String> {
+async fn read_audio_after_start(
+    framed: &mut Framed<Stream, WyomingCodec>,
+    sent: Instant,
+    slow: Option<Duration>,
+) -> Result<(u64, Duration), String> {
     let mut samples: u64 = 0;
     let mut first = None;
     loop {
@@ -588,45 +864,350 @@ async fn read_audio_after_start(framed: &mut Framed<Stream, WyomingCodec>, sent:
             Event::AudioChunk(chunk) => {
                 first.get_or_insert_with(|| sent.elapsed());
                 if (chunk.rate, chunk.width, chunk.channels) != (RATE, 2, 1) {
-                    return Err(format!("malformed-audio: chunk {}/{}/{}", chunk.rate, chunk.width, chunk.channels));
+                    return Err(format!(
+                        "malformed-audio: chunk {}/{}/{}",
+                        chunk.rate, chunk.width, chunk.channels
+                    ));
                 }
                 if chunk.audio.is_empty() || chunk.audio.len() % 2 != 0 {
-                    return Err(format!("malformed-audio: chunk of {} bytes", chunk.audio.len()));
+                    return Err(format!(
+                        "malformed-audio: chunk of {} bytes",
+                        chunk.audio.len()
+                    ));
                 }
                 let expected_ts = (samples * 1000 / u64::from(RATE)) as i64;
                 if chunk.timestamp != Some(expected_ts) {
-                    return Err(format!("malformed-audio: chunk timestamp {:?}, expected {expected_ts}", chunk.timestamp));
+                    return Err(format!(
+                        "malformed-audio: chunk timestamp {:?}, expected {expected_ts}",
+                        chunk.timestamp
+                    ));
                 }
                 samples += chunk.audio.len() as u64 / 2;
             }
             Event::AudioStop(stop) => {
                 let total_ms = (samples * 1000 / u64::from(RATE)) as i64;
                 if stop.timestamp != Some(total_ms) {
-                    return Err(format!("malformed-audio: audio-stop at {:?} ms after {total_ms} ms of samples", stop.timestamp));
+                    return Err(format!(
+                        "malformed-audio: audio-stop at {:?} ms after {total_ms} ms of samples",
+                        stop.timestamp
+                    ));
                 }
-                return first.map(|f| (samples, f)).ok_or_else(|| "malformed-audio: no audio between start and stop".into());
+                return first
+                    .map(|f| (samples, f))
+                    .ok_or_else(|| "malformed-audio: no audio between start and stop".into());
             }
-            Event::Error(e) => return Err(format!("server-error: {} ({})", e.text, e.code.unwrap_or_default())),
+            Event::Error(e) => {
+                return Err(format!(
+                    "server-error: {} ({})",
+                    e.text,
+                    e.code.unwrap_or_default()
+                ))
+            }
             other => return Err(format!("protocol: `{}` inside audio", other.kind())),
         }
     }
 }
 
+/// One HTTP/1.1 connection to the API, and when it last finished a request.
+struct HttpConn {
+    send: SendRequest<Full<Bytes>>,
+    idle_since: Instant,
+}
+
+/// A kept connection is reused only this soon after its last answer, well within any
+/// server's keep-alive (as a client's pool does): an idle close racing a new request
+/// would be the client's fault, not the daemon's.
+const HTTP_KEEP: Duration = Duration::from_secs(5);
+
+/// The WAV header's data size for a stream of unknown length (kokorod's `wav_header`).
+const WAV_STREAMING_SIZE: u32 = (u32::MAX - 36) & !1;
+
+/// A new HTTP/1.1 connection; its I/O task ends when the connection is dropped.
+async fn http_connect(addr: &str) -> Result<HttpConn, String> {
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {addr}: {e}"))?;
+    let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .map_err(|e| format!("http: handshake: {e}"))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(HttpConn {
+        send,
+        idle_since: Instant::now(),
+    })
+}
+
+/// The response's status, content type and body (with the time to its first byte
+/// past `skip` bytes): read frame by frame, as a player would. A chunked body cut
+/// short is an error here (hyper checks the framing).
+struct HttpAnswer {
+    status: u16,
+    content_type: String,
+    chunked: bool,
+    body: Vec<u8>,
+    first_byte: Option<Duration>,
+}
+
+async fn http_exchange(
+    http: &mut Option<HttpConn>,
+    addr: &str,
+    req: hyper::Request<Full<Bytes>>,
+    sent: Instant,
+    skip: usize,
+) -> Result<HttpAnswer, String> {
+    // Reuse a recent connection if it is still open; otherwise a new one.
+    if let Some(c) = http.as_mut() {
+        if c.idle_since.elapsed() > HTTP_KEEP || c.send.ready().await.is_err() {
+            *http = None;
+        }
+    }
+    if http.is_none() {
+        *http = Some(http_connect(addr).await?);
+    }
+    let conn = http.as_mut().expect("connected above");
+    let resp = conn
+        .send
+        .send_request(req)
+        .await
+        .map_err(|e| format!("http: {e}"))?;
+    let status = resp.status().as_u16();
+    let header = |name: hyper::header::HeaderName| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let content_type = header(hyper::header::CONTENT_TYPE);
+    let chunked = header(hyper::header::TRANSFER_ENCODING).contains("chunked");
+    let mut body = resp.into_body();
+    let (mut bytes, mut first_byte) = (Vec::new(), None);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| format!("http-body: {e} after {} bytes", bytes.len()))?;
+        if let Ok(data) = frame.into_data() {
+            bytes.extend_from_slice(&data);
+            if bytes.len() > skip {
+                first_byte.get_or_insert_with(|| sent.elapsed());
+            }
+        }
+    }
+    conn.idle_since = Instant::now();
+    Ok(HttpAnswer {
+        status,
+        content_type,
+        chunked,
+        body: bytes,
+        first_byte,
+    })
+}
+
+/// Checks a streamed WAV: RIFF/WAVE, PCM 24 kHz 16-bit mono, and a data size that is
+/// the body's, or the streaming maximum with whole samples after the header.
+fn check_wav(body: &[u8]) -> Result<u64, String> {
+    if body.len() < 44 {
+        return Err(format!("malformed-audio: a WAV of {} bytes", body.len()));
+    }
+    let u16_at = |at: usize| u16::from_le_bytes([body[at], body[at + 1]]);
+    let u32_at =
+        |at: usize| u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
+    if &body[0..4] != b"RIFF" || &body[8..16] != b"WAVEfmt " || &body[36..40] != b"data" {
+        return Err("malformed-audio: not a RIFF/WAVE header with fmt and data".into());
+    }
+    let (format, channels, rate, byte_rate, align, bits) = (
+        u16_at(20),
+        u16_at(22),
+        u32_at(24),
+        u32_at(28),
+        u16_at(32),
+        u16_at(34),
+    );
+    if (format, channels, rate, byte_rate, align, bits) != (1, 1, RATE, RATE * 2, 2, 16) {
+        return Err(format!(
+            "malformed-audio: WAV format {format}, {channels} channel(s), {rate} Hz, {bits} bits"
+        ));
+    }
+    let (riff, data, samples) = (u32_at(4), u32_at(40), body.len() - 44);
+    let size_ok = (data as usize == samples || data == WAV_STREAMING_SIZE)
+        && riff == 36u32.saturating_add(data);
+    if !size_ok || samples == 0 || samples % 2 != 0 {
+        return Err(format!("malformed-audio: WAV data size {data} (RIFF {riff}) with {samples} bytes after the header"));
+    }
+    Ok(samples as u64 / 2)
+}
+
+/// One HTTP request of `kind`, checked.
+async fn http_request(
+    http: &mut Option<HttpConn>,
+    addr: &str,
+    kind: Kind,
+    rng: &mut Rng,
+) -> Outcome {
+    let speech = |voice: &str, format: &str, text: &str| {
+        let body = serde_json::json!({"model": "tts-1", "input": text, "voice": voice, "response_format": format});
+        hyper::Request::post("/v1/audio/speech")
+            .header(hyper::header::HOST, addr)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+    };
+    let text = SHORT[rng.below(SHORT.len() as u64) as usize];
+    let req = match kind {
+        Kind::HttpSpeech => speech("af_heart", "pcm", text),
+        Kind::HttpWav => speech("af_heart", "wav", text),
+        Kind::HttpBad => speech("../../etc/passwd", "pcm", "Hello."),
+        _ => hyper::Request::get("/health")
+            .header(hyper::header::HOST, addr)
+            .body(Full::new(Bytes::new())),
+    };
+    let req = match req {
+        Ok(req) => req,
+        Err(e) => return Outcome::Unexpected(format!("http: building the request: {e}")),
+    };
+    let skip = if kind == Kind::HttpWav { 44 } else { 0 };
+    let sent = Instant::now();
+    let answer = match http_exchange(http, addr, req, sent, skip).await {
+        Ok(a) => a,
+        Err(e) => return Outcome::Unexpected(e),
+    };
+    let status = answer.status;
+    let json = || {
+        serde_json::from_slice::<serde_json::Value>(&answer.body)
+            .map_err(|e| format!("http-json: {e}: {}", String::from_utf8_lossy(&answer.body)))
+    };
+    match kind {
+        Kind::HttpSpeech | Kind::HttpWav => {
+            let want = if kind == Kind::HttpWav {
+                "audio/wav"
+            } else {
+                "audio/pcm"
+            };
+            if status != 200 {
+                return Outcome::Unexpected(format!(
+                    "http-status: {status} for speech: {}",
+                    String::from_utf8_lossy(&answer.body)
+                ));
+            }
+            if answer.content_type != want || !answer.chunked {
+                return Outcome::Unexpected(format!(
+                    "http-headers: content-type {:?}, chunked {}",
+                    answer.content_type, answer.chunked
+                ));
+            }
+            let samples = if kind == Kind::HttpWav {
+                match check_wav(&answer.body) {
+                    Ok(n) => n,
+                    Err(e) => return Outcome::Unexpected(e),
+                }
+            } else if answer.body.is_empty() || answer.body.len() % 2 != 0 {
+                return Outcome::Unexpected(format!(
+                    "malformed-audio: a PCM body of {} bytes",
+                    answer.body.len()
+                ));
+            } else {
+                answer.body.len() as u64 / 2
+            };
+            Outcome::Done {
+                audio_s: samples as f64 / f64::from(RATE),
+                first_audio: answer.first_byte,
+            }
+        }
+        Kind::HttpBad => {
+            let v = match json() {
+                Ok(v) => v,
+                Err(e) => return Outcome::Unexpected(e),
+            };
+            let e = &v["error"];
+            let shaped =
+                e["message"].as_str().is_some_and(|m| !m.is_empty()) && e["type"].is_string();
+            if matches!(status, 400 | 404) && shaped && e["code"] == "unknown_voice" {
+                Outcome::Expected("http unknown_voice")
+            } else {
+                Outcome::Unexpected(format!(
+                    "http-status: {status} {v} instead of an unknown_voice error"
+                ))
+            }
+        }
+        _ => match json() {
+            Ok(v) if status == 200 && v["ready"] == true => Outcome::Done {
+                audio_s: 0.0,
+                first_audio: None,
+            },
+            Ok(v) => Outcome::Unexpected(format!("http-status: health {status} {v}")),
+            Err(e) => Outcome::Unexpected(e),
+        },
+    }
+}
+
+/// The daemon's stderr as read so far, and whether it has ended.
+#[derive(Debug, Default)]
+struct Log {
+    text: String,
+    ended: bool,
+}
+
+/// The log and the condition variable its reader thread signals after every line.
+type SharedLog = Arc<(Mutex<Log>, Condvar)>;
+
+/// Waits until `found` sees what it looks for in the log (or the log ends, or `within`
+/// passes): woken by every new line, never polling.
+fn wait_log<T>(
+    log: &SharedLog,
+    within: Duration,
+    mut found: impl FnMut(&str) -> Option<T>,
+) -> Result<T, String> {
+    let (lock, logged) = &**log;
+    let deadline = Instant::now() + within;
+    let mut guard = lock.lock().unwrap();
+    loop {
+        if let Some(t) = found(&guard.text) {
+            return Ok(t);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if guard.ended || left.is_zero() {
+            let why = if guard.ended {
+                "the daemon's log ended"
+            } else {
+                "timed out"
+            };
+            return Err(format!("{why}; its log:\n{}", guard.text));
+        }
+        guard = logged.wait_timeout(guard, left).unwrap().0;
+    }
+}
+
+/// The address after `marker` in a log line (`127.0.0.1:PORT`, `[::1]:PORT`).
+fn address_after(text: &str, marker: &str) -> Option<String> {
+    let rest = &text[text.find(marker)? + marker.len()..];
+    let addr: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
+        .collect();
+    (!addr.is_empty()).then_some(addr)
+}
+
 /// A daemon this program started: killed if still running when dropped.
 pub struct Daemon {
     pub child: Child,
+    /// `tcp://127.0.0.1:PORT` (Wyoming).
     pub tcp: String,
+    /// `unix://DIR/kokorod.sock` (Wyoming).
     pub unix: String,
+    /// `127.0.0.1:PORT` of the HTTP API, when started with `--http tcp://…`.
+    pub http: Option<String>,
     pub dir: PathBuf,
-    /// The daemon's log, as read so far (the reader thread keeps appending).
-    pub log: Arc<Mutex<String>>,
+    log: SharedLog,
 }
 
 impl Daemon {
-    /// Starts `bin` on 127.0.0.1:0 and a Unix socket in `dir`; waits until it listens.
+    /// Starts `bin` on 127.0.0.1:0 and a Unix socket in `dir`; waits until it listens
+    /// (on HTTP too, when `extra` has `--http`).
     pub fn spawn(bin: &Path, dir: &Path, extra: &[&str]) -> Result<Daemon, String> {
         let socket = dir.join("kokorod.sock");
         let unix = format!("unix://{}", socket.display());
+        let wants_http = extra
+            .iter()
+            .any(|a| *a == "--http" || a.starts_with("--http="));
         let mut child = Command::new(bin)
             .args(["--uri", "tcp://127.0.0.1:0", "--uri", &unix])
             .args(extra)
@@ -638,48 +1219,63 @@ impl Daemon {
             .spawn()
             .map_err(|e| format!("starting {}: {e}", bin.display()))?;
         let stderr = child.stderr.take().expect("piped");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
+        let log: SharedLog = Arc::default();
         {
             let log = Arc::clone(&log);
             std::thread::spawn(move || {
-                let mut tx = Some(tx);
+                let (lock, logged) = &*log;
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
-                    // Both listeners are bound before the server logs either address.
-                    if let Some(at) = line.find("listening on tcp://") {
-                        let tcp = line[at + "listening on ".len()..].trim().to_owned();
-                        if let Some(tx) = tx.take() {
-                            let _ = tx.send(Some(tcp));
-                        }
-                    }
-                    let mut log = log.lock().unwrap();
-                    log.push_str(&line);
-                    log.push('\n');
+                    let mut log = lock.lock().unwrap();
+                    log.text.push_str(&line);
+                    log.text.push('\n');
+                    logged.notify_all();
                 }
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(None);
-                }
+                lock.lock().unwrap().ended = true;
+                logged.notify_all();
             });
         }
-        let tcp = rx.recv_timeout(Duration::from_secs(120)).ok().flatten();
-        let Some(tcp) = tcp else {
-            let _ = child.kill();
-            let _ = child.wait();
-            std::thread::sleep(Duration::from_millis(100));
-            return Err(format!("the daemon did not get ready:\n{}", log.lock().unwrap()));
+        // Both Wyoming listeners are bound before the server logs either address; the
+        // HTTP API logs its own from another task, in either order.
+        let ready = wait_log(&log, Duration::from_secs(120), |text| {
+            let tcp = address_after(text, "listening on tcp://")?;
+            let http = match wants_http {
+                true => Some(address_after(text, "HTTP API on tcp://")?),
+                false => None,
+            };
+            Some((format!("tcp://{tcp}"), http))
+        });
+        let (tcp, http) = match ready {
+            Ok(found) => found,
+            Err(why) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("the daemon did not get ready: {why}"));
+            }
         };
-        Ok(Daemon { child, tcp, unix, dir: dir.to_owned(), log })
+        Ok(Daemon {
+            child,
+            tcp,
+            unix,
+            http,
+            dir: dir.to_owned(),
+            log,
+        })
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// Sends `signal` to the daemon.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) -> Result<(), String> {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, signal).map_err(|e| e.to_string())
+    }
+
     /// SIGTERM, then the exit status (killed after `within`).
     pub fn terminate(&mut self, within: Duration) -> Result<std::process::ExitStatus, String> {
-        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).map_err(|e| e.to_string())?;
+        self.signal(nix::sys::signal::Signal::SIGTERM)?;
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
@@ -693,8 +1289,24 @@ impl Daemon {
         }
     }
 
+    /// Waits until `count` lines of the log contain `needle`; returns the `count`th.
+    pub fn wait_for_log(
+        &self,
+        needle: &str,
+        count: usize,
+        within: Duration,
+    ) -> Result<String, String> {
+        wait_log(&self.log, within, |text| {
+            text.lines()
+                .filter(|l| l.contains(needle))
+                .nth(count.saturating_sub(1))
+                .map(str::to_owned)
+        })
+    }
+
+    /// The log so far.
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.log.0.lock().unwrap().text.clone()
     }
 }
 

@@ -29,7 +29,7 @@ pub use voices::{map_voice, MODELS, OPENAI_VOICES};
 
 use crate::metrics::{Metrics, Protocol};
 use crate::server::{Listener, LocalAddr};
-use crate::speech::{Speech, VoiceInfo};
+use crate::speech::Speech;
 
 /// HTTP settings.
 #[derive(Debug, Clone)]
@@ -113,7 +113,6 @@ pub(crate) struct AppState {
     metrics: Arc<Metrics>,
     cfg: HttpConfig,
     body_limit: usize,
-    voices: Vec<VoiceInfo>,
     /// Shutdown began: new syntheses get 503.
     shutdown: CancellationToken,
     /// The grace period is over: streams in flight end.
@@ -131,7 +130,6 @@ impl HttpServer {
     /// Prepares the server on a bound listener.
     pub fn new(listener: Listener, speech: Arc<dyn Speech>, metrics: Arc<Metrics>, cfg: HttpConfig, shutdown: CancellationToken) -> Result<Self, HttpError> {
         let state = Arc::new(AppState {
-            voices: speech.voices(),
             speech,
             metrics,
             body_limit: cfg.body_limit(),
@@ -251,7 +249,8 @@ async fn not_found(req: Request) -> ApiError {
 }
 
 async fn list_voices(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    Json(voices::voices_body(&st.voices))
+    // Asked each time: a reload (SIGHUP) changes the voices.
+    Json(voices::voices_body(&st.speech.voices()))
 }
 
 async fn list_models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -261,9 +260,10 @@ async fn list_models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value>
 }
 
 async fn health(State(st): State<Arc<AppState>>) -> Response {
+    let voices = st.speech.voices().len();
     let reason = if st.shutdown.is_cancelled() {
         Some("shutting down")
-    } else if st.voices.is_empty() {
+    } else if voices == 0 {
         Some("no voices installed")
     } else {
         None
@@ -275,7 +275,7 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
         "model": "kokoro",
         "version": env!("CARGO_PKG_VERSION"),
         "default_voice": st.speech.default_voice(),
-        "voices": st.voices.len(),
+        "voices": voices,
         "queue_depth": st.speech.queue_depth(),
         "uptime_seconds": st.metrics.uptime().as_secs_f64(),
     });

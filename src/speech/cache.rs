@@ -7,7 +7,8 @@
 //! its whitespace runs collapsed, its format, the voice choice (with the default voice
 //! it fell back on) and the speed. Entries are bounded in bytes and evicted least
 //! recently used first. A response enters only once completely spoken: a stream that
-//! fails or is dropped early leaves nothing behind.
+//! fails or is dropped early leaves nothing behind, and so does one that began before
+//! the last [`CachedSpeech::clear`] (it was spoken with the voices of before).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,7 +43,10 @@ impl Key {
 
     /// Bytes the key itself holds, counted against the bound too.
     fn bytes(&self) -> usize {
-        self.text.len() + self.default_voice.len() + self.voice.as_ref().map_or(0, String::len) + self.language.as_ref().map_or(0, String::len)
+        self.text.len()
+            + self.default_voice.len()
+            + self.voice.as_ref().map_or(0, String::len)
+            + self.language.as_ref().map_or(0, String::len)
     }
 }
 
@@ -67,6 +71,8 @@ struct Lru {
     order: BTreeMap<u64, Key>,
     tick: u64,
     bytes: usize,
+    /// Bumped by every clear: a response begun in an earlier generation is not filed.
+    generation: u64,
 }
 
 impl Lru {
@@ -86,14 +92,23 @@ impl Lru {
         }
         self.remove(&key);
         while self.bytes + bytes > capacity {
-            let Some((_, oldest)) = self.order.pop_first() else { break };
+            let Some((_, oldest)) = self.order.pop_first() else {
+                break;
+            };
             if let Some(e) = self.map.remove(&oldest) {
                 self.bytes -= e.bytes;
             }
         }
         self.tick += 1;
         self.order.insert(self.tick, key.clone());
-        self.map.insert(key, Entry { pieces: Arc::new(pieces), bytes, tick: self.tick });
+        self.map.insert(
+            key,
+            Entry {
+                pieces: Arc::new(pieces),
+                bytes,
+                tick: self.tick,
+            },
+        );
         self.bytes += bytes;
     }
 
@@ -147,8 +162,17 @@ pub struct CachedSpeech<S: ?Sized> {
 impl<S: Speech + ?Sized> CachedSpeech<S> {
     /// Caches up to `capacity` bytes of `inner`'s responses; 0 turns caching off.
     pub fn new(inner: Arc<S>, capacity: usize) -> Self {
-        let shared = Shared { lru: Mutex::new(Lru::default()), capacity, hits: AtomicU64::new(0), misses: AtomicU64::new(0), observer: None };
-        CachedSpeech { inner, shared: Arc::new(shared) }
+        let shared = Shared {
+            lru: Mutex::new(Lru::default()),
+            capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            observer: None,
+        };
+        CachedSpeech {
+            inner,
+            shared: Arc::new(shared),
+        }
     }
 
     /// Calls `f` on every lookup with whether it hit (for metrics).
@@ -166,7 +190,12 @@ impl<S: Speech + ?Sized> CachedSpeech<S> {
 
     /// Forgets every entry (after voices or the lexicon change).
     pub fn clear(&self) {
-        *self.shared.lock() = Lru::default();
+        let mut lru = self.shared.lock();
+        let generation = lru.generation.wrapping_add(1);
+        *lru = Lru {
+            generation,
+            ..Lru::default()
+        };
     }
 
     /// Hit and miss counts and the bytes held.
@@ -200,7 +229,12 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
             return self.inner.speak(req);
         }
         let key = Key::new(&req, self.inner.default_voice());
-        if let Some(pieces) = self.shared.lock().get(&key) {
+        // Read before `inner.speak`: a clear after this point keeps the answer out.
+        let (hit, generation) = {
+            let mut lru = self.shared.lock();
+            (lru.get(&key), lru.generation)
+        };
+        if let Some(pieces) = hit {
             self.shared.hits.fetch_add(1, Ordering::Relaxed);
             if let Some(f) = &self.shared.observer {
                 f(true);
@@ -214,7 +248,14 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
             f(false);
         }
         let inner = self.inner.speak(req)?;
-        Ok(Recording { inner, key: Some(key), pieces: Vec::new(), shared: self.shared.clone() }.into_stream())
+        Ok(Recording {
+            inner,
+            key: Some(key),
+            generation,
+            pieces: Vec::new(),
+            shared: self.shared.clone(),
+        }
+        .into_stream())
     }
 }
 
@@ -222,6 +263,8 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
 struct Recording {
     inner: PieceStream,
     key: Option<Key>,
+    /// The cache's generation when the request began.
+    generation: u64,
     pieces: Vec<Vec<i16>>,
     shared: Arc<Shared>,
 }
@@ -243,7 +286,11 @@ impl Recording {
                 None => {
                     if let Some(key) = rec.key.take() {
                         let pieces = std::mem::take(&mut rec.pieces);
-                        rec.shared.lock().insert(key, pieces, rec.shared.capacity);
+                        let mut lru = rec.shared.lock();
+                        // Checked under the lock that `clear` takes: no stale entry slips in.
+                        if lru.generation == rec.generation {
+                            lru.insert(key, pieces, rec.shared.capacity);
+                        }
                     }
                     None
                 }
@@ -261,6 +308,47 @@ mod tests {
         Key::new(&SpeakRequest::text(text), "af_heart".into())
     }
 
+    /// Speaks one piece holding the number of its `speak` call.
+    struct Counting(AtomicU64);
+
+    impl Speech for Counting {
+        fn voices(&self) -> Vec<VoiceInfo> {
+            Vec::new()
+        }
+        fn default_voice(&self) -> String {
+            "af_heart".into()
+        }
+        fn speak(&self, _req: SpeakRequest) -> Result<PieceStream, SpeechError> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) as i16;
+            Ok(futures::stream::iter([Ok(vec![n; 4])]).boxed())
+        }
+    }
+
+    fn all(stream: PieceStream) -> Vec<Vec<i16>> {
+        futures::executor::block_on(stream.map(Result::unwrap).collect())
+    }
+
+    #[test]
+    fn an_answer_begun_before_a_clear_is_not_filed_after_it() {
+        let cache = CachedSpeech::new(Arc::new(Counting(AtomicU64::new(0))), 1 << 20);
+        // Begun with the old voices, finished after the reload emptied the cache.
+        let before = cache.speak(SpeakRequest::text("Hello.")).unwrap();
+        cache.clear();
+        assert_eq!(all(before), vec![vec![0; 4]]);
+        assert_eq!(cache.stats().entries, 0, "a stale answer was filed");
+        // The next request is spoken anew, and that answer is kept.
+        assert_eq!(
+            all(cache.speak(SpeakRequest::text("Hello.")).unwrap()),
+            vec![vec![1; 4]]
+        );
+        assert_eq!(
+            all(cache.speak(SpeakRequest::text("Hello.")).unwrap()),
+            vec![vec![1; 4]]
+        );
+        let stats = cache.stats();
+        assert_eq!((stats.misses, stats.hits, stats.entries), (2, 1, 1));
+    }
+
     #[test]
     fn whitespace_is_not_part_of_the_key_but_case_is() {
         assert_eq!(key("Hello   world.\n"), key(" Hello world."));
@@ -268,7 +356,10 @@ mod tests {
         let mut fast = SpeakRequest::text("Hello");
         fast.speed = 1.25;
         assert_ne!(Key::new(&fast, "af_heart".into()), key("Hello"));
-        assert_ne!(Key::new(&SpeakRequest::text("Hello"), "bf_emma".into()), key("Hello"));
+        assert_ne!(
+            Key::new(&SpeakRequest::text("Hello"), "bf_emma".into()),
+            key("Hello")
+        );
     }
 
     #[test]

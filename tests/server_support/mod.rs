@@ -380,7 +380,16 @@ impl Conn {
 
     /// Like [`Conn::audio`], after the `audio-start` was read.
     pub async fn audio_after_start(&mut self, samples_per_chunk: usize) -> Vec<i16> {
-        let mut samples = Vec::new();
+        self.audio_continued(samples_per_chunk, Vec::new()).await
+    }
+
+    /// Like [`Conn::audio_after_start`], after the chunks holding `samples` were read
+    /// (their checks are the caller's).
+    pub async fn audio_continued(
+        &mut self,
+        samples_per_chunk: usize,
+        mut samples: Vec<i16>,
+    ) -> Vec<i16> {
         loop {
             match self.next().await {
                 Event::AudioChunk(chunk) => {
