@@ -88,9 +88,6 @@ pub enum HttpError {
         /// What is wrong.
         why: String,
     },
-    /// Serving failed.
-    #[error("HTTP server: {0}")]
-    Io(#[from] io::Error),
 }
 
 /// Reads the API key: the file's content without surrounding whitespace.
