@@ -52,6 +52,19 @@ pub enum EngineError {
     Busy(usize),
 }
 
+/// What runs the inferences: the ONNX model, or a stand-in in tests.
+pub trait Backend: Send + 'static {
+    /// One inference: token ids (without padding), the voice's style row, speed;
+    /// f32 samples at 24 kHz.
+    fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError>;
+}
+
+impl Backend for Model {
+    fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
+        Model::run(self, tokens, style, speed)
+    }
+}
+
 /// How to start the engine.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -197,41 +210,52 @@ impl Engine {
     /// Starts the worker thread, loads (and warms) the model there, and returns once
     /// it is ready or has failed.
     pub fn start(cfg: EngineConfig) -> Result<Engine, EngineError> {
-        let queue = Arc::new(JobQueue::<Job>::new(cfg.queue_depth));
+        let cpus = cfg.cpus.clone();
+        Self::start_with(cpus, cfg.queue_depth, move || {
+            let loaded = match &cfg.optimized_cache {
+                Some(dir) => Model::load_cached(&cfg.model, &cfg.runtime, &cfg.cpus, dir),
+                None => Model::load(&cfg.model, &cfg.runtime, &cfg.cpus),
+            };
+            let mut model = loaded?;
+            let t = Instant::now();
+            if cfg.warm_up {
+                // A short phrase: the first run pays for kernel selection and arena growth.
+                let warm: Vec<i64> = vec![50, 83, 54, 156, 57, 135, 16, 65, 156, 87, 123, 54, 46, 4];
+                model.run(&warm, &[0.0; voices::STYLE_DIM], 1.0)?;
+            }
+            Ok((model, t.elapsed()))
+        })
+    }
+
+    /// Starts the worker thread on any [`Backend`]: `load` runs on that thread (pinned
+    /// to the first of `cpus`) and gives the backend and the time its warm-up took;
+    /// this returns once it has succeeded or failed.
+    pub fn start_with<B, F>(cpus: Vec<usize>, queue_depth: usize, load: F) -> Result<Engine, EngineError>
+    where
+        B: Backend,
+        F: FnOnce() -> Result<(B, Duration), EngineError> + Send + 'static,
+    {
+        let queue = Arc::new(JobQueue::<Job>::new(queue_depth));
         let rx = queue.clone();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("kokorod-infer".into())
             .spawn(move || {
-                if let Some(&cpu) = cfg.cpus.first() {
+                if let Some(&cpu) = cpus.first() {
                     affinity::pin_current_thread(cpu);
                 }
                 let t0 = Instant::now();
-                let loaded = match &cfg.optimized_cache {
-                    Some(dir) => Model::load_cached(&cfg.model, &cfg.runtime, &cfg.cpus, dir),
-                    None => Model::load(&cfg.model, &cfg.runtime, &cfg.cpus),
-                };
-                let mut model = match loaded {
-                    Ok(m) => m,
+                let (mut backend, warm_up_time) = match load() {
+                    Ok(b) => b,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
                     }
                 };
-                let load_time = t0.elapsed();
-                let t1 = Instant::now();
-                if cfg.warm_up {
-                    // A short phrase: the first run pays for kernel selection and arena growth.
-                    let warm: Vec<i64> = vec![50, 83, 54, 156, 57, 135, 16, 65, 156, 87, 123, 54, 46, 4];
-                    if let Err(e) = model.run(&warm, &[0.0; voices::STYLE_DIM], 1.0) {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                }
                 let info = Arc::new(EngineInfo {
-                    cpus: cfg.cpus.clone(),
-                    load_time,
-                    warm_up_time: t1.elapsed(),
+                    cpus,
+                    load_time: t0.elapsed().saturating_sub(warm_up_time),
+                    warm_up_time,
                     completed: AtomicU64::new(0),
                     queued: AtomicUsize::new(0),
                     alive: AtomicBool::new(true),
@@ -251,7 +275,7 @@ impl Engine {
                         continue;
                     }
                     let n = job.req.tokens.len();
-                    let r = std::panic::catch_unwind(AssertUnwindSafe(|| model.run(&job.req.tokens, job.req.style.row(n), job.req.speed)))
+                    let r = std::panic::catch_unwind(AssertUnwindSafe(|| backend.run(&job.req.tokens, job.req.style.row(n), job.req.speed)))
                         .unwrap_or_else(|_| Err(EngineError::Inference("the runtime panicked on this input".into())));
                     info.mark_progress();
                     info.queued.fetch_sub(1, Ordering::Relaxed);
@@ -302,11 +326,29 @@ impl Engine {
     /// Queues an inference and waits for its audio. Dropping the future before the
     /// job starts cancels it (the worker skips jobs nobody waits for).
     pub async fn infer(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
-        self.submit(req)?.await.map_err(|_| EngineError::Stopped)?
+        self.queue(req)?.await
+    }
+
+    /// Queues an inference now and returns its audio as a future: jobs queued one after
+    /// another at one priority run in that order. Dropping the future cancels the job if
+    /// it has not started.
+    pub fn queue(&self, req: InferRequest) -> Result<Pending, EngineError> {
+        self.submit(req).map(Pending)
     }
 
     /// [`Engine::infer`] for code outside an async runtime.
     pub fn infer_blocking(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
         self.submit(req)?.blocking_recv().map_err(|_| EngineError::Stopped)?
+    }
+}
+
+/// The audio of a queued inference (see [`Engine::queue`]).
+pub struct Pending(oneshot::Receiver<Result<Vec<f32>, EngineError>>);
+
+impl std::future::Future for Pending {
+    type Output = Result<Vec<f32>, EngineError>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(|_| EngineError::Stopped)?)
     }
 }
