@@ -11,6 +11,7 @@ use crate::text::overrides::{self, Run};
 use crate::text::split::{cut_long, first_clause, split_sentences, MAX_PIECE_BYTES};
 use crate::text::{self, Lang, Lexicon, Phonemizer, TextError};
 use futures::StreamExt;
+use tokio::sync::oneshot;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -210,7 +211,7 @@ impl Speech for KokoroSpeech {
             }));
         }
         let ctx = Arc::new(PieceCtx { phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, pauses: self.cfg.pauses });
-        let state = PieceState { pieces, inflight: VecDeque::new(), ctx, started: 0, spoke: false };
+        let state = PieceState { pieces, inflight: VecDeque::new(), ctx, started: 0, spoke: false, last_queued: None };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
 }
@@ -245,11 +246,25 @@ struct PieceState {
     ctx: Arc<PieceCtx>,
     started: usize,
     spoke: bool,
+    /// The turn of the last piece started: the next one queues after it.
+    last_queued: Option<oneshot::Receiver<()>>,
+}
+
+/// A piece's place in its request's order of submission to the engine. G2P of
+/// consecutive pieces runs in parallel, but a piece queues its inferences only once the
+/// piece before it has queued its own (or ended): otherwise the second piece's G2P,
+/// finishing first, would take the idle engine and the first audio would wait a whole
+/// inference.
+struct Turn {
+    /// Resolves (or is dropped) when the previous piece has queued.
+    after: Option<oneshot::Receiver<()>>,
+    /// Dropped once this piece has queued all its inferences, or failed.
+    queued: oneshot::Sender<()>,
 }
 
 /// Produces one piece: phonemes, ≤200-token inferences, trimmed PCM. An empty result
 /// means the piece had nothing to say.
-async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority) -> Result<Vec<i16>, SpeechError> {
+async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority, turn: Turn) -> Result<Vec<i16>, SpeechError> {
     let (runs, lang, speed) = match piece {
         // A requested silence (SSML <break>): zeros at the output rate.
         Piece::Silence(n) => return Ok(vec![0; n]),
@@ -274,23 +289,38 @@ async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority) -> Result
         Ok(Err(e)) => return Err(e),
         Err(e) => return Err(SpeechError::Text(e.to_string())),
     };
-    let mut audio = Vec::new();
+    if let Some(after) = turn.after {
+        // An error only means the previous piece ended without queueing: our turn.
+        let _ = after.await;
+    }
+    // All of this piece's inferences are queued at once, in order, so the engine runs
+    // them back to back ahead of the next piece's.
+    let mut jobs = Vec::new();
     for chunk in text::split_phonemes(&phonemes, PIECE_MAX_TOKENS) {
         let tokens = text::tokenize(&chunk);
         if tokens.is_empty() {
             continue;
         }
         let req = InferRequest { tokens, style: ctx.voice.style.clone(), speed, priority };
-        let pcm = ctx.engine.infer(req).await.map_err(|e| match e {
-            crate::engine::EngineError::Busy(_) => SpeechError::Busy(e.to_string()),
-            e => SpeechError::Engine(e.to_string()),
-        })?;
+        jobs.push((ctx.engine.queue(req).map_err(engine_error)?, chunk));
+    }
+    drop(turn.queued);
+    let mut audio = Vec::new();
+    for (job, chunk) in jobs {
+        let pcm = job.await.map_err(engine_error)?;
         let mut pcm = f32_to_i16(&pcm);
         trim_silence(&mut pcm, keep_after(&chunk, ctx.pauses));
         fade_edges(&mut pcm, FADE_IN, FADE_OUT);
         audio.extend(pcm);
     }
     Ok(audio)
+}
+
+fn engine_error(e: crate::engine::EngineError) -> SpeechError {
+    match e {
+        crate::engine::EngineError::Busy(_) => SpeechError::Busy(e.to_string()),
+        e => SpeechError::Engine(e.to_string()),
+    }
 }
 
 /// Yields the next piece's audio; pieces with nothing to say are skipped.
@@ -301,7 +331,9 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
             // The first piece of a request goes ahead of other requests' later pieces.
             let priority = if st.started == 0 { Priority::First } else { Priority::Rest };
             st.started += 1;
-            st.inflight.push_back(InFlight(tokio::spawn(produce(st.ctx.clone(), piece, priority))));
+            let (queued, next) = oneshot::channel();
+            let turn = Turn { after: st.last_queued.replace(next), queued };
+            st.inflight.push_back(InFlight(tokio::spawn(produce(st.ctx.clone(), piece, priority, turn))));
         }
         let Some(mut current) = st.inflight.pop_front() else { break };
         let result = match (&mut current.0).await {
