@@ -11,6 +11,9 @@
 //!   save / saved  write the optimized graph (save), then load that file with optimizations off (saved)
 //!   nopattern     memory-pattern planning off
 //!   noprepack     weight pre-packing off
+//!   spin          intra-op threads spin between operators
+//!   notrim        no arena shrinkage or malloc_trim after each run
+//!   bare          spin + notrim: ONNX Runtime's defaults
 //!   threads1      one intra-op thread
 //!   warm-none     no warm-up
 //!   warm-multi    warm-up on three lengths
@@ -71,6 +74,13 @@ fn main() {
         }
         "nopattern" => tuning.memory_pattern = false,
         "noprepack" => tuning.prepacking = false,
+        "spin" => tuning.spinning = true,
+        "notrim" => tuning.trim_after_run = false,
+        "bare" => {
+            // ONNX Runtime's own defaults, as a plain Python session runs.
+            tuning.spinning = true;
+            tuning.trim_after_run = false;
+        }
         "threads1" => cpus.truncate(1),
         "warm-none" => warm.clear(),
         "warm-multi" => warm = vec!["short", "medium", "long"],

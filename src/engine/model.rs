@@ -46,11 +46,22 @@ pub struct Tuning {
     pub memory_pattern: bool,
     /// Pre-pack weights for the kernels at load.
     pub prepacking: bool,
+    /// Intra-op threads spin between the operators of one run instead of sleeping.
+    pub spinning: bool,
+    /// Give the arena's free memory back to the system after every run.
+    pub trim_after_run: bool,
 }
 
 impl Default for Tuning {
     fn default() -> Self {
-        Tuning { opt_level: 3, save_optimized: None, memory_pattern: true, prepacking: true }
+        Tuning {
+            opt_level: 3,
+            save_optimized: None,
+            memory_pattern: true,
+            prepacking: true,
+            spinning: false,
+            trim_after_run: true,
+        }
     }
 }
 
@@ -62,6 +73,7 @@ pub struct Model {
     style: String,
     speed: String,
     output: String,
+    trim_after_run: bool,
 }
 
 impl Model {
@@ -149,7 +161,7 @@ impl Model {
             .map_err(|e| model_err(e.to_string()))?
             .with_inter_threads(1)
             .map_err(|e| model_err(e.to_string()))?
-            .with_intra_op_spinning(false)
+            .with_intra_op_spinning(tuning.spinning)
             .map_err(|e| model_err(e.to_string()))?
             .with_inter_op_spinning(false)
             .map_err(|e| model_err(e.to_string()))?;
@@ -172,8 +184,10 @@ impl Model {
         // otherwise keep the process at its peak (≈1 GB for 510 tokens) forever. The
         // arena itself stays: without it inference is ~25 % slower and peaks higher.
         let mut run_options = RunOptions::new().map_err(|e| model_err(e.to_string()))?;
-        run_options.set("memory.enable_memory_arena_shrinkage", "cpu:0").map_err(|e| model_err(e.to_string()))?;
-        Ok(Model { session, run_options, tokens, style, speed, output })
+        if tuning.trim_after_run {
+            run_options.set("memory.enable_memory_arena_shrinkage", "cpu:0").map_err(|e| model_err(e.to_string()))?;
+        }
+        Ok(Model { session, run_options, tokens, style, speed, output, trim_after_run: tuning.trim_after_run })
     }
 
     /// Runs one inference: `tokens` (1..=510 ids, without padding), a 256-value style
@@ -197,8 +211,10 @@ impl Model {
         let samples = samples.to_vec();
         drop(out);
         // The arena frees into glibc, which keeps the pages; hand them to the kernel.
-        // SAFETY: malloc_trim only returns free heap pages to the kernel.
-        unsafe { libc::malloc_trim(0) };
+        if self.trim_after_run {
+            // SAFETY: malloc_trim only returns free heap pages to the kernel.
+            unsafe { libc::malloc_trim(0) };
+        }
         Ok(samples)
     }
 }
