@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Issue-4 figures: kokorod's Wyoming server beside wyoming-piper (en_US-joe-medium), both
-# measured by the third-party `wyoming-bench` in one run. Time to first audio (mean, p95),
-# total time and RTF, non-streaming and streaming; then 4 clients at once (wyoming-bench's
-# own measuring code, see wyoming_helper.py); then each server's RSS and its CPU use over
-# 10 idle seconds. Loopback only. Needs the assets (`make fetch`). Prints figures only.
+# kokorod's Wyoming server beside wyoming-piper (en_US-joe-medium), both measured by the
+# third-party `wyoming-bench` in one run. Time to first audio (mean, p95), total time and
+# RTF, non-streaming and streaming; then 4 clients at once in both modes (wyoming-bench's
+# own measuring code, see wyoming_helper.py); first audio ÷ whole answer per text and
+# mode; then each server's RSS and its CPU use over 10 idle seconds. Loopback only. Needs the assets (`make fetch`). Prints figures only.
 #
 #   bench/wyoming.sh                 ROUNDS=2 CLIENTS=4 REQS=2 IDLE=10 by default
 #   ROUNDS=3 CLIENTS=0 bench/wyoming.sh   (CLIENTS=0 skips the concurrent run)
@@ -67,6 +67,10 @@ if [ "$CLIENTS" -gt 0 ]; then
     timeout 900 "$PY" $HELPER concurrent "$CONC" "$CLIENTS" "$REQS" "$KPORT" "$PPORT"
 fi
 
+FIRSTS=$OUT/firsts.json
+echo "+ $HELPER firsts: first audio and whole answer per text and mode, $ROUNDS requests each"
+timeout 900 "$PY" $HELPER firsts "$FIRSTS" "$ROUNDS" "$KPORT" "$PPORT"
+
 HOT=$OUT/hot.json
 echo "+ $HELPER hot: one answer cold, then $HOTN times again"
 timeout 600 "$PY" $HELPER hot "$HOT" "${HOTN:-5}" "$KPORT" "$PPORT"
@@ -78,8 +82,10 @@ echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 "$PY" $HELPER table "$OUT/wyoming-bench.log" "$CONC" \
     "kokorod=$KPORT=$OUT/proc-kokorod.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
+echo
+"$PY" $HELPER firsts_table "$FIRSTS" "kokorod=$KPORT=" "wyoming-piper=$PPORT="
 if [ -n "$REPORT" ]; then
-    "$PY" $HELPER report "$REPORT" "$OUT/wyoming-bench.log" "$CONC" "$HOT" "kokorod=$KREADY,wyoming-piper=$PREADY" \
+    "$PY" $HELPER report "$REPORT" "$OUT/wyoming-bench.log" "$CONC" "$HOT" "$FIRSTS" "kokorod=$KREADY,wyoming-piper=$PREADY" \
         "$LOAD_BEFORE|$(cut -d' ' -f1-3 /proc/loadavg)" \
         "kokorod=$KPORT=$OUT/proc-kokorod.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
 fi

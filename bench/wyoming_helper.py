@@ -4,8 +4,10 @@
   wait PORT PID START [SECONDS] poll `describe` until `info` comes back (or PID dies);
                                 prints seconds since START (epoch seconds)
   concurrent OUT.json N K PORT.. N clients at once per server, K requests each, with
-                                wyoming-bench's own measure_once (non-streaming), its
+                                wyoming-bench's own measure_once, both modes, its
                                 default texts (client i starts at text i)
+  firsts OUT.json R PORT..      per server, mode and text (wyoming-bench's texts), R
+                                requests: mean first audio, mean whole answer, ratio
   proc PID.. SECONDS            per PID: VmRSS, VmHWM, threads, CPU used over SECONDS
   table LOG CONC.json PROC..    the compact table from wyoming-bench's summary
 """
@@ -62,8 +64,7 @@ def _zombie(pid: str) -> bool:
     return stat[stat.rindex(")") + 2] in "ZX"
 
 
-async def _concurrent(n: int, k_each: int, port: int) -> dict:
-    from wyoming_bench.const import MODE_NON_STREAMING
+async def _concurrent(n: int, k_each: int, port: int, mode: str) -> dict:
     from wyoming_bench.reporting import stats
     from wyoming_bench.tts.bench import _maybe_unique
     from wyoming_bench.tts.client import measure_once
@@ -74,7 +75,7 @@ async def _concurrent(n: int, k_each: int, port: int) -> dict:
         # Each client goes through k_each texts, starting at a different one.
         for k in range(k_each):
             text = DEFAULT_TEXTS[(i + k) % len(DEFAULT_TEXTS)]
-            out.append(await measure_once("127.0.0.1", port, MODE_NON_STREAMING, _maybe_unique(text, True), None, None, 60.0, 120.0))
+            out.append(await measure_once("127.0.0.1", port, mode, _maybe_unique(text, True), None, None, 60.0, 120.0))
         return out
 
     t0 = time.perf_counter()
@@ -84,6 +85,7 @@ async def _concurrent(n: int, k_each: int, port: int) -> dict:
     audio = sum(m.audio_duration_s for m in ok)
     return {
         "clients": n,
+        "mode": mode,
         "ok": len(ok),
         "fail": len(ms) - len(ok),
         "errors": sorted({m.error for m in ms if not m.ok}),
@@ -96,12 +98,42 @@ async def _concurrent(n: int, k_each: int, port: int) -> dict:
     }
 
 
+MODES = ("non_streaming", "streaming")
+
+
 def concurrent(out: str, n: str, k_each: str, *ports: str) -> None:
+    """Keys: PORT for the non-streaming run, PORT/streaming for the streaming one."""
     result = {}
-    for port in ports:
-        result[port] = asyncio.run(_concurrent(int(n), int(k_each), int(port)))
-        r = result[port]
-        print(f"  127.0.0.1:{port}: {r['ok']} ok, {r['fail']} failed, {r['wall_s']:.1f} s wall", flush=True)
+    for mode in MODES:
+        for port in ports:
+            key = port if mode == "non_streaming" else f"{port}/{mode}"
+            result[key] = asyncio.run(_concurrent(int(n), int(k_each), int(port), mode))
+            r = result[key]
+            print(f"  127.0.0.1:{port} {mode}: {r['ok']} ok, {r['fail']} failed, {r['wall_s']:.1f} s wall", flush=True)
+    json.dump(result, open(out, "w"), indent=1)
+
+
+async def _firsts(port: int, rounds: int) -> list:
+    from wyoming_bench.tts.bench import _maybe_unique
+    from wyoming_bench.tts.client import measure_once
+    from wyoming_bench.tts.texts import DEFAULT_TEXTS
+
+    rows = []
+    for mode in MODES:
+        for i, text in enumerate(DEFAULT_TEXTS):
+            ms = [await measure_once("127.0.0.1", port, mode, _maybe_unique(text, True), None, None, 60.0, 120.0)
+                  for _ in range(rounds)]
+            ok = [m for m in ms if m.ok]
+            first = sum(m.ttft_s for m in ok) / len(ok) if ok else None
+            whole = sum(m.total_s for m in ok) / len(ok) if ok else None
+            rows.append({"mode": mode, "text": i + 1, "words": len(text.split()), "ok": len(ok), "first_s": first,
+                         "whole_s": whole, "ratio": first / whole if ok and whole else None})
+    return rows
+
+
+def firsts(out: str, rounds: str, *ports: str) -> None:
+    """How early the first audio comes within each answer: first ÷ whole per text."""
+    result = {port: asyncio.run(_firsts(int(port), int(rounds))) for port in ports}
     json.dump(result, open(out, "w"), indent=1)
 
 
@@ -170,10 +202,11 @@ def _rows(log: str, conc: str, *named: str):
             rows.append((name_of.get(port, port), mode.replace("_", "-"), ok, ttft, p95, total, rtf_act, rtf_norm, audio))
     conc_data = json.load(open(conc)) if conc and os.path.exists(conc) else {}
     for name, port, _ in servers:
-        c = conc_data.get(port)
-        if c:
-            rows.append((name, f"{c['clients']} clients", str(c["ok"]), _ms(c["ttft"]["mean"]), _ms(c["ttft"]["p95"]),
-                         _ms(c["total"]["mean"]), _x(c["rtf"]["mean"]), "", f"{c['throughput']:.2f}x"))
+        for key, label in ((port, "non-streaming"), (f"{port}/streaming", "streaming")):
+            c = conc_data.get(key)
+            if c:
+                rows.append((name, f"{c['clients']} clients, {label}", str(c["ok"]), _ms(c["ttft"]["mean"]), _ms(c["ttft"]["p95"]),
+                             _ms(c["total"]["mean"]), _x(c["rtf"]["mean"]), "", f"{c['throughput']:.2f}x"))
     rows.sort(key=lambda r: ([s[0] for s in servers].index(r[0]) if r[0] in name_of.values() else 99))
     return servers, rows
 
@@ -228,7 +261,26 @@ def _sh(cmd: str) -> str:
     return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
 
 
-def report(out_md: str, log: str, conc: str, hotfile: str, ready: str, loads: str, *named: str) -> None:
+def _firsts_md(firstsfile: str, servers) -> list:
+    """Markdown: first audio ÷ whole answer per server, mode and text."""
+    data = json.load(open(firstsfile)) if firstsfile and os.path.exists(firstsfile) else {}
+    if not data:
+        return []
+    md = ["", "How early the first audio comes (mean over the rounds; 1.00 = only when the whole answer is done):", "",
+          "| server | mode | text (words) | first audio | whole answer | first ÷ whole |", "|---|---|---|---|---|---|"]
+    for name, port, _ in servers:
+        for r in data.get(port, []):
+            md.append(f"| {name} | {r['mode'].replace('_', '-')} | {r['text']} ({r['words']}) | {_ms(r['first_s'])} ms | "
+                      f"{_ms(r['whole_s'])} ms | {_x(r['ratio'])} |")
+    return md
+
+
+def firsts_table(firstsfile: str, *named: str) -> None:
+    servers = [tuple(item.split("=", 2)) for item in named]
+    print("\n".join(_firsts_md(firstsfile, servers)[2:]))
+
+
+def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, ready: str, loads: str, *named: str) -> None:
     """Writes the benchmark as Markdown (table, then the same data as JSON) to out_md.
     ready: NAME=SECONDS,...; loads: 'before|after' load averages."""
     servers, rows = _rows(log, conc, *named)
@@ -271,9 +323,11 @@ def report(out_md: str, log: str, conc: str, hotfile: str, ready: str, loads: st
             h = hot_data.get(port)
             if h:
                 md.append(f"| {name} | {_ms(h['cold_ttft'])} ms | {_ms(h['hot_ttft']['mean'])} ms | {_ms(h['hot_ttft']['p95'])} ms | {h['hot_ok']} |")
+    md += _firsts_md(firstsfile, servers)
     data = {"date": when, "commit": commit, "machine": machine, "load_before": before, "load_after": after,
             "rows": [dict(zip(HEAD, r)) for r in rows], "proc": procs, "ready_s": ready_s, "hot": hot_data,
-            "concurrent": json.load(open(conc)) if conc and os.path.exists(conc) else {}}
+            "concurrent": json.load(open(conc)) if conc and os.path.exists(conc) else {},
+            "firsts": json.load(open(firstsfile)) if firstsfile and os.path.exists(firstsfile) else {}}
     md += ["", "Raw data:", "", "```json", json.dumps(data, indent=1), "```", ""]
     open(out_md, "w").write("\n".join(md))
     print(f"wrote {out_md}")
@@ -282,4 +336,4 @@ def report(out_md: str, log: str, conc: str, hotfile: str, ready: str, loads: st
 if __name__ == "__main__":
     cmd, *rest = sys.argv[1:]
     {"freeport": freeport, "wait": wait, "concurrent": concurrent, "proc": proc, "table": table, "hot": hot,
-     "report": report}[cmd](*rest)
+     "firsts": firsts, "firsts_table": firsts_table, "report": report}[cmd](*rest)

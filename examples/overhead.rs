@@ -112,6 +112,13 @@ fn main() {
     };
     let mut bare =
         Model::load_tuned(&paths.model, &paths.runtime, &cpus, &bare_tuning).expect("model");
+    // The pipeline's first use builds its phonemizer: not part of any request's cost here.
+    rt.block_on(async {
+        let mut s = speech.speak(SpeakRequest::text("Hello there.")).expect("speak");
+        while let Some(p) = s.next().await {
+            p.expect("piece");
+        }
+    });
     let warm = tokenize("hˈɛloʊ ðˈɛɹ.");
     for m in [&mut ours, &mut bare] {
         m.run(&warm, voice.style.row(warm.len()), 1.0)
