@@ -46,6 +46,13 @@ KPORT=$("$PY" $HELPER freeport)
 KSTART=$(date +%s.%N)
 ./target/release/kokorod --uri "tcp://127.0.0.1:$KPORT" >"$OUT/kokorod.log" 2>&1 &
 KPID=$!; PIDS+=("$KPID")
+# The same daemon without its response cache: wyoming-bench makes each text unique by a
+# nonce at its end, so in streaming mode (one sentence a chunk) the earlier sentences
+# repeat across rounds and the default daemon answers them from its cache.
+NPORT=$("$PY" $HELPER freeport)
+NSTART=$(date +%s.%N)
+./target/release/kokorod --uri "tcp://127.0.0.1:$NPORT" --cache-size 0 >"$OUT/kokorod-nocache.log" 2>&1 &
+NPID=$!; PIDS+=("$NPID")
 PPORT=$("$PY" $HELPER freeport)
 PSTART=$(date +%s.%N)
 "$PY" -m wyoming_piper --voice en_US-joe-medium --data-dir "$PIPER_DATA" \
@@ -54,38 +61,41 @@ PPID_=$!; PIDS+=("$PPID_")
 
 PREADY=$("$PY" $HELPER wait "$PPORT" "$PPID_" "$PSTART")
 KREADY=$("$PY" $HELPER wait "$KPORT" "$KPID" "$KSTART")
+NREADY=$("$PY" $HELPER wait "$NPORT" "$NPID" "$NSTART")
 echo "kokorod        127.0.0.1:$KPORT (pid $KPID): answered describe ${KREADY} s after start"
+echo "  --cache-size 0 127.0.0.1:$NPORT (pid $NPID): answered describe ${NREADY} s after start"
 echo "wyoming-piper  127.0.0.1:$PPORT (pid $PPID_): answered describe ${PREADY} s after start (loads its voice on first request)"
 
-BENCH=("$VENV/bin/wyoming-bench" tts "127.0.0.1:$KPORT" "127.0.0.1:$PPORT" --mode both --rounds "$ROUNDS" --warmup 1 --timeout 120 -v)
+BENCH=("$VENV/bin/wyoming-bench" tts "127.0.0.1:$KPORT" "127.0.0.1:$NPORT" "127.0.0.1:$PPORT" --mode both --rounds "$ROUNDS" --warmup 1 --timeout 120 -v)
 echo "+ ${BENCH[*]}"
 timeout 900 "${BENCH[@]}" >"$OUT/wyoming-bench.log" 2>&1 || { tail -30 "$OUT/wyoming-bench.log"; exit 1; }
 
 CONC=$OUT/concurrent.json
 if [ "$CLIENTS" -gt 0 ]; then
-    echo "+ $HELPER concurrent: $CLIENTS clients at once, $REQS non-streaming requests each (wyoming-bench texts)"
-    timeout 900 "$PY" $HELPER concurrent "$CONC" "$CLIENTS" "$REQS" "$KPORT" "$PPORT"
+    echo "+ $HELPER concurrent: $CLIENTS clients at once, $REQS requests each, both modes (wyoming-bench texts)"
+    timeout 1200 "$PY" $HELPER concurrent "$CONC" "$CLIENTS" "$REQS" "$KPORT" "$NPORT" "$PPORT"
 fi
 
 FIRSTS=$OUT/firsts.json
 echo "+ $HELPER firsts: first audio and whole answer per text and mode, $ROUNDS requests each"
-timeout 900 "$PY" $HELPER firsts "$FIRSTS" "$ROUNDS" "$KPORT" "$PPORT"
+timeout 900 "$PY" $HELPER firsts "$FIRSTS" "$ROUNDS" "$KPORT" "$NPORT" "$PPORT"
 
 HOT=$OUT/hot.json
 echo "+ $HELPER hot: one answer cold, then $HOTN times again"
 timeout 600 "$PY" $HELPER hot "$HOT" "${HOTN:-5}" "$KPORT" "$PPORT"
 
-"$PY" $HELPER proc "$KPID" "$PPID_" "$IDLE" >"$OUT/proc.jsonl"
+"$PY" $HELPER proc "$KPID" "$NPID" "$PPID_" "$IDLE" >"$OUT/proc.jsonl"
 sed -n 1p "$OUT/proc.jsonl" >"$OUT/proc-kokorod.json"
-sed -n 2p "$OUT/proc.jsonl" >"$OUT/proc-piper.json"
+sed -n 2p "$OUT/proc.jsonl" >"$OUT/proc-kokorod-nocache.json"
+sed -n 3p "$OUT/proc.jsonl" >"$OUT/proc-piper.json"
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 "$PY" $HELPER table "$OUT/wyoming-bench.log" "$CONC" \
-    "kokorod=$KPORT=$OUT/proc-kokorod.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
+    "kokorod=$KPORT=$OUT/proc-kokorod.json" "kokorod-nocache=$NPORT=$OUT/proc-kokorod-nocache.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
 echo
-"$PY" $HELPER firsts_table "$FIRSTS" "kokorod=$KPORT=" "wyoming-piper=$PPORT="
+"$PY" $HELPER firsts_table "$FIRSTS" "kokorod=$KPORT=" "kokorod-nocache=$NPORT=" "wyoming-piper=$PPORT="
 if [ -n "$REPORT" ]; then
-    "$PY" $HELPER report "$REPORT" "$OUT/wyoming-bench.log" "$CONC" "$HOT" "$FIRSTS" "kokorod=$KREADY,wyoming-piper=$PREADY" \
+    "$PY" $HELPER report "$REPORT" "$OUT/wyoming-bench.log" "$CONC" "$HOT" "$FIRSTS" "kokorod=$KREADY,kokorod-nocache=$NREADY,wyoming-piper=$PREADY" \
         "$LOAD_BEFORE|$(cut -d' ' -f1-3 /proc/loadavg)" \
-        "kokorod=$KPORT=$OUT/proc-kokorod.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
+        "kokorod=$KPORT=$OUT/proc-kokorod.json" "kokorod-nocache=$NPORT=$OUT/proc-kokorod-nocache.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
 fi

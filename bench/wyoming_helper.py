@@ -214,6 +214,27 @@ def _rows(log: str, conc: str, *named: str):
 HEAD = ("server", "mode", "n", "TTFA mean", "TTFA p95", "total mean", "RTF", "RTF norm", "audio / x rt")
 
 
+def _ratios(rows, anchor: str = "wyoming-piper") -> list:
+    """The first-audio ratios the targets are stated in: plain ÷ streaming per kokorod,
+    kokorod ÷ the anchor per mode (mean and p95)."""
+    by = {(r[0], r[1]): r for r in rows}
+    num = lambda v: float(v) if v not in ("n/a", "", None) else None
+    out = []
+    for name in dict.fromkeys(r[0] for r in rows):
+        if name == anchor:
+            continue
+        plain, stream = by.get((name, "non-streaming")), by.get((name, "streaming"))
+        if plain and stream and num(plain[3]) and num(stream[3]):
+            out.append(f"{name}: first audio plain ÷ streaming {num(plain[3]) / num(stream[3]):.2f}")
+        for (n, mode), r in by.items():
+            a = by.get((anchor, mode))
+            if n != name or not a or not num(a[3]) or not num(r[3]):
+                continue
+            p95 = f", p95 {num(r[4]) / num(a[4]):.2f}x" if num(r[4]) and num(a[4]) else ""
+            out.append(f"{name} ÷ {anchor}, {mode}: mean first audio {num(r[3]) / num(a[3]):.2f}x{p95}")
+    return out
+
+
 def table(log: str, conc: str, *named: str) -> None:
     """named: NAME=PORT=PROCJSON for each server."""
     servers, rows = _rows(log, conc, *named)
@@ -228,6 +249,9 @@ def table(log: str, conc: str, *named: str) -> None:
         print(fmt(r))
     print("(ms; RTF = total / audio, mean per request; RTF norm = wyoming-bench's RTF_norm;")
     print(" last column: mean audio per request, or for N clients audio seconds per wall second)")
+    print()
+    for line in _ratios(rows):
+        print(line)
     print()
     for name, _, procfile in servers:
         p = json.loads(open(procfile).read())
@@ -296,10 +320,14 @@ def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, read
     md = [
         "# Performance",
         "",
-        "Written by `make bench` (bench/wyoming.sh): kokorod and wyoming-piper (en_US-joe-medium) on",
-        "127.0.0.1, measured in one run by the third-party `wyoming-bench` (its default corpus, a unique",
-        "nonce per request so no cache helps) and by bench/wyoming_helper.py for the concurrent, hot-cache",
-        "and idle figures. Numbers from one machine on one day: compare the two servers, not across runs.",
+        "Written by `make bench` (bench/wyoming.sh): kokorod (default settings, and with `--cache-size 0`)",
+        "and wyoming-piper (en_US-joe-medium) on 127.0.0.1, measured in one run by the third-party",
+        "`wyoming-bench` (its default corpus, a nonce at the end of each text) and by",
+        "bench/wyoming_helper.py for the concurrent, first-audio-ratio, hot-cache and idle figures.",
+        "The nonce makes a text new, but in streaming mode only its last sentence: the earlier ones",
+        "repeat across rounds and the default daemon answers them from its response cache (which is",
+        "why `kokorod-nocache` is there). Numbers from one machine on one day: compare the servers of",
+        "one run, not across runs.",
         "",
         f"- date: {when}; kokorod {commit}",
         f"- machine: {machine}",
@@ -310,7 +338,9 @@ def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, read
     ]
     md += ["| " + " | ".join(str(v) for v in r) + " |" for r in rows]
     md += ["", "ms; RTF = total / audio (mean per request); RTF norm = wyoming-bench's; last column: mean audio",
-           "per request, or for N clients the seconds of audio per wall second.", "",
+           "per request, or for N clients the seconds of audio per wall second.", ""]
+    md += [f"- {line}" for line in _ratios(rows)]
+    md += ["",
            "| server | start to ready | RSS after | peak RSS | threads | idle CPU |", "|---|---|---|---|---|---|"]
     for name, _, _ in servers:
         p = procs[name]
