@@ -118,10 +118,12 @@ async fn inside_the_namespace() {
         "only inside the test's namespace"
     );
     ip("link set lo up");
-    ip("link add kd0 type dummy");
+    // A veth pair (the dummy driver may be missing); only its addresses matter.
+    ip("link add kd0 type veth peer name kd1");
     ip("addr add 10.77.0.1/24 dev kd0");
     ip("addr add 10.88.0.1/24 dev kd0");
     ip("link set kd0 up");
+    ip("link set kd1 up");
 
     let assets = common::assets();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
