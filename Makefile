@@ -93,6 +93,7 @@ clean-assets:
 # committed seeds are in fuzz/seeds.
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := wyoming_codec normalize ssml voice_mix config
+# Also in fuzz/, kept out of the smoke (its time): make fuzz FUZZ_TARGETS="plan http_guard espeak"
 FUZZ := env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz
 
 cargo-fuzz: check-toolchain

@@ -88,6 +88,11 @@ pub struct ServeArgs {
     /// Most simultaneous connections; more are refused with an error.
     #[arg(long, env = "KOKOROD_MAX_CONNECTIONS", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// Accept TCP connections (Wyoming and HTTP) only from these networks, e.g.
+    /// `192.168.0.0/16,fd00::/8`; loopback is always allowed. Without it, anyone who
+    /// can reach the port may connect.
+    #[arg(long, env = "KOKOROD_ALLOW_FROM", value_name = "NET", value_delimiter = ',')]
+    pub allow_from: Vec<crate::server::allow::Net>,
     /// Seconds a connection may stay silent before it is closed.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,
@@ -144,6 +149,15 @@ pub struct HttpArgs {
     /// keep-alive connections are closed after it too.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub http_timeout: u64,
+    /// A further name the HTTP API answers to in the `Host` header when it listens on
+    /// loopback (repeatable); loopback names and addresses are always allowed, anything
+    /// else is refused (421) so a DNS-rebinding web page cannot reach it.
+    #[arg(long = "http-allow-host", value_name = "NAME", value_delimiter = ',')]
+    pub http_allow_hosts: Vec<String>,
+    /// Longest audio, in seconds, of an HTTP answer sent with `"stream": false` (held in
+    /// memory until complete); longer ones are refused with 413 `audio_too_long`.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_buffered_audio: u64,
 }
 
 /// The quiet between pieces of speech.

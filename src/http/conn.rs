@@ -24,7 +24,7 @@ use crate::metrics::{ConnectionGuard, Metrics, Protocol};
 use crate::server::{Listener, Stream};
 
 /// What bounds each connection.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Limits {
     /// Connections served at once; more get a 503 and are closed.
     pub max_connections: usize,
@@ -33,6 +33,8 @@ pub(super) struct Limits {
     pub header_timeout: Duration,
     /// A client that takes none of our output for this long is dropped.
     pub write_timeout: Duration,
+    /// TCP peers allowed to connect; others are closed at once.
+    pub allow: crate::server::allow::AllowList,
 }
 
 /// How the accept loop stops: `drain` asks connections to finish the request in
@@ -62,6 +64,10 @@ pub(super) async fn accept_loop(listener: Listener, router: Router, limits: Limi
                 }
             }
         };
+        if !stream.peer_allowed(&limits.allow) {
+            tracing::debug!("HTTP {peer}: refused: not in --allow-from");
+            continue;
+        }
         if let Stream::Tcp(tcp) = &stream {
             // Small JSON answers should not wait for Nagle.
             let _ = tcp.set_nodelay(true);
@@ -74,10 +80,11 @@ pub(super) async fn accept_loop(listener: Listener, router: Router, limits: Limi
         };
         let io = Conn { inner: stream, write_timeout: limits.write_timeout, stalled: None, _slot: slot, _counted: metrics.connection(Protocol::Http) };
         let (drain, cut) = (stop.drain.clone(), stop.cut.clone());
+        let header_timeout = limits.header_timeout;
         let service = TowerToHyperService::new(router.clone());
         tracker.spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+            builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
             let conn = builder.serve_connection(TokioIo::new(io), service);
             tokio::pin!(conn);
             let mut draining = false;

@@ -7,6 +7,7 @@
 
 mod conn;
 mod error;
+pub mod guard;
 mod speech;
 mod voices;
 
@@ -49,6 +50,12 @@ pub struct HttpConfig {
     pub read_timeout: Duration,
     /// A client that takes none of a response for this long is dropped.
     pub write_timeout: Duration,
+    /// Names besides loopback ones accepted in `Host` while listening on loopback.
+    pub allowed_hosts: Vec<String>,
+    /// Longest audio of a `"stream": false` answer, which is held until complete.
+    pub max_buffered_audio: Duration,
+    /// TCP peers allowed to connect.
+    pub allow_from: crate::server::allow::AllowList,
 }
 
 impl Default for HttpConfig {
@@ -61,6 +68,9 @@ impl Default for HttpConfig {
             max_connections: 64,
             read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
+            allowed_hosts: Vec::new(),
+            max_buffered_audio: Duration::from_secs(300),
+            allow_from: crate::server::allow::AllowList::default(),
         }
     }
 }
@@ -114,6 +124,8 @@ pub(crate) struct AppState {
     shutdown: CancellationToken,
     /// The grace period is over: streams in flight end.
     kill: CancellationToken,
+    /// Which browser origins and `Host` names may reach the API.
+    guard: guard::Guard,
 }
 
 /// An HTTP server ready to run.
@@ -126,7 +138,11 @@ pub struct HttpServer {
 impl HttpServer {
     /// Prepares the server on a bound listener.
     pub fn new(listener: Listener, speech: Arc<dyn Speech>, metrics: Arc<Metrics>, cfg: HttpConfig, shutdown: CancellationToken) -> Result<Self, HttpError> {
+        // Bound to loopback, only local programs should reach us, whatever their Host says.
+        let loopback = matches!(listener.local_addr(), Ok(LocalAddr::Tcp(a)) if a.ip().is_loopback());
+        let guard = guard::Guard::new(&cfg.cors_origins, loopback, &cfg.allowed_hosts);
         let state = Arc::new(AppState {
+            guard,
             speech,
             metrics,
             body_limit: cfg.body_limit(),
@@ -151,7 +167,7 @@ impl HttpServer {
             Err(e) => tracing::info!("HTTP API listening (address unknown: {e})"),
         }
         let cfg = &state.cfg;
-        let limits = conn::Limits { max_connections: cfg.max_connections.max(1), header_timeout: cfg.read_timeout, write_timeout: cfg.write_timeout };
+        let limits = conn::Limits { max_connections: cfg.max_connections.max(1), header_timeout: cfg.read_timeout, write_timeout: cfg.write_timeout, allow: cfg.allow_from.clone() };
         let connections = TaskTracker::new();
         let cut = CancellationToken::new();
         let stopping = conn::Stopping { drain: state.shutdown.clone(), cut: cut.clone() };
@@ -185,6 +201,7 @@ fn router(state: Arc<AppState>) -> Result<Router, HttpError> {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), check_request))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state.clone());
     if !state.cfg.cors_origins.is_empty() {
@@ -220,6 +237,14 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
         st.metrics.error(Protocol::Http, endpoint, code);
     }
     resp
+}
+
+/// Refuses what a web page could send behind the user's back (see [`guard`]).
+async fn check_request(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    match st.guard.check(req.method(), req.uri().path(), req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(refusal) => refusal.into_api_error().into_response(),
+    }
 }
 
 /// Requires `Authorization: Bearer <key>` when an API key is configured.

@@ -143,7 +143,7 @@ pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, 
     let checked = check(&st, &bytes)?;
     let mut progress = Progress { metrics: st.metrics.clone(), started: Instant::now(), samples: 0 };
     let speech_err = |e: &SpeechError| ApiError::from_speech(e, st.shutdown.is_cancelled());
-    let mut pieces = st.speech.speak(checked.req).map_err(|e| speech_err(&e))?;
+    let mut pieces = crate::speech::speak_blocking(st.speech.clone(), checked.req).await.map_err(|e| speech_err(&e))?;
     let format = checked.format;
     let encode_err = |e: crate::audio::encode::EncodeError| {
         tracing::error!("{e}");
@@ -151,14 +151,26 @@ pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, 
     };
 
     if !checked.stream {
+        // The whole answer is held until it is complete: bounded, or a few hundred bytes
+        // of SSML breaks would hold minutes of samples (and their encoding) at once.
+        let max_samples = (st.cfg.max_buffered_audio.as_secs_f64() * f64::from(SAMPLE_RATE)) as usize;
         let mut all = Vec::new();
         while let Some(piece) = next_or_killed(&mut pieces, &st).await {
             let piece = piece.map_err(|e| speech_err(&e))?;
+            if all.len() + piece.len() > max_samples {
+                return Err(audio_too_long(st.cfg.max_buffered_audio));
+            }
             progress.piece(piece.len());
             all.extend(piece);
         }
+        drop(pieces);
         progress.done();
-        let bytes = crate::audio::encode::encode_all(format, SAMPLE_RATE, &all, all.len().max(1)).map_err(encode_err)?;
+        // Encoding minutes of audio is CPU work: not on the async threads.
+        let encoded = tokio::task::spawn_blocking(move || crate::audio::encode::encode_all(format, SAMPLE_RATE, &all, all.len().max(1))).await;
+        let bytes = match encoded {
+            Ok(r) => r.map_err(encode_err)?,
+            Err(e) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "encoder_failed", format!("encoding failed: {e}"))),
+        };
         return Ok(([(header::CONTENT_TYPE, format.content_type())], bytes).into_response());
     }
 
@@ -175,6 +187,14 @@ pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, 
     let rest = futures::stream::unfold(state, next_bytes);
     let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rest);
     Ok(([(header::CONTENT_TYPE, format.content_type())], Body::from_stream(body)).into_response())
+}
+
+/// A `"stream": false` answer longer than the server holds in memory.
+fn audio_too_long(max: std::time::Duration) -> ApiError {
+    ApiError {
+        param: Some("stream"),
+        ..ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "audio_too_long", format!("the audio is longer than {} s, the most kokorod holds for a response sent whole; send `\"stream\": true` to receive it as it is spoken", max.as_secs()))
+    }
 }
 
 /// The next piece, or `None` when the stream ends or the server stops serving.

@@ -171,6 +171,10 @@ pub enum ListenError {
         #[source]
         source: io::Error,
     },
+    /// The socket path is too long to be created with its permissions set before
+    /// anyone can connect.
+    #[error("cannot listen on unix://{}: the path is {} bytes; a Unix socket path must stay under {} bytes here (use a shorter one, e.g. under /run)", .0.display(), .0.as_os_str().len(), MAX_SOCKET_PATH)]
+    PathTooLong(PathBuf),
     /// `--socket-group` names no group.
     #[error("unknown group `{0}` for the socket")]
     UnknownGroup(String),
@@ -186,6 +190,17 @@ pub enum Stream {
     Tcp(TcpStream),
     /// A Unix-socket connection.
     Unix(UnixStream),
+}
+
+impl Stream {
+    /// Whether `allow` lets this peer in: a TCP peer by its address, a Unix peer always.
+    pub fn peer_allowed(&self, allow: &super::allow::AllowList) -> bool {
+        match self {
+            // A peer whose address cannot be read is gone already.
+            Stream::Tcp(s) => s.peer_addr().is_ok_and(|a| allow.allows(a.ip())),
+            Stream::Unix(_) => true,
+        }
+    }
 }
 
 impl tokio::io::AsyncRead for Stream {
@@ -389,26 +404,28 @@ impl Drop for SocketFile {
     }
 }
 
+/// Longest socket path that can be staged: `sun_path` holds 108 bytes with the NUL,
+/// and the staging name (`.k.<pid>.<n>/s`) adds up to 26 bytes in the same directory.
+const MAX_SOCKET_PATH: usize = 107 - 26;
+
 fn bind_unix(path: &Path, opts: &UnixSocketOptions) -> Result<Listener, ListenError> {
     if opts.mode & !0o777 != 0 {
         return Err(ListenError::BadMode(opts.mode));
     }
     let gid = opts.group.as_deref().map(group_id).transpose()?;
+    // Two instances starting together take turns: the second finds the first's live
+    // socket instead of replacing it.
+    let _turn = lock_dir(path)?;
     check_existing(path)?;
 
     // Bind inside a fresh private directory, set mode and group, then rename into
     // place: nobody can connect before the permissions are right, and a stale socket
-    // is replaced atomically.
+    // is replaced atomically. A path too long to stage is refused, never bound in
+    // place (world-reachable until its mode is set, and a chmod by path that a
+    // symlink swapped in would redirect).
     let (listener, staged) = match bind_staged(path, opts.mode, gid) {
         Ok(done) => done,
-        // A staging path over the `sun_path` limit (108 bytes): bind in place and
-        // set the permissions right after.
-        Err(StageError::PathTooLong) => {
-            remove_stale(path)?;
-            let listener = bind_at(path)?;
-            set_permissions(path, opts.mode, gid)?;
-            (listener, None)
-        }
+        Err(StageError::PathTooLong) => return Err(ListenError::PathTooLong(path.to_path_buf())),
         Err(StageError::Listen(error)) => return Err(error),
     };
     if let Some((dir, socket)) = staged {
@@ -458,9 +475,9 @@ fn bind_staged(path: &Path, mode: u32, gid: Option<u32>) -> Result<Staged, Stage
         _ => PathBuf::from("."),
     };
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = parent.join(format!(".kokorod.{}.{n}", std::process::id()));
+    let dir = parent.join(format!(".k.{}.{n}", std::process::id()));
     let socket = dir.join("s");
-    if socket.as_os_str().len() >= 108 {
+    if socket.as_os_str().len() >= 108 || path.as_os_str().len() > MAX_SOCKET_PATH {
         return Err(StageError::PathTooLong);
     }
     let endpoint = || format!("unix://{}", path.display());
@@ -495,7 +512,34 @@ fn bind_at(path: &Path) -> Result<UnixListener, ListenError> {
     })
 }
 
+/// Locks the socket's directory (`flock`, released on drop) while its path is checked
+/// and replaced.
+fn lock_dir(path: &Path) -> Result<nix::fcntl::Flock<std::fs::File>, ListenError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let fail = |source: io::Error| ListenError::Bind {
+        endpoint: format!("unix://{}", path.display()),
+        source,
+    };
+    let dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(parent)
+        .map_err(fail)?;
+    nix::fcntl::Flock::lock(dir, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, errno)| fail(io::Error::from(errno)))
+}
+
+/// Sets the staged socket's mode and group. Only ever called inside our own 0700
+/// directory; the file is checked to be a socket, and `lchown` never follows a link.
 fn set_permissions(path: &Path, mode: u32, gid: Option<u32>) -> Result<(), ListenError> {
+    let is_socket = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket());
+    if !is_socket {
+        return Err(ListenError::NotASocket(path.to_path_buf()));
+    }
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|source| {
         ListenError::Permissions {
             what: "mode",
@@ -504,7 +548,7 @@ fn set_permissions(path: &Path, mode: u32, gid: Option<u32>) -> Result<(), Liste
         }
     })?;
     if let Some(gid) = gid {
-        std::os::unix::fs::chown(path, None, Some(gid)).map_err(|source| {
+        std::os::unix::fs::lchown(path, None, Some(gid)).map_err(|source| {
             ListenError::Permissions {
                 what: "group",
                 path: path.to_path_buf(),
@@ -556,16 +600,6 @@ fn check_existing(path: &Path) -> Result<(), ListenError> {
             path: path.to_path_buf(),
             source,
         }),
-    }
-}
-
-fn remove_stale(path: &Path) -> Result<(), ListenError> {
-    match std::fs::remove_file(path) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(ListenError::Stale {
-            path: path.to_path_buf(),
-            source: error,
-        }),
-        _ => Ok(()),
     }
 }
 
@@ -684,6 +718,86 @@ mod tests {
             .permissions()
             .mode()
             & 0o777
+    }
+
+    #[tokio::test]
+    async fn a_path_too_long_to_stage_is_refused_not_bound_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        // Under the kernel's 108 bytes, but with no room for the staging directory.
+        let name = "s".repeat(104 - dir.path().as_os_str().len());
+        let path = dir.path().join(name);
+        assert!(path.as_os_str().len() < 108);
+        let error = Listener::bind(&Endpoint::Unix(path.clone()), &UnixSocketOptions::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ListenError::PathTooLong(_)), "{error}");
+        assert!(error.to_string().contains("shorter"), "{error}");
+        assert!(!path.exists(), "nothing was bound");
+        // The longest path allowed still works.
+        let name = "s".repeat(MAX_SOCKET_PATH - dir.path().as_os_str().len() - 1);
+        let path = dir.path().join(name);
+        let l = Listener::bind(&Endpoint::Unix(path.clone()), &UnixSocketOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(mode_of(&path), 0o660);
+        drop(l);
+    }
+
+    #[test]
+    fn two_instances_starting_together_never_replace_each_others_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.sock");
+        for round in 0..50 {
+            // A stale socket for both to find, as after a crash.
+            drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let both: Vec<_> = (0..2)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        let rt = tokio::runtime::Builder::new_current_thread()
+                            .enable_io()
+                            .build()
+                            .unwrap();
+                        let _inside = rt.enter();
+                        start.wait();
+                        let bound = bind_unix(&path, &UnixSocketOptions::default());
+                        drop(_inside);
+                        (rt, bound)
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .collect();
+            let results: Vec<String> = both
+                .iter()
+                .map(|(_, r)| match r {
+                    Ok(_) => "bound".to_owned(),
+                    Err(e) => e.to_string(),
+                })
+                .collect();
+            let bound = both.iter().filter(|(_, r)| r.is_ok()).count();
+            assert_eq!(bound, 1, "round {round}: {results:?}");
+            assert!(
+                both.iter()
+                    .any(|(_, r)| matches!(r, Err(ListenError::InUse(_)))),
+                "round {round}: {results:?}"
+            );
+            // The winner's socket is the one in place, and it answers.
+            assert!(
+                std::os::unix::net::UnixStream::connect(&path).is_ok(),
+                "round {round}"
+            );
+            for (rt, listener) in both {
+                let _inside = rt.enter();
+                drop(listener);
+            }
+            assert!(
+                !path.exists(),
+                "round {round}: the winner removed its socket"
+            );
+        }
     }
 
     #[tokio::test]

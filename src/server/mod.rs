@@ -4,6 +4,7 @@
 //! accepting (Unix socket files are removed right away), lets sessions finish the
 //! request in hand for up to [`ServerConfig::shutdown_grace`], and cancels the rest.
 
+pub mod allow;
 mod listener;
 mod session;
 
@@ -49,6 +50,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Where requests, errors and audio are counted (shared with the HTTP API).
     pub metrics: Arc<Metrics>,
+    /// TCP peers allowed to connect.
+    pub allow_from: allow::AllowList,
 }
 
 impl Default for ServerConfig {
@@ -65,6 +68,7 @@ impl Default for ServerConfig {
             send_buffer_events: 64,
             shutdown_grace: Duration::from_secs(5),
             metrics: Arc::default(),
+            allow_from: allow::AllowList::default(),
         }
     }
 }
@@ -267,6 +271,11 @@ async fn accept_loop(listener: Listener, ctx: AcceptCtx) {
                 }
             }
         };
+        if !stream.peer_allowed(&ctx.shared.cfg.allow_from) {
+            // Not a client of ours: closed without a word, and without a slot.
+            tracing::debug!("{peer}: refused: not in --allow-from");
+            continue;
+        }
         if !stats.try_open(max) {
             stats.refused.fetch_add(1, Ordering::Relaxed);
             tracing::warn!("{peer}: refused: {max} connections are open");

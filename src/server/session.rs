@@ -24,7 +24,8 @@ use tokio_util::sync::CancellationToken;
 use super::{ServerConfig, ServerStats};
 use crate::metrics::Protocol;
 use crate::speech::{
-    PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE,
+    speak_blocking, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice,
+    SAMPLE_RATE,
 };
 use crate::text::split::SentenceStream;
 use crate::wyoming::{
@@ -144,7 +145,9 @@ impl Sentences {
     pub fn push(&mut self, text: &str) -> Vec<String> {
         self.pending += text.len();
         let mut out = self.inner.push(text);
-        self.pending = self.pending.saturating_sub(out.iter().map(String::len).sum());
+        self.pending = self
+            .pending
+            .saturating_sub(out.iter().map(String::len).sum());
         if self.pending > MAX_UNPUNCTUATED {
             let mut rest = std::mem::take(&mut self.inner).finish().unwrap_or_default();
             // Pieces of at most MAX_UNPUNCTUATED bytes, cut at spaces (a word longer
@@ -152,7 +155,10 @@ impl Sentences {
             loop {
                 let window = floor_char_boundary(&rest, MAX_UNPUNCTUATED);
                 let cut = if rest.len() > MAX_UNPUNCTUATED {
-                    rest[..window].rfind(char::is_whitespace).filter(|&c| c > 0).unwrap_or(window)
+                    rest[..window]
+                        .rfind(char::is_whitespace)
+                        .filter(|&c| c > 0)
+                        .unwrap_or(window)
                 } else {
                     match rest.rfind(char::is_whitespace) {
                         Some(c) => c,
@@ -164,7 +170,9 @@ impl Sentences {
                     out.push(rest.trim().to_owned());
                 }
                 rest = tail;
-                if rest.len() <= MAX_UNPUNCTUATED && !rest.trim_start().contains(char::is_whitespace) {
+                if rest.len() <= MAX_UNPUNCTUATED
+                    && !rest.trim_start().contains(char::is_whitespace)
+                {
                     break;
                 }
             }
@@ -201,6 +209,9 @@ struct Streamed {
     format: TextFormat,
     voice: VoiceChoice,
     splitter: Sentences,
+    /// SSML arrives in chunks cut anywhere: it is collected and parsed once, whole,
+    /// on `synthesize-stop` (one document, one break budget).
+    ssml: String,
     pending: VecDeque<String>,
     chars: usize,
     /// `synthesize-stop` arrived: finish the pending sentences, then `synthesize-stopped`.
@@ -349,18 +360,25 @@ impl Session<'_> {
                 self.cancel_audio().await?;
                 self.mode = Mode::Idle;
                 self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-                self.shared.cfg.metrics.request(Protocol::Wyoming, "synthesize");
+                self.shared
+                    .cfg
+                    .metrics
+                    .request(Protocol::Wyoming, "synthesize");
                 self.start_single(synthesize.text, synthesize.voice, synthesize.text_format)
                     .await
             }
             Event::SynthesizeStart(start) => {
                 self.cancel_audio().await?;
                 self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-                self.shared.cfg.metrics.request(Protocol::Wyoming, "synthesize-stream");
+                self.shared
+                    .cfg
+                    .metrics
+                    .request(Protocol::Wyoming, "synthesize-stream");
                 let mut streamed = Streamed {
                     format: TextFormat::Text,
                     voice: voice_choice(start.voice),
                     splitter: Sentences::default(),
+                    ssml: String::new(),
                     pending: VecDeque::new(),
                     chars: 0,
                     stopping: false,
@@ -397,6 +415,10 @@ impl Session<'_> {
                     self.cancel_audio().await?;
                     return self.send_speech_error(&error).await;
                 }
+                if streamed.format == TextFormat::Ssml {
+                    streamed.ssml.push_str(&chunk.text);
+                    return Ok(());
+                }
                 let sentences = streamed.splitter.push(&chunk.text);
                 streamed.pending.extend(sentences);
                 self.advance().await
@@ -407,7 +429,12 @@ impl Session<'_> {
                     return Ok(());
                 };
                 streamed.stopping = true;
-                if let Some(rest) = streamed.splitter.finish() {
+                if streamed.format == TextFormat::Ssml {
+                    let document = std::mem::take(&mut streamed.ssml);
+                    if !document.trim().is_empty() {
+                        streamed.pending.push_back(document);
+                    }
+                } else if let Some(rest) = streamed.splitter.finish() {
                     streamed.pending.push_back(rest);
                 }
                 self.advance().await
@@ -446,7 +473,7 @@ impl Session<'_> {
         // Client text, raw: the log sinks escape control characters (no forged lines).
         tracing::debug!(peer = %self.peer, chars = len, "synthesize: {}", preview(&request.text));
         let label = voice_label(self.shared.speech.as_ref(), &request.voice);
-        match self.shared.speech.speak(request) {
+        match speak_blocking(self.shared.speech.clone(), request).await {
             Ok(pieces) => {
                 self.mode = Mode::Single;
                 self.begin_audio(pieces, label, len).await
@@ -481,7 +508,7 @@ impl Session<'_> {
                 speed: 1.0,
             };
             let label = voice_label(self.shared.speech.as_ref(), &request.voice);
-            match self.shared.speech.speak(request) {
+            match speak_blocking(self.shared.speech.clone(), request).await {
                 Ok(pieces) => self.begin_audio(pieces, label, chars).await?,
                 // A fragment with nothing to say ("…", an emoji) is no error within a stream.
                 Err(SpeechError::EmptyText(_)) => {}
@@ -494,7 +521,12 @@ impl Session<'_> {
         Ok(())
     }
 
-    async fn begin_audio(&mut self, pieces: PieceStream, voice: String, chars: usize) -> Result<(), Closed> {
+    async fn begin_audio(
+        &mut self,
+        pieces: PieceStream,
+        voice: String,
+        chars: usize,
+    ) -> Result<(), Closed> {
         self.audio = Some(Audio {
             pieces,
             samples: 0,
@@ -581,7 +613,11 @@ impl Session<'_> {
                         "spoke {audio_s:.2} s for {} characters",
                         audio.chars
                     );
-                    self.shared.cfg.metrics.real_time_factor(Protocol::Wyoming, audio.started.elapsed(), audio_s);
+                    self.shared.cfg.metrics.real_time_factor(
+                        Protocol::Wyoming,
+                        audio.started.elapsed(),
+                        audio_s,
+                    );
                 }
                 self.cancel_audio().await?;
                 if matches!(self.mode, Mode::Single) {
@@ -626,12 +662,19 @@ async fn next_piece(audio: &mut Option<Audio>) -> Option<Result<Vec<i16>, Speech
     }
 }
 
-/// The voice as asked for, for logs: a name or mix, `lang:xx`, or the default.
+/// The voice as asked for, for logs: a name or mix, `lang:xx`, or the default. Only
+/// logged once the request was accepted (the name resolved), and cut short all the
+/// same: a valid mix may still be long.
 fn voice_label(speech: &dyn Speech, choice: &VoiceChoice) -> String {
-    match (&choice.name, &choice.language) {
+    const MAX: usize = 64;
+    let label = match (&choice.name, &choice.language) {
         (Some(name), _) => name.clone(),
         (None, Some(language)) => format!("lang:{language}"),
         (None, None) => speech.default_voice(),
+    };
+    match label.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &label[..at]),
+        None => label,
     }
 }
 
@@ -820,10 +863,7 @@ mod tests {
             split_all(&["Dr. Smith is ", "in. He waits."]),
             ["Dr. Smith is in.", "He waits."]
         );
-        assert_eq!(
-            split_all(&["Wait... what?! No"]),
-            ["Wait... what?!", "No"]
-        );
+        assert_eq!(split_all(&["Wait... what?! No"]), ["Wait... what?!", "No"]);
         assert_eq!(split_all(&["一。二！三"]), ["一。", "二！", "三"]);
         assert_eq!(split_all(&["a list\n\nnext para"]), ["a list", "next para"]);
         assert_eq!(split_all(&["  ", " "]), Vec::<String>::new());

@@ -11,7 +11,7 @@
 //! the last [`CachedSpeech::clear`] (it was spoken with the voices of before).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
@@ -133,6 +133,10 @@ pub struct CacheStats {
     pub bytes: usize,
     /// The bound.
     pub capacity: usize,
+    /// Bytes held now by answers being recorded (not yet filed).
+    pub recording: usize,
+    /// Answers that outgrew the cache while being recorded and were let go.
+    pub too_large: u64,
 }
 
 /// The shared state: the map and the counters.
@@ -141,6 +145,10 @@ struct Shared {
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Bytes held by recordings in progress.
+    recording: AtomicUsize,
+    /// Recordings given up because the answer outgrew the cache.
+    too_large: AtomicU64,
     /// Told of every lookup (true = hit), for metrics.
     observer: Option<Box<dyn Fn(bool) + Send + Sync>>,
 }
@@ -167,6 +175,8 @@ impl<S: Speech + ?Sized> CachedSpeech<S> {
             capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            recording: AtomicUsize::new(0),
+            too_large: AtomicU64::new(0),
             observer: None,
         };
         CachedSpeech {
@@ -207,6 +217,8 @@ impl<S: Speech + ?Sized> CachedSpeech<S> {
             entries: lru.map.len(),
             bytes: lru.bytes,
             capacity: self.shared.capacity,
+            recording: self.shared.recording.load(Ordering::Relaxed),
+            too_large: self.shared.too_large.load(Ordering::Relaxed),
         }
     }
 }
@@ -248,11 +260,17 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
             f(false);
         }
         let inner = self.inner.speak(req)?;
+        let held = key.bytes();
+        if held > self.shared.capacity {
+            return Ok(inner);
+        }
+        self.shared.recording.fetch_add(held, Ordering::Relaxed);
         Ok(Recording {
             inner,
             key: Some(key),
             generation,
             pieces: Vec::new(),
+            held,
             shared: self.shared.clone(),
         }
         .into_stream())
@@ -266,26 +284,49 @@ struct Recording {
     /// The cache's generation when the request began.
     generation: u64,
     pieces: Vec<Vec<i16>>,
+    /// Bytes of the key and the pieces recorded, counted in [`Shared::recording`].
+    held: usize,
     shared: Arc<Shared>,
 }
 
 impl Recording {
+    /// Stops recording and lets go of what was recorded.
+    fn give_up(&mut self) {
+        self.key = None;
+        self.pieces = Vec::new();
+        self.shared
+            .recording
+            .fetch_sub(self.held, Ordering::Relaxed);
+        self.held = 0;
+    }
+
     fn into_stream(self) -> PieceStream {
         futures::stream::unfold(self, |mut rec| async move {
             match rec.inner.next().await {
                 Some(Ok(piece)) => {
                     if rec.key.is_some() {
-                        rec.pieces.push(piece.clone());
+                        let bytes = piece.len() * 2;
+                        if rec.held + bytes > rec.shared.capacity {
+                            // It could never be filed: an answer longer than the
+                            // whole cache must not be held until it ends.
+                            rec.give_up();
+                            rec.shared.too_large.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            rec.held += bytes;
+                            rec.shared.recording.fetch_add(bytes, Ordering::Relaxed);
+                            rec.pieces.push(piece.clone());
+                        }
                     }
                     Some((Ok(piece), rec))
                 }
                 Some(Err(e)) => {
-                    rec.key = None;
+                    rec.give_up();
                     Some((Err(e), rec))
                 }
                 None => {
                     if let Some(key) = rec.key.take() {
                         let pieces = std::mem::take(&mut rec.pieces);
+                        rec.give_up();
                         let mut lru = rec.shared.lock();
                         // Checked under the lock that `clear` takes: no stale entry slips in.
                         if lru.generation == rec.generation {
@@ -297,6 +338,15 @@ impl Recording {
             }
         })
         .boxed()
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        // A stream dropped early (the client left) holds nothing any more.
+        self.shared
+            .recording
+            .fetch_sub(self.held, Ordering::Relaxed);
     }
 }
 
@@ -347,6 +397,67 @@ mod tests {
         );
         let stats = cache.stats();
         assert_eq!((stats.misses, stats.hits, stats.entries), (2, 1, 1));
+    }
+
+    /// Speaks `n` pieces of `len` samples each.
+    struct Long {
+        n: usize,
+        len: usize,
+    }
+
+    impl Speech for Long {
+        fn voices(&self) -> Vec<VoiceInfo> {
+            Vec::new()
+        }
+        fn default_voice(&self) -> String {
+            "af_heart".into()
+        }
+        fn speak(&self, _req: SpeakRequest) -> Result<PieceStream, SpeechError> {
+            let len = self.len;
+            Ok(futures::stream::iter((0..self.n).map(move |_| Ok(vec![1; len]))).boxed())
+        }
+    }
+
+    #[test]
+    fn an_answer_longer_than_the_cache_is_not_held_while_it_plays() {
+        let capacity = 1 << 20;
+        // 40 pieces of 256 KiB: 10 MiB of PCM through a 1 MiB cache.
+        let cache = CachedSpeech::new(
+            Arc::new(Long {
+                n: 40,
+                len: 128 * 1024,
+            }),
+            capacity,
+        );
+        let mut stream = cache.speak(SpeakRequest::text("Long.")).unwrap();
+        let mut most = 0;
+        let mut pieces = 0;
+        while let Some(piece) = futures::executor::block_on(stream.next()) {
+            piece.unwrap();
+            pieces += 1;
+            most = most.max(cache.stats().recording);
+        }
+        assert_eq!(pieces, 40);
+        assert!(
+            most <= capacity,
+            "recording held {most} bytes, cache is {capacity}"
+        );
+        let stats = cache.stats();
+        assert_eq!((stats.entries, stats.recording, stats.too_large), (0, 0, 1));
+        // An answer that fits is still filed, and a dropped one holds nothing.
+        let fits = CachedSpeech::new(Arc::new(Long { n: 3, len: 1000 }), capacity);
+        assert_eq!(
+            all(fits.speak(SpeakRequest::text("Short.")).unwrap()).len(),
+            3
+        );
+        assert_eq!((fits.stats().entries, fits.stats().recording), (1, 0));
+        let mut dropped = fits.speak(SpeakRequest::text("Other.")).unwrap();
+        futures::executor::block_on(dropped.next())
+            .unwrap()
+            .unwrap();
+        assert!(fits.stats().recording > 0);
+        drop(dropped);
+        assert_eq!(fits.stats().recording, 0);
     }
 
     #[test]

@@ -197,23 +197,32 @@ impl Speech for KokoroSpeech {
         }
         let voice = self.choose_voice(&req.voice)?;
         let lang = self.lang_of(&voice)?;
-        let split = |t: &str| split_pieces(t, lang);
-        let pieces: VecDeque<Piece> = match req.format {
-            TextFormat::Text => plan::plan_text(&req.text, lang, req.speed, split),
-            TextFormat::Ssml => plan::plan_ssml(&req.text, lang, req.speed, split)?,
-        }
-        .into();
-        if !pieces.iter().any(Piece::has_content) {
-            return Err(SpeechError::EmptyText(if req.text.trim().is_empty() {
-                "the text is empty".into()
-            } else {
-                "the text has nothing speakable (only punctuation, symbols or emoji)".into()
-            }));
-        }
+        let pieces = plan_request(&req.text, req.format, lang, req.speed)?;
         let ctx = Arc::new(PieceCtx { phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, pauses: self.cfg.pauses });
         let state = PieceState { pieces, inflight: VecDeque::new(), ctx, started: 0, spoke: false, last_queued: None };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
+}
+
+/// A request's text as the pieces synthesized one after another: normalized, split
+/// (plain text) or parsed (SSML). Fails on bad SSML and on text with nothing to say.
+/// CPU work linear in the text's length: callers on an async runtime run it on a
+/// blocking thread.
+pub fn plan_request(text: &str, format: TextFormat, lang: Lang, speed: f32) -> Result<VecDeque<Piece>, SpeechError> {
+    let split = |t: &str| split_pieces(t, lang);
+    let pieces: VecDeque<Piece> = match format {
+        TextFormat::Text => plan::plan_text(text, lang, speed, split),
+        TextFormat::Ssml => plan::plan_ssml(text, lang, speed, split)?,
+    }
+    .into();
+    if !pieces.iter().any(Piece::has_content) {
+        return Err(SpeechError::EmptyText(if text.trim().is_empty() {
+            "the text is empty".into()
+        } else {
+            "the text has nothing speakable (only punctuation, symbols or emoji)".into()
+        }));
+    }
+    Ok(pieces)
 }
 
 /// What every piece of one request needs, shared by its tasks.

@@ -45,7 +45,12 @@ pub struct SpeakRequest {
 impl SpeakRequest {
     /// Plain text with the default voice at normal speed.
     pub fn text(text: impl Into<String>) -> Self {
-        SpeakRequest { text: text.into(), format: TextFormat::Text, voice: VoiceChoice::default(), speed: 1.0 }
+        SpeakRequest {
+            text: text.into(),
+            format: TextFormat::Text,
+            voice: VoiceChoice::default(),
+            speed: 1.0,
+        }
     }
 }
 
@@ -116,6 +121,20 @@ pub trait Speech: Send + Sync + 'static {
         0
     }
 }
+/// [`Speech::speak`] on a blocking thread. Validating and planning a request
+/// (normalizing, splitting, parsing SSML) costs CPU time linear in its text, up to a
+/// fraction of a second for the longest; on the async runtime's few threads that
+/// would stall every other connection, the status task and the watchdog.
+pub async fn speak_blocking(
+    speech: std::sync::Arc<dyn Speech>,
+    req: SpeakRequest,
+) -> Result<PieceStream, SpeechError> {
+    match tokio::task::spawn_blocking(move || speech.speak(req)).await {
+        Ok(result) => result,
+        Err(e) => Err(SpeechError::Text(format!("planning the text failed: {e}"))),
+    }
+}
+
 pub mod cache;
 pub mod kokoro;
 pub use cache::{CacheStats, CachedSpeech};

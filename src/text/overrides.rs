@@ -169,7 +169,8 @@ pub fn split_markup(text: &str) -> Vec<Run> {
                 out.push(Run::Phonemes(ps));
             }
             Err(e) => {
-                tracing::warn!(word, "inline markup ignored, the word is read instead: {e}");
+                // Client text: debug only, and cut short.
+                tracing::debug!(word = %preview(word), "inline markup ignored, the word is read instead: {e}");
                 plain.push_str(word);
             }
         }
@@ -182,16 +183,28 @@ pub fn split_markup(text: &str) -> Vec<Run> {
     out
 }
 
+/// Longest word, and longest phoneme string, of one inline markup, in bytes. The
+/// look-ahead for a closing `]` or `)` stops there, so a text full of `[a](` costs
+/// time linear in its length, not the square of it.
+const MAX_MARKUP_PART: usize = 256;
+
+/// Where the first of `stops` is in the first [`MAX_MARKUP_PART`] bytes of `s`.
+fn find_near(s: &str, stops: &[u8]) -> Option<usize> {
+    let window = &s.as_bytes()[..s.len().min(MAX_MARKUP_PART + 1)];
+    // The stops are ASCII: a match is always at a char boundary.
+    window.iter().position(|b| stops.contains(b))
+}
+
 /// `[word](/phonemes/)` at the start of `s`: the word, the phonemes and the byte length.
 fn markup_at(s: &str) -> Option<(&str, &str, usize)> {
     let body = s.strip_prefix('[')?;
-    let close = body.find([']', '[', '\n'])?;
+    let close = find_near(body, b"][\n")?;
     if !body[close..].starts_with(']') || body[..close].trim().is_empty() {
         return None;
     }
     let word = &body[..close];
     let paren = body[close + 1..].strip_prefix('(')?;
-    let end = paren.find([')', '\n'])?;
+    let end = find_near(paren, b")\n")?;
     let inner = &paren[..end];
     if !paren[end..].starts_with(')')
         || inner.len() < 2
@@ -202,6 +215,15 @@ fn markup_at(s: &str) -> Option<(&str, &str, usize)> {
     }
     let len = 1 + close + 1 + 1 + end + 1;
     Some((word, &inner[1..inner.len() - 1], len))
+}
+
+/// At most the first 32 characters of client text, for a log line.
+fn preview(text: &str) -> String {
+    const MAX: usize = 32;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
 }
 
 /// Replace the words of `text` that the lexicon knows; the rest stays text.
@@ -270,6 +292,45 @@ pub fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_text_is_logged_at_debug_only_and_cut_short() {
+        use std::io::Write;
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let log = |level: tracing::Level, text: &str| {
+            let buf = Buf::default();
+            let sink = buf.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || sink.clone())
+                .with_max_level(level)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::with_default(subscriber, || split_markup(text));
+            let bytes = buf.0.lock().unwrap().clone();
+            String::from_utf8(bytes).unwrap()
+        };
+        // Markup Kokoro cannot say, around a private word (bounded look-ahead: 200 bytes).
+        let secret = format!("[my bank PIN is 4711 {}]", "x".repeat(150)) + "(/123/)";
+        assert_eq!(
+            log(tracing::Level::INFO, &secret),
+            "",
+            "nothing at info or above"
+        );
+        let debug = log(tracing::Level::DEBUG, &secret);
+        assert!(debug.contains("inline markup ignored"), "{debug}");
+        assert!(!debug.contains(&"x".repeat(40)), "cut short: {debug}");
+    }
     use std::sync::OnceLock;
 
     fn us() -> &'static Phonemizer {

@@ -268,8 +268,16 @@ impl SentenceStream {
         let after_run = buf[run_end..].chars().next();
         let wide = run.contains(WIDE_TERMINATORS);
         if !wide && !after_run.is_some_and(char::is_whitespace) {
-            // "3.5", "example.com", "a.m": no space, no sentence end.
-            return Step::Advance(next);
+            // "3.5", "example.com", "a.m": no space, no sentence end. Every later
+            // terminator in the run is followed by the same non-space, so the whole run
+            // is decided here (scanning it again from each of its characters would cost
+            // the square of its length).
+            for (k, ch) in run.char_indices() {
+                if !TERMINATORS.contains(&ch) {
+                    self.nest.update(ch, i + k);
+                }
+            }
+            return Step::Advance(run_end);
         }
         let ws_end = run_end
             + buf[run_end..]
@@ -450,7 +458,7 @@ fn block_marker(line: &str, complete: bool) -> Option<bool> {
         },
         d if d.is_ascii_digit() => {
             // "1. ", "12) "
-            let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+            let digits = t.bytes().take(4).take_while(u8::is_ascii_digit).count();
             if digits > 3 {
                 return Some(false);
             }

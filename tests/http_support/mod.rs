@@ -101,6 +101,10 @@ impl Answer {
 pub async fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     let mut s = TcpStream::connect(addr).await.unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    // A JSON body is declared as such, as every real client does, unless the test says otherwise.
+    if method == "POST" && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        head.push_str("Content-Type: application/json\r\n");
+    }
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -116,7 +120,7 @@ pub async fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &st
 /// Sends a request on a new connection and returns it for reading at the test's pace.
 pub async fn send(addr: &str, method: &str, path: &str, body: &[u8]) -> TcpStream {
     let mut s = TcpStream::connect(addr).await.unwrap();
-    let head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", body.len());
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
     s.write_all(head.as_bytes()).await.unwrap();
     s.write_all(body).await.unwrap();
     s
