@@ -4,6 +4,7 @@
 //! accepting (Unix socket files are removed right away), lets sessions finish the
 //! request in hand for up to [`ServerConfig::shutdown_grace`], and cancels the rest.
 
+mod fallback;
 mod listener;
 mod session;
 
