@@ -59,6 +59,12 @@ fn no_phonemizer_is_built_on_a_request_path() {
     assert!(status.success());
     let log = daemon.log();
     let listening = log.find("listening on").expect("listening line");
+    // Built on a request's path, a phonemizer would announce itself after this point.
+    let late: Vec<&str> = log[listening..]
+        .lines()
+        .filter(|l| l.contains("phonemizer ready"))
+        .collect();
+    assert!(late.is_empty(), "built on a request's path: {late:#?}");
     let built = log
         .find("phonemizers built:")
         .unwrap_or_else(|| panic!("no build line:\n{log}"));
@@ -77,12 +83,6 @@ fn no_phonemizer_is_built_on_a_request_path() {
             "{lang} not built before listening:\n{before}"
         );
     }
-    // Built on a request's path, a phonemizer would announce itself after this point.
-    let late: Vec<&str> = log[listening..]
-        .lines()
-        .filter(|l| l.contains("phonemizer ready"))
-        .collect();
-    assert!(late.is_empty(), "built on a request's path: {late:#?}");
     for l in before.lines().filter(|l| l.contains("phonemizer")) {
         eprintln!("{l}");
     }
