@@ -98,8 +98,8 @@ async fn home_assistant_gets_a_prompt_end_for_every_request() {
     for empty in ["only spaces", "only punctuation"] {
         assert_eq!(outcome(empty), &("wav".to_owned(), 0), "{empty}\n{stdout}");
     }
-    // Home Assistant 2024.3 looks the language up by exact tag in this list; later
-    // versions take the best match, which an exact tag always is.
+    // Home Assistant 2024.3 refused a bare tag the list lacked ("fr" against "fr-FR");
+    // current versions rank matches, and an exact tag always ranks first.
     for tag in [
         "en", "en-US", "en-GB", "es", "es-ES", "fr", "fr-FR", "hi", "hi-IN", "it", "it-IT", "ja",
         "ja-JP", "pt", "pt-BR", "zh", "zh-CN",
