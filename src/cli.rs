@@ -112,6 +112,12 @@ pub struct ServeArgs {
     /// K/M/G suffix (1024-based); 0 turns the response cache off.
     #[arg(long, env = "KOKOROD_CACHE_SIZE", default_value = "32M", value_parser = parse_size)]
     pub cache_size: usize,
+    /// For a request that names no voice (Home Assistant sends none unless one was
+    /// picked), read a text clearly in another language than the default voice's by
+    /// that language's best voice: the script tells Japanese, Chinese and Hindi, a
+    /// language detector the Latin-script ones. `false` always uses --voice.
+    #[arg(long, env = "KOKOROD_DETECT_LANGUAGE", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub detect_language: bool,
     #[command(flatten)]
     pub service: ServiceArgs,
     /// Announce the TCP listeners over mDNS as `_wyoming._tcp` through Avahi, as NAME

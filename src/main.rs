@@ -100,6 +100,23 @@ fn start_engine(paths: &AssetPaths, e: &EngineArgs) -> Result<Engine> {
     Ok(engine)
 }
 
+/// Builds every installed language's phonemizer (at start just after ready, and on a
+/// reload before the new voices are offered).
+fn prepare_phonemizers(speech: &KokoroSpeech) -> Result<()> {
+    let t = Instant::now();
+    let built = speech.prepare_phonemizers()?;
+    if !built.is_empty() {
+        let each = built.iter().map(|(lang, took)| format!("{} {} ms", lang.bcp47(), took.as_millis())).collect::<Vec<_>>().join(", ");
+        tracing::info!(total_ms = t.elapsed().as_millis() as u64, rss_mib = rss_mib(), "phonemizers built: {each}");
+    }
+    Ok(())
+}
+
+/// This process's resident memory, for the start-up log (0 where /proc has none).
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:").and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()))).map_or(0, |kb| kb / 1024)
+}
+
 fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
     if a.service.check_config {
         print!("{}", eff.describe());
@@ -120,7 +137,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
     let engine = start_engine(&paths, &a.engine)?;
     let (probe, threads) = (engine.probe(), engine.info().cpus.len());
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
-    let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses() })?.with_lexicon(lexicon);
+    let speech = KokoroSpeech::new(engine, voices.clone(), KokoroConfig { default_voice: a.voice.clone(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses(), detect_language: a.detect_language })?.with_lexicon(lexicon);
     let speech = Arc::new(SwapSpeech::new(speech));
     // Repeated answers come from memory; a reload (voices, lexicon) empties it.
     let metrics = Arc::new(Metrics::new());
@@ -191,6 +208,15 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
         }
         .start(shutdown.clone())?;
         tracing::info!(voices = voices.len(), default_voice = %a.voice, "ready");
+        // The default voice's language is built; the others are built now, beside the
+        // first requests, so that start-up stays short and no request builds one (a
+        // request in a language still being built waits for that build).
+        let warm = speech.current();
+        std::thread::Builder::new().name("kokorod-g2p".into()).spawn(move || {
+            if let Err(e) = prepare_phonemizers(&warm) {
+                tracing::warn!("building the phonemizers: {e:#}");
+            }
+        })?;
         server.run(shutdown).await?;
         if let Some(http) = http {
             http.await.context("HTTP server task")??;
@@ -226,7 +252,7 @@ fn http_config(a: &ServeArgs) -> Result<Option<(Endpoint, HttpConfig)>> {
 /// voices and the user lexicon, and swaps them in for new requests. Other changed
 /// settings (listeners, threads, limits, the model) are reported as needing a restart.
 fn reload(running: &Effective, max_text_chars: usize, speech: &SwapSpeech<KokoroSpeech>) -> Result<String> {
-    const LIVE: &[&str] = &["voice", "voices", "lexicon", "data-dir", "log-level"];
+    const LIVE: &[&str] = &["voice", "voices", "lexicon", "data-dir", "log-level", "detect-language"];
     let new = config::load(std::env::args_os())?;
     let a = match &new.cli.command {
         Some(Command::Serve(a)) => a,
@@ -236,8 +262,11 @@ fn reload(running: &Effective, max_text_chars: usize, speech: &SwapSpeech<Kokoro
     let voices = Arc::new(Voices::load(&paths.voices)?);
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
     // The text limit is also the server's, which keeps its value until a restart.
-    let cfg = KokoroConfig { default_voice: a.voice.clone(), max_text_chars, pauses: a.pauses.pauses() };
-    speech.replace(speech.current().reconfigured(voices.clone(), lexicon, cfg)?);
+    let cfg = KokoroConfig { default_voice: a.voice.clone(), max_text_chars, pauses: a.pauses.pauses(), detect_language: a.detect_language };
+    let next = speech.current().reconfigured(voices.clone(), lexicon, cfg)?;
+    // A language the new voices bring is built before they are offered.
+    prepare_phonemizers(&next)?;
+    speech.replace(next);
     system::logging::set_level(&new.cli.log_level).map_err(anyhow::Error::msg)?;
     // Compared with what the process started with: restart-only settings keep that.
     let restart: Vec<String> = running.changed_keys(&new).into_iter().filter(|k| !LIVE.contains(&k.as_str())).collect();
@@ -282,7 +311,7 @@ fn speak(a: SpeakArgs) -> Result<()> {
     voices.resolve(&a.voice)?;
     let engine = start_engine(&paths, &a.engine)?;
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
-    let speech = KokoroSpeech::new(engine, voices, KokoroConfig { default_voice: "af_heart".into(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses() })?.with_lexicon(lexicon);
+    let speech = KokoroSpeech::new(engine, voices, KokoroConfig { default_voice: "af_heart".into(), max_text_chars: a.max_text_chars, pauses: a.pauses.pauses(), detect_language: false })?.with_lexicon(lexicon);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let t = Instant::now();
     let format = if a.ssml { TextFormat::Ssml } else { TextFormat::Text };

@@ -246,10 +246,10 @@ fn voice_files_changed_on_sighup_while_a_request_runs() {
     assert_same_audio(&heart, &emma, "af_heart.bin holds bf_emma's bytes now");
     rt.block_on(async {
         let mut conn = Conn::open(&daemon.tcp).await;
+        // Over Wyoming a removed voice is read by its language's best voice (the
+        // HTTP check below is the strict one).
         conn.send(synthesize(SHORT, Some("am_adam"))).await;
-        let why = conn.expect_error("unknown-voice").await;
-        assert!(why.contains("am_adam"), "{why}");
-        conn.ping_pong("after the error").await;
+        assert!(common::rms(&conn.audio(CHUNK).await) > 0.02, "am_adam's substitute");
         conn.send(synthesize(SHORT, Some("zz_new"))).await;
         assert!(
             common::rms(&conn.audio(CHUNK).await) > 0.02,

@@ -104,16 +104,22 @@ async fn a_vanished_client_leaves_the_queue_empty() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn errors_keep_the_connection_usable() {
+async fn refusals_close_and_nothing_speakable_is_empty() {
     let s = server().await;
     let mut c = Conn::open(&s.tcp).await;
-    c.send(synthesize("Hello.", Some("af_nobody"))).await;
-    let text = c.expect_error("unknown-voice").await;
-    assert!(text.contains("af_nobody"), "{text}");
-    c.send(synthesize("   ", None)).await;
-    c.expect_error("empty-text").await;
-    c.send(synthesize("Still here.", Some("af_heart+bf_emma"))).await;
-    assert!(common::rms(&c.audio(1024).await) > 0.02);
+    c.send(synthesize("Hello.", Some("nobody"))).await;
+    let text = c.expect_refusal("unknown-voice").await;
+    assert!(text.contains("nobody"), "{text}");
+    let mut c = Conn::open(&s.tcp).await;
+    for nothing in ["   ", "…", "🙂"] {
+        c.send(synthesize(nothing, None)).await;
+        assert!(c.audio(1024).await.is_empty(), "{nothing:?}");
+    }
+    // A removed voice of a known language: that language's best voice speaks.
+    c.send(synthesize("Still here.", Some("af_nobody"))).await;
+    let instead = c.audio(1024).await;
+    c.send(synthesize("Still here.", Some("af_heart"))).await;
+    assert_eq!(instead, c.audio(1024).await, "af_nobody should be read by af_heart");
     s.stop().await;
 }
 

@@ -42,9 +42,9 @@ async fn describe_ping_and_unknown_events() {
         assert_eq!(
             voices,
             [
-                ("af_heart", vec!["en-US".to_owned()]),
-                ("am_adam", vec!["en-US".to_owned()]),
-                ("bf_emma", vec!["en-GB".to_owned()])
+                ("af_heart", vec!["en-US".to_owned(), "en".to_owned()]),
+                ("am_adam", vec!["en-US".to_owned(), "en".to_owned()]),
+                ("bf_emma", vec!["en-GB".to_owned(), "en".to_owned()])
             ]
         );
         assert_eq!(
@@ -252,30 +252,27 @@ async fn streamed_text_is_spoken_sentence_by_sentence() {
 }
 
 #[tokio::test]
-async fn stream_errors_are_reported_and_the_stream_still_ends() {
+async fn a_failed_stream_ends_with_error_then_close() {
     let cfg = ServerConfig {
         max_text_chars: 60,
         ..ServerConfig::default()
     };
     let server = TestServer::start(FakeSpeech::new(), cfg).await;
-    let mut conn = Conn::open(&server.tcp).await;
 
+    let mut conn = Conn::open(&server.tcp).await;
     conn.send(start_stream(Some("xx_nobody"))).await;
     conn.send(chunk("Hi there. And")).await;
-    conn.expect_error("unknown-voice").await;
-    conn.send(chunk(" more. And more. ")).await;
-    conn.send(Event::SynthesizeStop).await;
-    assert!(matches!(conn.next().await, Event::SynthesizeStopped));
+    conn.expect_refusal("unknown-voice").await;
 
+    let mut conn = Conn::open(&server.tcp).await;
     conn.send(Event::SynthesizeStart(SynthesizeStart {
         text_format: Some(TextFormat::Other("markdown".into())),
         ..Default::default()
     }))
     .await;
-    conn.expect_error("bad-text-format").await;
-    conn.send(Event::SynthesizeStop).await;
-    assert!(matches!(conn.next().await, Event::SynthesizeStopped));
+    conn.expect_refusal("bad-text-format").await;
 
+    let mut conn = Conn::open(&server.tcp).await;
     conn.send(start_stream(None)).await;
     // A sentence end is confirmed by the next sentence's first character (so that
     // "Dr. Smith" is not cut), as an LLM stream's next token does.
@@ -285,48 +282,52 @@ async fn stream_errors_are_reported_and_the_stream_still_ends() {
         FakeSpeech::render("One two three.")
     );
     conn.send(chunk(&"x".repeat(50))).await;
-    conn.expect_error("text-too-long").await;
-    conn.send(Event::SynthesizeStop).await;
-    assert!(matches!(conn.next().await, Event::SynthesizeStopped));
+    conn.expect_refusal("text-too-long").await;
 
+    // Failing mid-audio: no `audio-stop` (the audio so far is no complete answer).
+    let mut conn = Conn::open(&server.tcp).await;
     conn.send(start_stream(None)).await;
     conn.send(chunk("This will explode. T")).await;
     assert!(matches!(conn.next().await, Event::AudioStart(_)));
-    conn.expect_error("synthesis-failed").await;
-    assert!(matches!(conn.next().await, Event::AudioStop(_)));
-    conn.send(chunk("Ignored now. ")).await;
+    conn.expect_refusal("synthesis-failed").await;
+
+    // A stream whose voice is gone but whose name gives its language is spoken.
+    let mut conn = Conn::open(&server.tcp).await;
+    conn.send(start_stream(Some("bf_removed"))).await;
+    conn.send(chunk("Hello there. And more.")).await;
     conn.send(Event::SynthesizeStop).await;
+    assert_eq!(conn.audio(CHUNK).await, FakeSpeech::render("Hello there."));
+    assert_eq!(conn.audio(CHUNK).await, FakeSpeech::render("And more."));
     assert!(matches!(conn.next().await, Event::SynthesizeStopped));
     conn.ping_pong("usable").await;
     server.stop().await;
 }
 
 #[tokio::test]
-async fn request_errors_keep_the_connection_usable() {
+async fn a_refused_request_gets_error_then_close() {
     let cfg = ServerConfig {
         max_text_chars: 100,
         ..ServerConfig::default()
     };
     let server = TestServer::start(FakeSpeech::new(), cfg).await;
+
     let mut conn = Conn::open(&server.unix).await;
-
     conn.send(synthesize("Hello.", Some("xx_nobody"))).await;
-    let text = conn.expect_error("unknown-voice").await;
+    let text = conn.expect_refusal("unknown-voice").await;
     assert!(text.contains("xx_nobody"), "{text}");
-    conn.ping_pong("1").await;
 
+    let mut conn = Conn::open(&server.unix).await;
     let mut no_text = Frame::new("synthesize");
     no_text
         .data
         .insert("voice".into(), serde_json::json!({"name": "af_heart"}));
     conn.send(Event::Unknown(no_text)).await;
-    conn.expect_error("bad-event").await;
-    conn.ping_pong("2").await;
+    conn.expect_refusal("bad-event").await;
 
+    let mut conn = Conn::open(&server.tcp).await;
     conn.send(synthesize(&"a".repeat(101), None)).await;
-    let text = conn.expect_error("text-too-long").await;
+    let text = conn.expect_refusal("text-too-long").await;
     assert!(text.contains("101") && text.contains("100"), "{text}");
-    conn.ping_pong("3").await;
 
     let ssml = |text: &str| {
         Event::Synthesize(Synthesize {
@@ -336,17 +337,16 @@ async fn request_errors_keep_the_connection_usable() {
             context: None,
         })
     };
-    conn.send(ssml("<speak>Broken <b>markup</speak")).await;
-    conn.expect_error("bad-ssml").await;
+    let mut conn = Conn::open(&server.tcp).await;
     conn.send(ssml("<speak>Fine markup.</speak>")).await;
     assert_eq!(
         conn.audio(CHUNK).await,
         FakeSpeech::expected("Fine markup.")
     );
+    conn.send(ssml("<speak>Broken <b>markup</speak")).await;
+    conn.expect_refusal("bad-ssml").await;
 
-    conn.send(synthesize("  ", None)).await;
-    conn.expect_error("empty-text").await;
-
+    let mut conn = Conn::open(&server.tcp).await;
     conn.send(synthesize("Good start. Then explode. Never.", None))
         .await;
     assert!(matches!(conn.next().await, Event::AudioStart(_)));
@@ -361,9 +361,39 @@ async fn request_errors_keep_the_connection_usable() {
             other => panic!("{other:?}"),
         }
     }
-    assert!(matches!(conn.next().await, Event::AudioStop(_)));
-    conn.ping_pong("4").await;
-    assert!(server.stats.errors_total() >= 6);
+    conn.expect_closed().await;
+    assert!(server.stats.errors_total() >= 5);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nothing_speakable_is_an_empty_answer() {
+    let server = TestServer::start(FakeSpeech::new(), ServerConfig::default()).await;
+    let mut conn = Conn::open(&server.tcp).await;
+    for text in ["", "   ", "...", "\n\t"] {
+        conn.send(synthesize(text, None)).await;
+        assert!(conn.audio(CHUNK).await.is_empty(), "{text:?}");
+    }
+    conn.ping_pong("usable").await;
+    assert_eq!(server.stats.errors_total(), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_gone_voice_is_replaced_by_one_of_its_language() {
+    let server = TestServer::start(FakeSpeech::new(), ServerConfig::default()).await;
+    let mut conn = Conn::open(&server.tcp).await;
+    // Kokoro-shaped names: the language is known, a voice of it speaks.
+    for name in ["bf_removed", "am_gone", "zf_missing"] {
+        conn.send(synthesize("Still spoken.", Some(name))).await;
+        assert_eq!(
+            conn.audio(CHUNK).await,
+            FakeSpeech::expected("Still spoken."),
+            "{name}"
+        );
+    }
+    conn.ping_pong("usable").await;
+    assert_eq!(server.stats.errors_total(), 0);
     server.stop().await;
 }
 

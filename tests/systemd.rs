@@ -374,6 +374,7 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
         ))
         .await;
         assert!(matches!(c.next().await, Event::Error(_)));
+        let mut c = Conn::open(&tcp_uri).await;
         c.send(synthesize(
             "Hello.\nERROR kokorod: forged line\r\u{1b}[2J",
             None,

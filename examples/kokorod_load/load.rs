@@ -535,9 +535,11 @@ pub async fn run(cfg: LoadConfig) -> Report {
                         cfg.request_timeout
                     )),
                 };
-                // A connection we hung up on, or one that failed, is not reused.
-                // (After the expected `unknown-voice` error it stays usable: keep it.)
-                if matches!(outcome, Outcome::Unexpected(_)) || kind == Kind::Disconnect {
+                // A connection we hung up on, one that failed, or one the server
+                // closes after its `error` (a refused voice), is not reused.
+                if matches!(outcome, Outcome::Unexpected(_))
+                    || matches!(kind, Kind::Disconnect | Kind::BadVoice)
+                {
                     conn = None;
                 }
                 results.lock().unwrap().push((kind, outcome));

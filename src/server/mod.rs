@@ -5,6 +5,7 @@
 //! request in hand for up to [`ServerConfig::shutdown_grace`], and cancels the rest.
 
 pub mod allow;
+mod fallback;
 mod listener;
 mod session;
 

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
-use super::{ServerConfig, ServerStats};
+use super::{fallback, ServerConfig, ServerStats};
 use crate::metrics::Protocol;
 use crate::speech::{
     speak_blocking, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice,
@@ -60,7 +60,8 @@ pub(crate) fn build_info(speech: &dyn Speech) -> Info {
         .voices()
         .into_iter()
         .map(|voice| {
-            let language = bcp47(&voice.language);
+            let languages = language_tags(&voice.name, &voice.language);
+            let language = languages[0].clone();
             TtsVoice {
                 description: Some(format!(
                     "{} ({language}, {})",
@@ -71,7 +72,7 @@ pub(crate) fn build_info(speech: &dyn Speech) -> Info {
                 attribution: attribution.clone(),
                 installed: true,
                 version: None,
-                languages: vec![language],
+                languages,
                 speakers: None,
             }
         })
@@ -105,6 +106,28 @@ fn bcp47(tag: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// The tags a voice advertises: its regional tag first, then the bare language
+/// (`fr-FR`, `fr`). Home Assistant looks a requested language up among these (by
+/// exact tag in older versions, best match in newer), and both forms are asked for.
+/// A voice table tag without a region takes the one of the voice's language letter.
+fn language_tags(name: &str, tag: &str) -> Vec<String> {
+    let tag = bcp47(tag);
+    let bare = tag.split('-').next().unwrap_or_default().to_owned();
+    let regional = if tag.contains('-') {
+        Some(tag.clone())
+    } else {
+        name.chars()
+            .next()
+            .and_then(crate::text::Lang::from_voice_prefix)
+            .map(|lang| lang.bcp47().to_owned())
+            .filter(|full| full.split('-').next() == Some(bare.as_str()))
+    };
+    match regional {
+        Some(regional) if !bare.is_empty() && regional != bare => vec![regional, bare],
+        _ => vec![tag],
+    }
 }
 
 /// `af_heart` → `Heart`.
@@ -235,6 +258,18 @@ struct Session<'a> {
     kill: CancellationToken,
     mode: Mode,
     audio: Option<Audio>,
+    /// The voice of the request in hand, for the refusal log line.
+    asked_voice: String,
+    /// An `error` was sent: the connection ends once it is written.
+    closing: bool,
+}
+
+/// A request's audio and the voice that speaks it (for logs).
+struct Spoken {
+    pieces: PieceStream,
+    label: String,
+    /// The choice that replaced a voice that could not be used.
+    substituted: Option<VoiceChoice>,
 }
 
 /// Serves one connection until the peer leaves, it idles out, the server drains
@@ -261,6 +296,8 @@ pub(crate) async fn run<S>(
         kill: kill.clone(),
         mode: Mode::Idle,
         audio: None,
+        asked_voice: String::new(),
+        closing: false,
     };
     let reader = async {
         let broken = session.serve(&mut frames, &drain).await;
@@ -315,10 +352,16 @@ impl Session<'_> {
                     if result.is_err() {
                         return false;
                     }
+                    if self.closing {
+                        return true;
+                    }
                 }
                 piece = next_piece(&mut self.audio), if !quiet => {
                     if self.on_piece(piece).await.is_err() {
                         return false;
+                    }
+                    if self.closing {
+                        return true;
                     }
                     idle.as_mut().reset(Instant::now() + idle_timeout);
                 }
@@ -370,13 +413,12 @@ impl Session<'_> {
             Event::SynthesizeStart(start) => {
                 self.cancel_audio().await?;
                 self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-                self.shared
-                    .cfg
-                    .metrics
-                    .request(Protocol::Wyoming, "synthesize-stream");
+                self.shared.cfg.metrics.request(Protocol::Wyoming, "synthesize-stream");
+                let voice = voice_choice(start.voice);
+                self.asked_voice = voice_label(self.shared.speech.as_ref(), &voice);
                 let mut streamed = Streamed {
                     format: TextFormat::Text,
-                    voice: voice_choice(start.voice),
+                    voice,
                     splitter: Sentences::default(),
                     ssml: String::new(),
                     pending: VecDeque::new(),
@@ -455,6 +497,8 @@ impl Session<'_> {
     ) -> Result<(), Closed> {
         let max = self.shared.cfg.max_text_chars;
         let len = text.chars().count();
+        let voice = voice_choice(voice);
+        self.asked_voice = voice_label(self.shared.speech.as_ref(), &voice);
         if len > max {
             return self
                 .send_speech_error(&SpeechError::TooLong { len, max })
@@ -467,16 +511,21 @@ impl Session<'_> {
         let request = SpeakRequest {
             text,
             format,
-            voice: voice_choice(voice),
+            voice,
             speed: 1.0,
         };
         // Client text, raw: the log sinks escape control characters (no forged lines).
         tracing::debug!(peer = %self.peer, chars = len, "synthesize: {}", preview(&request.text));
-        let label = voice_label(self.shared.speech.as_ref(), &request.voice);
-        match speak_blocking(self.shared.speech.clone(), request).await {
-            Ok(pieces) => {
+        match speak(&self.shared, self.peer, request).await {
+            Ok(spoken) => {
                 self.mode = Mode::Single;
-                self.begin_audio(pieces, label, len).await
+                self.begin_audio(spoken.pieces, spoken.label, len).await
+            }
+            // Nothing to say is an answer, not a failure: empty audio.
+            Err(SpeechError::EmptyText(_)) => {
+                tracing::info!(peer = %self.peer, voice = %self.asked_voice, "nothing speakable: empty audio");
+                self.send(audio_start()).await?;
+                self.send(audio_stop(0)).await
             }
             Err(error) => self.send_speech_error(&error).await,
         }
@@ -507,9 +556,13 @@ impl Session<'_> {
                 voice: streamed.voice.clone(),
                 speed: 1.0,
             };
-            let label = voice_label(self.shared.speech.as_ref(), &request.voice);
-            match speak_blocking(self.shared.speech.clone(), request).await {
-                Ok(pieces) => self.begin_audio(pieces, label, chars).await?,
+            match speak(&self.shared, self.peer, request).await {
+                Ok(spoken) => {
+                    if let Some(choice) = spoken.substituted {
+                        streamed.voice = choice;
+                    }
+                    self.begin_audio(spoken.pieces, spoken.label, chars).await?;
+                }
                 // A fragment with nothing to say ("…", an emoji) is no error within a stream.
                 Err(SpeechError::EmptyText(_)) => {}
                 Err(error) => {
@@ -534,13 +587,7 @@ impl Session<'_> {
             chars,
             started: Instant::now(),
         });
-        self.send(Event::AudioStart(AudioStart {
-            rate: SAMPLE_RATE,
-            width: WIDTH,
-            channels: CHANNELS,
-            timestamp: Some(0),
-        }))
-        .await
+        self.send(audio_start()).await
     }
 
     /// Ends the current audio (if any) with `audio-stop`; dropping its stream cancels
@@ -587,20 +634,8 @@ impl Session<'_> {
                 }
                 Ok(())
             }
-            Some(Err(error)) => {
-                tracing::warn!("{}: synthesis failed: {error}", self.peer);
-                // Error first, then the stop that closes the audio.
-                self.send_speech_error(&error).await?;
-                self.cancel_audio().await?;
-                if let Mode::Streaming(streamed) = &mut self.mode {
-                    streamed.failed = true;
-                    self.advance().await
-                } else {
-                    self.mode = Mode::Idle;
-                    Ok(())
-                }
-            }
-            None => {
+            // Every piece turned out silent: the answer is just shorter (here, empty).
+            Some(Err(SpeechError::EmptyText(_))) | None => {
                 if let Some(audio) = &self.audio {
                     let audio_s = audio.samples as f64 / f64::from(SAMPLE_RATE);
                     let took = audio.started.elapsed().as_secs_f64();
@@ -625,6 +660,13 @@ impl Session<'_> {
                 }
                 self.advance().await
             }
+            Some(Err(error)) => {
+                tracing::warn!("{}: synthesis failed: {error}", self.peer);
+                // No `audio-stop`: a client that ignores `error` must not take the
+                // audio so far for a complete answer. The connection then closes.
+                drop(self.audio.take());
+                self.send_speech_error(&error).await
+            }
         }
     }
 
@@ -632,8 +674,17 @@ impl Session<'_> {
         self.send_error(error.to_string(), error.code()).await
     }
 
+    /// Sends `error` and ends the connection once it is written: Home Assistant (and
+    /// other clients) read until `audio-stop` or the end of the stream, never `error`.
     async fn send_error(&mut self, text: String, code: &str) -> Result<(), Closed> {
+        // Never the client's text (nor the message, which may quote it).
+        let voice: String = match self.asked_voice.as_str() {
+            "" => "-".to_owned(),
+            asked => asked.chars().take(64).collect(),
+        };
+        tracing::info!(peer = %self.peer, code, voice = %voice, "request refused; closing the connection");
         tracing::debug!("{}: error `{code}`: {text}", self.peer);
+        self.closing = true;
         self.shared.stats.errors.fetch_add(1, Ordering::Relaxed);
         self.shared
             .cfg
@@ -653,6 +704,39 @@ impl Session<'_> {
             () = self.kill.cancelled() => Err(Closed),
         }
     }
+}
+
+/// Asks for speech. A voice that cannot be used but whose name says what language
+/// was wanted (see [`fallback`]) is replaced by the best voice of that language, or
+/// else the default voice, with a warning. Planning runs on a blocking thread: text
+/// analysis is CPU work.
+async fn speak(shared: &Shared, peer: &str, request: SpeakRequest) -> Result<Spoken, SpeechError> {
+    let speech = shared.speech.as_ref();
+    let label = voice_label(speech, &request.voice);
+    let substitutes = request.voice.name.as_deref().and_then(fallback::substitute).map(|by_language| {
+        [by_language, VoiceChoice::default()].map(|voice| SpeakRequest { voice, ..request.clone() })
+    });
+    let why = match speak_blocking(shared.speech.clone(), request).await {
+        Ok(pieces) => return Ok(Spoken { pieces, label, substituted: None }),
+        Err(SpeechError::Voice(why)) => why,
+        Err(error) => return Err(error),
+    };
+    let Some(substitutes) = substitutes else {
+        return Err(SpeechError::Voice(why));
+    };
+    for substitute in substitutes {
+        let instead = voice_label(speech, &substitute.voice);
+        let choice = substitute.voice.clone();
+        match speak_blocking(shared.speech.clone(), substitute).await {
+            Ok(pieces) => {
+                tracing::warn!(peer = %peer, voice = %label, code = "unknown-voice", "{why}; speaking with {instead} instead");
+                return Ok(Spoken { pieces, label: instead, substituted: Some(choice) });
+            }
+            Err(SpeechError::Voice(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Err(SpeechError::Voice(why))
 }
 
 async fn next_piece(audio: &mut Option<Audio>) -> Option<Result<Vec<i16>, SpeechError>> {
@@ -685,6 +769,15 @@ fn preview(text: &str) -> String {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_owned(),
     }
+}
+
+fn audio_start() -> Event {
+    Event::AudioStart(AudioStart {
+        rate: SAMPLE_RATE,
+        width: WIDTH,
+        channels: CHANNELS,
+        timestamp: Some(0),
+    })
 }
 
 fn audio_stop(samples: u64) -> Event {
@@ -822,6 +915,21 @@ mod tests {
         assert_eq!(bcp47("hi"), "hi");
         assert_eq!(bcp47("EN_gb"), "en-GB");
         assert_eq!(bcp47("zh-hant-tw"), "zh-Hant-TW");
+    }
+
+    #[test]
+    fn voices_advertise_regional_and_bare_tags() {
+        assert_eq!(language_tags("ff_siwis", "fr-fr"), ["fr-FR", "fr"]);
+        assert_eq!(language_tags("af_heart", "en-us"), ["en-US", "en"]);
+        assert_eq!(language_tags("bf_emma", "en-gb"), ["en-GB", "en"]);
+        assert_eq!(language_tags("pf_dora", "pt-br"), ["pt-BR", "pt"]);
+        assert_eq!(language_tags("ef_dora", "es"), ["es-ES", "es"]);
+        assert_eq!(language_tags("jf_alpha", "ja"), ["ja-JP", "ja"]);
+        assert_eq!(language_tags("zf_xiaobei", "zh"), ["zh-CN", "zh"]);
+        assert_eq!(language_tags("hf_alpha", "hi"), ["hi-IN", "hi"]);
+        // A custom voice whose name says nothing: its table tag as it is.
+        assert_eq!(language_tags("custom", "de"), ["de"]);
+        assert_eq!(language_tags("af_x", "es"), ["es"]);
     }
 
     #[test]

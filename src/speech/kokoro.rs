@@ -32,11 +32,14 @@ pub struct KokoroConfig {
     pub max_text_chars: usize,
     /// Quiet after each piece, by how the piece ends.
     pub pauses: Pauses,
+    /// A plain text with no voice or language asked for is read by a voice of the
+    /// language it is written in (see [`crate::text::detect`]).
+    pub detect_language: bool,
 }
 
 impl Default for KokoroConfig {
     fn default() -> Self {
-        KokoroConfig { default_voice: "af_heart".into(), max_text_chars: 100_000, pauses: Pauses::default() }
+        KokoroConfig { default_voice: "af_heart".into(), max_text_chars: 100_000, pauses: Pauses::default(), detect_language: false }
     }
 }
 
@@ -89,6 +92,28 @@ impl KokoroSpeech {
         Ok(speech)
     }
 
+    /// Builds now the phonemizer of every installed voice's language, so that no
+    /// request pays for it (Japanese's dictionary takes seconds). Returns the
+    /// languages built by this call, each with the time it took.
+    pub fn prepare_phonemizers(&self) -> Result<Vec<(Lang, std::time::Duration)>, SpeechError> {
+        let installed: Vec<Lang> = self.voices.infos().iter().filter_map(|v| v.name.chars().next().and_then(Lang::from_voice_prefix)).collect();
+        let mut built = Vec::new();
+        if self.cfg.detect_language {
+            let t = std::time::Instant::now();
+            crate::text::detect::LanguageGuesser::shared();
+            tracing::debug!(ms = t.elapsed().as_millis() as u64, "language detector ready");
+        }
+        for lang in Lang::ALL.into_iter().filter(|l| installed.contains(l)) {
+            if self.phonemizers.is_built(lang) {
+                continue;
+            }
+            let t = std::time::Instant::now();
+            self.phonemizers.get(lang)?;
+            built.push((lang, t.elapsed()));
+        }
+        Ok(built)
+    }
+
     /// The engine (for status and metrics).
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -115,6 +140,19 @@ impl KokoroSpeech {
         self.voices.resolve(&self.cfg.default_voice).map_err(voice_err)
     }
 
+    /// The voice for the language a plain text is written in, when the request asks
+    /// for none and that language is clearly not the default voice's.
+    fn voice_by_text(&self, req: &SpeakRequest) -> Option<ResolvedVoice> {
+        if !self.cfg.detect_language || req.format != TextFormat::Text || req.voice.name.is_some() || req.voice.language.is_some() {
+            return None;
+        }
+        let default = self.voices.resolve(&self.cfg.default_voice).ok()?;
+        let lang = crate::text::detect::LanguageGuesser::shared().guess(&req.text, self.lang_of(&default).ok()?)?;
+        let name = self.best_voice_for(lang.bcp47())?;
+        tracing::debug!(language = lang.bcp47(), voice = %name, "voice chosen by the text's language");
+        self.voices.resolve(&name).ok()
+    }
+
     /// The installed voice for a BCP-47 tag (`en-GB`, `en`): the default voice if it
     /// matches, else the best graded one.
     fn best_voice_for(&self, tag: &str) -> Option<String> {
@@ -132,9 +170,8 @@ impl KokoroSpeech {
     }
 }
 
-/// One phonemizer per language, built on first use: English costs ~200 ms and
-/// ~100 MB, Japanese ~2 s and ~120 MB, so only the default voice's language is built
-/// at start.
+/// One phonemizer per language, built on first use (the daemon builds those of its
+/// installed voices before it is ready, see [`KokoroSpeech::prepare_phonemizers`]).
 #[derive(Default)]
 struct Phonemizers {
     cells: [OnceLock<Arc<Phonemizer>>; Lang::ALL.len()],
@@ -143,6 +180,10 @@ struct Phonemizers {
 }
 
 impl Phonemizers {
+    fn is_built(&self, lang: Lang) -> bool {
+        self.cells[Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)].get().is_some()
+    }
+
     fn get(&self, lang: Lang) -> Result<Arc<Phonemizer>, SpeechError> {
         let cell = &self.cells[Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)];
         if let Some(p) = cell.get() {
@@ -195,7 +236,10 @@ impl Speech for KokoroSpeech {
         if len > self.cfg.max_text_chars {
             return Err(SpeechError::TooLong { len, max: self.cfg.max_text_chars });
         }
-        let voice = self.choose_voice(&req.voice)?;
+        let voice = match self.voice_by_text(&req) {
+            Some(voice) => voice,
+            None => self.choose_voice(&req.voice)?,
+        };
         let lang = self.lang_of(&voice)?;
         let pieces = plan_request(&req.text, req.format, lang, req.speed)?;
         let ctx = Arc::new(PieceCtx { phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, pauses: self.cfg.pauses });

@@ -4,6 +4,7 @@
 //! vocabulary, and splitting of long phoneme strings.
 
 pub mod chunk;
+pub mod detect;
 pub mod error;
 pub mod espeak;
 pub mod espeak_g2p;

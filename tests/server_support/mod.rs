@@ -429,6 +429,23 @@ impl Conn {
         }
     }
 
+    /// The server must end the connection next (a reset counts): nothing more comes.
+    pub async fn expect_closed(&mut self) {
+        let next = tokio::time::timeout(GUARD, self.0.next())
+            .await
+            .expect("connection not closed in time");
+        if let Some(Ok(frame)) = next {
+            panic!("expected the connection to close, got {frame:?}");
+        }
+    }
+
+    /// A refusal: `error` with `code`, then the end of the connection.
+    pub async fn expect_refusal(&mut self, code: &str) -> String {
+        let text = self.expect_error(code).await;
+        self.expect_closed().await;
+        text
+    }
+
     /// The next event must be an `error` with `code`.
     pub async fn expect_error(&mut self, code: &str) -> String {
         match self.next().await {

@@ -18,6 +18,7 @@ pub(crate) mod numbers;
 mod phone;
 mod rewrite;
 mod roman;
+mod romance;
 mod symbols;
 mod time;
 mod units;
@@ -35,6 +36,14 @@ pub enum Locale {
     /// British English: "the twenty-fifth of November", day/month/year, "kilometre",
     /// "one hundred and five".
     EnGb,
+    /// Spanish: "veintiún grados", "las siete y media" written "7:30".
+    Es,
+    /// French: "sept heures trente" for "7 h 30", "vingt et un degrés".
+    Fr,
+    /// Italian: "ventuno gradi", "diciannove e trenta".
+    It,
+    /// Brazilian Portuguese: "vinte e um graus", "dezenove e trinta".
+    PtBr,
 }
 
 impl Locale {
@@ -44,6 +53,10 @@ impl Locale {
         match t.as_str() {
             "en" | "en-us" => Some(Self::EnUs),
             "en-gb" | "en-uk" => Some(Self::EnGb),
+            "es" | "es-es" => Some(Self::Es),
+            "fr" | "fr-fr" => Some(Self::Fr),
+            "it" | "it-it" => Some(Self::It),
+            "pt" | "pt-br" => Some(Self::PtBr),
             _ => None,
         }
     }
@@ -59,12 +72,23 @@ impl Locale {
     }
 }
 
-/// Rewrites `text` into words an English G2P reads correctly, keeping sentence punctuation.
+/// Rewrites `text` into words the G2P of `locale`'s language reads correctly, keeping
+/// sentence punctuation.
 ///
 /// Never panics, whatever the input.
 pub fn normalize(text: &str, locale: Locale) -> String {
     let s = markdown::pre_clean(text);
     let s = markdown::strip(&s);
+    let romance = match locale {
+        Locale::EnUs | Locale::EnGb => None,
+        Locale::Es => Some(romance::Romance::Es),
+        Locale::Fr => Some(romance::Romance::Fr),
+        Locale::It => Some(romance::Romance::It),
+        Locale::PtBr => Some(romance::Romance::Pt),
+    };
+    if let Some(lang) = romance {
+        return romance::normalize(&s, lang);
+    }
     let s = web::expand(&s);
     let s = phone::expand(&s, locale);
     let s = abbrev::expand(&s);

@@ -398,7 +398,9 @@ fn locale_from_tag() {
     assert_eq!(Locale::from_tag("en-US"), Some(Locale::EnUs));
     assert_eq!(Locale::from_tag("en_gb"), Some(Locale::EnGb));
     assert_eq!(Locale::from_tag("en"), Some(Locale::EnUs));
-    assert_eq!(Locale::from_tag("fr-FR"), None);
+    assert_eq!(Locale::from_tag("fr-FR"), Some(Locale::Fr));
+    assert_eq!(Locale::from_tag("pt-BR"), Some(Locale::PtBr));
+    assert_eq!(Locale::from_tag("ja-JP"), None);
     assert_eq!(Locale::default(), Locale::EnUs);
 }
 
