@@ -166,8 +166,11 @@ print(f"streaming: {len(pieces)} chunks, {secs:.1f} s; audio produced when the f
 
 # Errors: OpenAI's shape and status, and the server keeps serving.
 raw_error(400, "invalid_json", "POST", "/v1/audio/speech", b"{not json", {"Content-Type": "application/json"})
-raw_error(400, "missing_input", "POST", "/v1/audio/speech", json.dumps({"model": "tts-1", "voice": "alloy"}).encode())
-raw_error(413, "request_too_large", "POST", "/v1/audio/speech", b'{"input": "' + b"a" * (MAX_CHARS * 6 + 70 * 1024) + b'"}')
+JSON = {"Content-Type": "application/json"}
+raw_error(400, "missing_input", "POST", "/v1/audio/speech", json.dumps({"model": "tts-1", "voice": "alloy"}).encode(), JSON)
+raw_error(413, "request_too_large", "POST", "/v1/audio/speech", b'{"input": "' + b"a" * (MAX_CHARS * 6 + 70 * 1024) + b'"}', JSON)
+# A body sent as a form (what a web page can send without a preflight) is not read.
+raw_error(415, "unsupported_media_type", "POST", "/v1/audio/speech", json.dumps({"input": "hi", "voice": "alloy"}).encode())
 raw_error(404, "not_found", "GET", "/v1/nothing-here")
 openai_error(400, "unknown_voice", "zz_nobody", lambda: client.audio.speech.create(model="tts-1", voice="zz_nobody", input="Hi.").read())
 openai_error(400, "unsupported_response_format", "mp3, opus, flac, wav, pcm", lambda: client.audio.speech.create(model="tts-1", voice="alloy", input="Hi.", response_format="aac").read())
