@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3's measurement: the same sentences (numbers, times, units, money) synthesized
+# The intelligibility measurement: the same sentences (numbers, times, units, money) synthesized
 # by kokorod and by Python kokoro-onnx (same model and voice; espeak-based G2P, no
 # normalizer of ours), both transcribed by PocketSphinx; prints each side's word error
 # rate against what a person would say. Figures, not asserts. Needs `make fetch`.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue-2 figures, kokorod beside its anchor (Python kokoro-onnx, same model, voice,
+# Engine figures, kokorod beside its anchor (Python kokoro-onnx, same model, voice,
 # threads) in one run. Needs the assets (`make fetch`). Prints figures only.
 set -euo pipefail
 cd "$(dirname "$0")/.."

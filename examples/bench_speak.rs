@@ -1,4 +1,4 @@
-//! Figures for the engine (issue 2): model load and warm-up, inference time and
+//! Figures for the engine: model load and warm-up, inference time and
 //! real-time factor for a 10-word sentence and a 60-word paragraph, peak RSS.
 //! Prints figures; asserts nothing. `bench/speak.sh` runs it beside the anchor.
 //!

@@ -1,4 +1,4 @@
-//! Measures ONNX Runtime session settings on the real model (issue 5, item 4): load
+//! Measures ONNX Runtime session settings on the real model: load
 //! time, the first inference of each length after the warm-up (what the first
 //! requests of a fresh daemon pay), and the best of several later ones. Wall time and
 //! the process's CPU time (all threads) are both printed: on a busy machine CPU time is

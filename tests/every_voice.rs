@@ -1,4 +1,4 @@
-//! Issue 3 against the real model: every one of Kokoro v1.0's 54 voices speaks a
+//! Against the real model: every one of Kokoro v1.0's 54 voices speaks a
 //! sentence in its own language, through the voice's own G2P.
 
 mod common;

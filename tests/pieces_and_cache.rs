@@ -1,4 +1,4 @@
-//! Issue 5, functional: the first piece of a request is short, pieces join without a
+//! Functional: the first piece of a request is short, pieces join without a
 //! click, and the response cache gives back the very same PCM within its byte bound.
 //! Real model; the fake speech only to count what reaches the pipeline behind the cache.
 

@@ -1,4 +1,4 @@
-//! Issue 2 against the real Kokoro model: audio that is real, deterministic and
+//! The engine against the real Kokoro model: audio that is real, deterministic and
 //! complete, voice mixing, long inputs, and clear errors for bad requests.
 
 mod common;
