@@ -110,6 +110,10 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     assert_eq!(wav.spec().sample_rate, 24_000);
     let samples = wav.into_samples::<i16>().map_while(Result::ok).count();
     assert!(samples > 12_000, "{samples} samples");
+    let unknown = br#"{"model":"tts-1","input":"The secret words.","voice":"zz_nobody"}"#;
+    let refused = http_support::request(&addr, "POST", "/v1/audio/speech", &[("Authorization", "Bearer sk-daemon-test")], unknown).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.error_code(), "unknown_voice");
 
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.0.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
     let status = tokio::task::spawn_blocking(move || {
@@ -123,4 +127,9 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     let log = reader.join().unwrap().join("\n");
     assert!(status.success(), "exit {status}:\n{log}");
     assert!(log.contains("stopped"), "{log}");
+    // Every refusal is logged at info with its peer, code and voice, never the text.
+    let line = log.lines().find(|l| l.contains("HTTP request refused") && l.contains("unknown_voice")).unwrap_or_else(|| panic!("no refusal line:\n{log}"));
+    assert!(line.contains("127.0.0.1:") && line.contains("zz_nobody") && line.contains("status=400"), "{line}");
+    assert!(!log.contains("secret words"), "the text was logged:\n{log}");
+    assert!(log.lines().any(|l| l.contains("HTTP request refused") && l.contains("invalid_api_key")), "{log}");
 }

@@ -81,7 +81,8 @@ pub(super) async fn accept_loop(listener: Listener, router: Router, limits: Limi
         let io = Conn { inner: stream, write_timeout: limits.write_timeout, stalled: None, _slot: slot, _counted: metrics.connection(Protocol::Http) };
         let (drain, cut) = (stop.drain.clone(), stop.cut.clone());
         let header_timeout = limits.header_timeout;
-        let service = TowerToHyperService::new(router.clone());
+        // The peer rides with each request, for the refusal log line.
+        let service = TowerToHyperService::new(router.clone().layer(axum::Extension(super::Peer(Arc::from(peer.as_str())))));
         tracker.spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);

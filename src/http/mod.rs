@@ -220,8 +220,18 @@ fn cors(origins: &[String]) -> Result<tower_http::cors::CorsLayer, HttpError> {
     Ok(layer.allow_origin(AllowOrigin::list(list)))
 }
 
-/// Counts every request and error by endpoint.
+/// The client of a request (`address:port`, or the Unix socket's peer).
+#[derive(Clone)]
+pub(crate) struct Peer(pub Arc<str>);
+
+/// The voice a refused request asked for, attached to its response for the log line.
+#[derive(Clone)]
+pub(crate) struct AskedVoice(pub String);
+
+/// Counts every request and error by endpoint, and logs each refusal or failure at
+/// info: peer, endpoint, status, code and the voice asked for — never the text.
 async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<Peer>().map(|p| p.0.clone());
     let endpoint = match req.extensions().get::<MatchedPath>().map(MatchedPath::as_str) {
         Some("/v1/audio/speech") => "speech",
         Some("/v1/audio/voices" | "/v1/voices") => "voices",
@@ -235,6 +245,8 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
     if resp.status().is_client_error() || resp.status().is_server_error() {
         let code = resp.extensions().get::<error::ErrorCode>().map_or("http_error", |c| c.0);
         st.metrics.error(Protocol::Http, endpoint, code);
+        let voice = resp.extensions().get::<AskedVoice>().map_or("-", |v| v.0.as_str());
+        tracing::info!(peer = peer.as_deref().unwrap_or("-"), endpoint, status = resp.status().as_u16(), code, voice, "HTTP request refused");
     }
     resp
 }

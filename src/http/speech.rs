@@ -135,12 +135,32 @@ impl Progress {
 }
 
 /// The handler.
-pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let mut asked = None;
+    match speak(st, headers, body, &mut asked).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            let mut resp = e.into_response();
+            if let Some(voice) = asked {
+                resp.extensions_mut().insert(super::AskedVoice(voice));
+            }
+            resp
+        }
+    }
+}
+
+/// The voice a request names, for logs: cut short, `default` when it names none.
+fn voice_label(req: &SpeakRequest) -> String {
+    req.voice.name.as_deref().map_or_else(|| "default".into(), |v| v.chars().take(64).collect())
+}
+
+async fn speak(st: Arc<AppState>, headers: HeaderMap, body: Body, asked: &mut Option<String>) -> Result<Response, ApiError> {
     if st.shutdown.is_cancelled() {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down"));
     }
     let bytes = read_body(&st, &headers, body).await?;
     let checked = check(&st, &bytes)?;
+    *asked = Some(voice_label(&checked.req));
     let mut progress = Progress { metrics: st.metrics.clone(), started: Instant::now(), samples: 0 };
     let speech_err = |e: &SpeechError| ApiError::from_speech(e, st.shutdown.is_cancelled());
     let mut pieces = crate::speech::speak_blocking(st.speech.clone(), checked.req).await.map_err(|e| speech_err(&e))?;
