@@ -102,6 +102,29 @@ impl<W: Write> Write for EscapingWriter<W> {
     }
 }
 
+/// A log sink for tests: what a subscriber wrote, shared between its clones.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl CapturedLog {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+#[cfg(test)]
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,19 +153,7 @@ mod tests {
 
     #[test]
     fn a_tracing_record_with_client_text_is_one_line() {
-        use std::sync::{Arc, Mutex};
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Buf::default();
+        let buf = CapturedLog::default();
         let sink = buf.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || EscapingWriter(sink.clone()))
@@ -153,7 +164,7 @@ mod tests {
             tracing::warn!(peer = "127.0.0.1:5", "unknown voice {voice}");
             tracing::warn!(voice = %voice, "as a field");
         });
-        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let out = buf.text();
         assert_eq!(out.lines().count(), 2, "{out}");
         assert!(out.lines().all(|l| l.contains("WARN")), "{out}");
     }

@@ -295,21 +295,8 @@ mod tests {
 
     #[test]
     fn client_text_is_logged_at_debug_only_and_cut_short() {
-        use std::io::Write;
-        use std::sync::{Arc, Mutex};
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let log = |level: tracing::Level, text: &str| {
-            let buf = Buf::default();
+            let buf = crate::system::logging::CapturedLog::default();
             let sink = buf.clone();
             let subscriber = tracing_subscriber::fmt()
                 .with_writer(move || sink.clone())
@@ -317,8 +304,7 @@ mod tests {
                 .with_ansi(false)
                 .finish();
             tracing::subscriber::with_default(subscriber, || split_markup(text));
-            let bytes = buf.0.lock().unwrap().clone();
-            String::from_utf8(bytes).unwrap()
+            buf.text()
         };
         // Markup Kokoro cannot say, around a private word (bounded look-ahead: 200 bytes).
         let secret = format!("[my bank PIN is 4711 {}]", "x".repeat(150)) + "(/123/)";
