@@ -14,24 +14,49 @@ use std::time::Instant;
 fn vm_hwm_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let texts: serde_json::Value = serde_json::from_str(include_str!("../bench/texts.json")).expect("texts.json");
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let texts: serde_json::Value =
+        serde_json::from_str(include_str!("../bench/texts.json")).expect("texts.json");
     let t0 = Instant::now();
     let paths = AssetPaths::resolve(None, None, None, None).expect("assets: run `make fetch`");
     let cpus = affinity::plan(None, None);
     affinity::set_openmp_env(cpus.len());
-    let engine = Engine::start(EngineConfig { model: paths.model, runtime: paths.runtime, cpus, queue_depth: 8, warm_up: true, optimized_cache: None }).expect("engine");
+    let engine = Engine::start(EngineConfig {
+        model: paths.model,
+        runtime: paths.runtime,
+        cpus,
+        queue_depth: 8,
+        warm_up: true,
+        optimized_cache: None,
+    })
+    .expect("engine");
     let voices = Arc::new(Voices::load(&paths.voices).expect("voices"));
-    let speech = KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).expect("speech");
+    let speech =
+        KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).expect("speech");
     let info = engine.info();
-    println!("kokorod  threads={} load={:.0}ms warm-up={:.0}ms start-to-ready={:.0}ms",
-        info.cpus.len(), info.load_time.as_secs_f64() * 1e3, info.warm_up_time.as_secs_f64() * 1e3, t0.elapsed().as_secs_f64() * 1e3);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    println!(
+        "kokorod  threads={} load={:.0}ms warm-up={:.0}ms start-to-ready={:.0}ms",
+        info.cpus.len(),
+        info.load_time.as_secs_f64() * 1e3,
+        info.warm_up_time.as_secs_f64() * 1e3,
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     for key in ["sentence", "paragraph"] {
         let text = texts[key].as_str().expect("text");
         let (mut total, mut first, mut audio_s) = (0.0, 0.0, 0.0);

@@ -41,7 +41,11 @@ fn cpu_s() -> f64 {
 fn rss_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -90,7 +94,10 @@ fn main() {
     let ph = Phonemizer::new(Lang::EnUs).expect("phonemizer");
     let voices = Voices::load(&paths.voices).expect("voices");
     let voice = voices.resolve("af_heart").expect("af_heart");
-    let inputs: Vec<(&str, Vec<i64>)> = TEXTS.iter().map(|(k, t)| (*k, tokenize(&ph.phonemize(t).expect("g2p")))).collect();
+    let inputs: Vec<(&str, Vec<i64>)> = TEXTS
+        .iter()
+        .map(|(k, t)| (*k, tokenize(&ph.phonemize(t).expect("g2p"))))
+        .collect();
 
     let (t, c) = (Instant::now(), cpu_s());
     let mut model = Model::load_tuned(&model_path, &paths.runtime, &cpus, &tuning).expect("load");

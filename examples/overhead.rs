@@ -114,7 +114,9 @@ fn main() {
         Model::load_tuned(&paths.model, &paths.runtime, &cpus, &bare_tuning).expect("model");
     // The pipeline's first use builds its phonemizer: not part of any request's cost here.
     rt.block_on(async {
-        let mut s = speech.speak(SpeakRequest::text("Hello there.")).expect("speak");
+        let mut s = speech
+            .speak(SpeakRequest::text("Hello there."))
+            .expect("speak");
         while let Some(p) = s.next().await {
             p.expect("piece");
         }

@@ -6,7 +6,13 @@ use std::path::PathBuf;
 
 /// kokorod: local text-to-speech with the Kokoro-82M voice.
 #[derive(Debug, Parser)]
-#[command(name = "kokorod", version, about, propagate_version = true, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "kokorod",
+    version,
+    about,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// What to do; without a command kokorod serves.
     #[command(subcommand)]
@@ -77,7 +83,12 @@ pub struct EngineArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Where to listen, repeatable: `tcp://HOST:PORT` (IPv6: `tcp://[::]:10210`) or `unix:///path`.
-    #[arg(long = "uri", env = "KOKOROD_URI", value_delimiter = ',', default_value = "tcp://127.0.0.1:10210")]
+    #[arg(
+        long = "uri",
+        env = "KOKOROD_URI",
+        value_delimiter = ',',
+        default_value = "tcp://127.0.0.1:10210"
+    )]
     pub uris: Vec<String>,
     /// Voice for requests that name none (a voice or a mix).
     #[arg(long, env = "KOKOROD_VOICE", default_value = "af_heart")]
@@ -91,7 +102,12 @@ pub struct ServeArgs {
     /// Accept TCP connections (Wyoming and HTTP) only from these networks, e.g.
     /// `192.168.0.0/16,fd00::/8`; loopback is always allowed. Without it, anyone who
     /// can reach the port may connect.
-    #[arg(long, env = "KOKOROD_ALLOW_FROM", value_name = "NET", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "KOKOROD_ALLOW_FROM",
+        value_name = "NET",
+        value_delimiter = ','
+    )]
     pub allow_from: Vec<crate::server::allow::Net>,
     /// Seconds a connection may stay silent before it is closed.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
@@ -146,7 +162,11 @@ pub struct HttpArgs {
     #[arg(long, env = "KOKOROD_API_KEY_FILE")]
     pub api_key_file: Option<PathBuf>,
     /// Allow browser pages from this origin (repeatable; `*` for any). CORS is off without it.
-    #[arg(long = "cors-origin", env = "KOKOROD_CORS_ORIGIN", value_delimiter = ',')]
+    #[arg(
+        long = "cors-origin",
+        env = "KOKOROD_CORS_ORIGIN",
+        value_delimiter = ','
+    )]
     pub cors_origins: Vec<String>,
     /// Most simultaneous HTTP connections; more are answered 503 and closed.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
@@ -180,14 +200,20 @@ pub struct PauseArgs {
 impl PauseArgs {
     /// As the pipeline takes them.
     pub fn pauses(&self) -> crate::speech::Pauses {
-        crate::speech::Pauses { sentence_ms: self.sentence_pause_ms, clause_ms: self.clause_pause_ms }
+        crate::speech::Pauses {
+            sentence_ms: self.sentence_pause_ms,
+            clause_ms: self.clause_pause_ms,
+        }
     }
 }
 
 /// `1048576`, `512K`, `32M`, `1G` (1024-based; an optional trailing `B`/`iB`).
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
-    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
     let (num, mult) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => {
             let m: usize = match c.to_ascii_uppercase() {
@@ -200,7 +226,11 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         }
         _ => (t, 1),
     };
-    num.trim().parse::<usize>().ok().and_then(|n| n.checked_mul(mult)).ok_or_else(|| format!("{s:?} is not a size such as 32M"))
+    num.trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("{s:?} is not a size such as 32M"))
 }
 
 /// Config files and the service manager (see `config.rs` and `system/`).
@@ -223,7 +253,10 @@ pub struct ServiceArgs {
 }
 
 fn parse_octal(s: &str) -> Result<u32, String> {
-    u32::from_str_radix(s.trim_start_matches("0o"), 8).ok().filter(|m| *m <= 0o777).ok_or_else(|| format!("{s:?} is not an octal mode such as 660"))
+    u32::from_str_radix(s.trim_start_matches("0o"), 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("{s:?} is not an octal mode such as 660"))
 }
 
 /// `kokorod say`.
@@ -349,13 +382,22 @@ mod tests {
 
     #[test]
     fn bare_kokorod_serves_with_defaults() {
-        let c = Cli::try_parse_from(["kokorod", "--uri", "unix:///tmp/k.sock", "--uri", "tcp://[::1]:0"]).unwrap();
+        let c = Cli::try_parse_from([
+            "kokorod",
+            "--uri",
+            "unix:///tmp/k.sock",
+            "--uri",
+            "tcp://[::1]:0",
+        ])
+        .unwrap();
         assert!(c.command.is_none());
         assert_eq!(c.serve.uris, vec!["unix:///tmp/k.sock", "tcp://[::1]:0"]);
         assert_eq!(c.serve.socket_mode, 0o660);
         assert!(Cli::try_parse_from(["kokorod", "--socket-mode", "999"]).is_err());
         let c = Cli::try_parse_from(["kokorod", "serve"]).unwrap();
-        assert!(matches!(c.command, Some(Command::Serve(ref s)) if s.uris == vec!["tcp://127.0.0.1:10210"]));
+        assert!(
+            matches!(c.command, Some(Command::Serve(ref s)) if s.uris == vec!["tcp://127.0.0.1:10210"])
+        );
         assert_eq!(c.serve.zeroconf, None);
     }
 
@@ -365,7 +407,9 @@ mod tests {
         assert_eq!(c.serve.zeroconf.as_deref(), Some(""));
         assert_eq!(c.serve.uris, vec!["tcp://0.0.0.0:1"]);
         let c = Cli::try_parse_from(["kokorod", "serve", "--zeroconf=kitchen"]).unwrap();
-        assert!(matches!(c.command, Some(Command::Serve(ref s)) if s.zeroconf.as_deref() == Some("kitchen")));
+        assert!(
+            matches!(c.command, Some(Command::Serve(ref s)) if s.zeroconf.as_deref() == Some("kitchen"))
+        );
     }
 
     #[test]

@@ -15,7 +15,10 @@ pub fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         // The page's title and synopsis name the full command. clap takes a new name only
         // as `&'static str` (without its `string` feature): a few bytes, once per process.
         let title: &'static str = Box::leak(name.clone().into_boxed_str());
-        let sub = sub.clone().name(title).bin_name(format!("kokorod {}", sub.get_name()));
+        let sub = sub
+            .clone()
+            .name(title)
+            .bin_name(format!("kokorod {}", sub.get_name()));
         written.push(render(&sub, &name, dir)?);
     }
     Ok(written)
@@ -35,10 +38,20 @@ mod tests {
     fn pages_for_every_command() {
         let d = tempfile::tempdir().unwrap();
         let files = super::write_all(d.path()).unwrap();
-        let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert!(names.contains(&"kokorod.1".to_owned()) && names.contains(&"kokorod-serve.1".to_owned()), "{names:?}");
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.contains(&"kokorod.1".to_owned())
+                && names.contains(&"kokorod-serve.1".to_owned()),
+            "{names:?}"
+        );
         assert!(!names.iter().any(|n| n.contains("-man")), "{names:?}");
         let serve = std::fs::read_to_string(d.path().join("kokorod-serve.1")).unwrap();
-        assert!(serve.contains("zeroconf") && serve.contains(".TH"), "{serve}");
+        assert!(
+            serve.contains("zeroconf") && serve.contains(".TH"),
+            "{serve}"
+        );
     }
 }

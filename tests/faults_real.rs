@@ -4,9 +4,9 @@
 //! inference failure mid-request, shutdown grace — in `server_wyoming.rs` and
 //! `server_real.rs`; see docs/RELIABILITY.md.)
 
+mod common;
 #[path = "../examples/kokorod_load/load.rs"]
 mod load;
-mod common;
 
 use std::path::Path;
 use std::process::Command;
@@ -24,13 +24,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 const EXIT_GUARD: Duration = Duration::from_secs(120);
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 #[test]
 fn sigterm_under_load_finishes_or_ends_each_answer_with_an_error_never_a_torn_frame() {
     let dir = tempfile::tempdir().unwrap();
-    let mut daemon = Daemon::spawn(Path::new(BIN), dir.path(), &["--shutdown-timeout", "1"]).unwrap();
+    let mut daemon =
+        Daemon::spawn(Path::new(BIN), dir.path(), &["--shutdown-timeout", "1"]).unwrap();
     let socket = dir.path().join("kokorod.sock");
     let text = "This answer is long, so that the daemon is still speaking when it is told to stop. \
                 It has several sentences. Each one takes the engine a while. And there is one more.";
@@ -45,7 +50,12 @@ fn sigterm_under_load_finishes_or_ends_each_answer_with_an_error_never_a_torn_fr
                 let stream = uri.parse::<Endpoint>().unwrap().connect().await.unwrap();
                 let mut framed = Framed::new(stream, WyomingCodec::default());
                 framed
-                    .send(Event::Synthesize(Synthesize { text: text.to_owned(), voice: None, text_format: None, context: None }))
+                    .send(Event::Synthesize(Synthesize {
+                        text: text.to_owned(),
+                        voice: None,
+                        text_format: None,
+                        context: None,
+                    }))
                     .await
                     .unwrap();
                 let mut events = Vec::new();
@@ -63,7 +73,9 @@ fn sigterm_under_load_finishes_or_ends_each_answer_with_an_error_never_a_torn_fr
         })
         .collect();
     for _ in 0..4 {
-        started_rx.recv_timeout(Duration::from_secs(600)).expect("every client's audio starts");
+        started_rx
+            .recv_timeout(Duration::from_secs(600))
+            .expect("every client's audio starts");
     }
     let status = daemon.terminate(EXIT_GUARD).unwrap();
     assert!(status.success(), "{status}\n{}", daemon.log());
@@ -71,20 +83,34 @@ fn sigterm_under_load_finishes_or_ends_each_answer_with_an_error_never_a_torn_fr
     let mut cut = 0;
     for client in clients {
         let events = rt.block_on(client).unwrap();
-        let ending: Vec<&str> = events.iter().map(Event::kind).filter(|k| *k != "audio-chunk").collect();
+        let ending: Vec<&str> = events
+            .iter()
+            .map(Event::kind)
+            .filter(|k| *k != "audio-chunk")
+            .collect();
         match ending.as_slice() {
             // Finished within the grace: a complete, consistent answer.
             ["audio-start", "audio-stop"] => {
                 let samples: usize = events
                     .iter()
-                    .map(|e| if let Event::AudioChunk(c) = e { c.audio.len() / 2 } else { 0 })
+                    .map(|e| {
+                        if let Event::AudioChunk(c) = e {
+                            c.audio.len() / 2
+                        } else {
+                            0
+                        }
+                    })
                     .sum();
-                let Some(Event::AudioStop(stop)) = events.last() else { panic!("{ending:?}") };
+                let Some(Event::AudioStop(stop)) = events.last() else {
+                    panic!("{ending:?}")
+                };
                 assert_eq!(stop.timestamp, Some(samples as i64 * 1000 / 24_000));
             }
             // Cut at the end of the grace: told why, after whole frames only.
             ["audio-start", "error"] => {
-                let Some(Event::Error(e)) = events.last() else { unreachable!() };
+                let Some(Event::Error(e)) = events.last() else {
+                    unreachable!()
+                };
                 assert_eq!(e.code.as_deref(), Some("shutting-down"), "{}", e.text);
                 cut += 1;
             }
@@ -104,17 +130,27 @@ fn after_sigkill_a_restart_replaces_the_stale_socket() {
     let mut first = Daemon::spawn(Path::new(BIN), dir.path(), &[]).unwrap();
     let rt = runtime();
     let unix = first.unix.clone();
-    assert!(!rt.block_on(kokorod::client::describe(&unix)).unwrap().tts.is_empty());
+    assert!(!rt
+        .block_on(kokorod::client::describe(&unix))
+        .unwrap()
+        .tts
+        .is_empty());
     first.child.kill().unwrap();
     first.child.wait().unwrap();
     assert!(socket.exists(), "SIGKILL leaves the socket file behind");
 
     let mut second = Daemon::spawn(Path::new(BIN), dir.path(), &[]).unwrap();
     assert_eq!(second.unix, unix);
-    let (format, pcm) = rt.block_on(kokorod::client::say(&unix, "Back again.", None)).unwrap();
+    let (format, pcm) = rt
+        .block_on(kokorod::client::say(&unix, "Back again.", None))
+        .unwrap();
     assert_eq!(format.rate, 24_000);
     assert!(common::rms(&pcm) > 0.02);
-    assert!(second.log().contains("replacing stale socket"), "{}", second.log());
+    assert!(
+        second.log().contains("replacing stale socket"),
+        "{}",
+        second.log()
+    );
     assert!(second.terminate(EXIT_GUARD).unwrap().success());
     assert!(!socket.exists());
 }
@@ -133,25 +169,49 @@ fn serve_refuses_a_missing_truncated_or_wrong_model_at_start() {
     // Playing systemd's part: the reason must reach `systemctl status` as STATUS=.
     let notify_path = dir.path().join("notify.sock");
     let notify = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
-    notify.set_read_timeout(Some(std::time::Duration::from_secs(1))).unwrap();
-    for (model, why) in [(&missing, "missing"), (&truncated, "truncated"), (&wrong, "wrong")] {
+    notify
+        .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .unwrap();
+    for (model, why) in [
+        (&missing, "missing"),
+        (&truncated, "truncated"),
+        (&wrong, "wrong"),
+    ] {
         let out = Command::new(BIN)
-            .args(["serve", "--no-config", "--uri", &unix, "--model", model.to_str().unwrap()])
+            .args([
+                "serve",
+                "--no-config",
+                "--uri",
+                &unix,
+                "--model",
+                model.to_str().unwrap(),
+            ])
             .env("NO_COLOR", "1")
             .env("NOTIFY_SOCKET", &notify_path)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{why}: {stderr}");
-        assert!(stderr.contains(model.to_str().unwrap()), "{why}: the message names the file: {stderr}");
+        assert!(
+            stderr.contains(model.to_str().unwrap()),
+            "{why}: the message names the file: {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{why}: {stderr}");
         assert!(!socket.exists(), "{why}: nothing listens");
         // The process has exited: its datagrams are queued already (a timeout is a failure, not a wait).
         let mut buf = vec![0u8; 8192];
-        let n = notify.recv(&mut buf).unwrap_or_else(|e| panic!("{why}: no notification: {e}"));
+        let n = notify
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("{why}: no notification: {e}"));
         let msg = String::from_utf8_lossy(&buf[..n]);
-        let status = msg.lines().find_map(|l| l.strip_prefix("STATUS=")).unwrap_or_else(|| panic!("{why}: no STATUS: {msg}"));
-        assert!(status.starts_with("failed: ") && status.contains(model.to_str().unwrap()), "{why}: {status}");
+        let status = msg
+            .lines()
+            .find_map(|l| l.strip_prefix("STATUS="))
+            .unwrap_or_else(|| panic!("{why}: no STATUS: {msg}"));
+        assert!(
+            status.starts_with("failed: ") && status.contains(model.to_str().unwrap()),
+            "{why}: {status}"
+        );
         assert!(!msg.lines().any(|l| l == "READY=1"), "{why}: {msg}");
     }
 }

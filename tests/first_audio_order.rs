@@ -72,7 +72,12 @@ impl Gate {
 struct Ordered(Arc<Gate>);
 
 impl Backend for Ordered {
-    fn run(&mut self, tokens: &[i64], _style: &[f32], _speed: f32) -> Result<Vec<f32>, EngineError> {
+    fn run(
+        &mut self,
+        tokens: &[i64],
+        _style: &[f32],
+        _speed: f32,
+    ) -> Result<Vec<f32>, EngineError> {
         let gate = &self.0;
         let mut seen = gate.lock();
         seen.runs += 1;
@@ -85,11 +90,17 @@ impl Backend for Ordered {
                     seen.violations.push(format!("inference {n} ({} tokens) was needed before the client could get any audio", tokens.len()));
                     break;
                 }
-                seen = gate.changed.wait_timeout(seen, left).unwrap_or_else(|e| e.into_inner()).0;
+                seen = gate
+                    .changed
+                    .wait_timeout(seen, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
         }
         drop(seen);
-        Ok((0..tokens.len() * 600).map(|i| 0.3 * ((i as f32) * 0.07).sin()).collect())
+        Ok((0..tokens.len() * 600)
+            .map(|i| 0.3 * ((i as f32) * 0.07).sin())
+            .collect())
     }
 }
 
@@ -98,14 +109,22 @@ fn pipeline(gate: Arc<Gate>) -> (Arc<KokoroSpeech>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
     let voices = Arc::new(Voices::load(dir.path()).unwrap());
-    let engine = Engine::start_with(vec![0], 32, move || Ok((Ordered(gate), Duration::ZERO))).unwrap();
-    (Arc::new(KokoroSpeech::new(engine, voices, KokoroConfig::default()).unwrap()), dir)
+    let engine =
+        Engine::start_with(vec![0], 32, move || Ok((Ordered(gate), Duration::ZERO))).unwrap();
+    (
+        Arc::new(KokoroSpeech::new(engine, voices, KokoroConfig::default()).unwrap()),
+        dir,
+    )
 }
 
 /// Sentences whose first piece is a clause and whose rest is another piece; distinct
 /// so that no answer comes from the cache.
 fn texts(tag: &str) -> Vec<String> {
-    (1..=6).map(|n| format!("The weather today number {n} {tag} is sunny and warm with a light breeze.")).collect()
+    (1..=6)
+        .map(|n| {
+            format!("The weather today number {n} {tag} is sunny and warm with a light breeze.")
+        })
+        .collect()
 }
 
 fn with_cache(speech: Arc<KokoroSpeech>, cache: bool) -> Arc<dyn Speech> {
@@ -131,7 +150,11 @@ async fn read_answer(conn: &mut Conn, gate: &Gate) -> usize {
 fn check(gate: &Gate, what: &str) {
     let v = gate.violations();
     assert!(v.is_empty(), "{what}: {v:?}");
-    assert!(gate.runs() >= 2, "{what}: {} inferences; the text should make two pieces", gate.runs());
+    assert!(
+        gate.runs() >= 2,
+        "{what}: {} inferences; the text should make two pieces",
+        gate.runs()
+    );
 }
 
 async fn wyoming_plain(cache: bool) {
@@ -153,12 +176,20 @@ async fn wyoming_streamed(cache: bool) {
     let (speech, _dir) = pipeline(gate.clone());
     let server = TestServer::start_with(with_cache(speech, cache), ServerConfig::default()).await;
     let mut conn = Conn::open(&server.unix).await;
-    for text in texts(if cache { "streamed and cached" } else { "streamed" }) {
+    for text in texts(if cache {
+        "streamed and cached"
+    } else {
+        "streamed"
+    }) {
         gate.reset();
-        conn.send(Event::SynthesizeStart(SynthesizeStart::default())).await;
+        conn.send(Event::SynthesizeStart(SynthesizeStart::default()))
+            .await;
         let (a, b) = text.split_at(text.len() / 2);
         for part in [a, b] {
-            conn.send(Event::SynthesizeChunk(SynthesizeChunk { text: part.into() })).await;
+            conn.send(Event::SynthesizeChunk(SynthesizeChunk {
+                text: part.into(),
+            }))
+            .await;
         }
         conn.send(Event::SynthesizeStop).await;
         assert!(read_answer(&mut conn, &gate).await > 0);
@@ -172,8 +203,13 @@ async fn wyoming_streamed(cache: bool) {
 async fn http_streamed(cache: bool) {
     let gate = Arc::new(Gate::default());
     let (speech, _dir) = pipeline(gate.clone());
-    let server = http_support::TestHttp::start(with_cache(speech, cache), HttpConfig::default()).await;
-    for text in texts(if cache { "over HTTP and cached" } else { "over HTTP" }) {
+    let server =
+        http_support::TestHttp::start(with_cache(speech, cache), HttpConfig::default()).await;
+    for text in texts(if cache {
+        "over HTTP and cached"
+    } else {
+        "over HTTP"
+    }) {
         gate.reset();
         let body = serde_json::json!({"model": "kokoro", "input": text, "voice": "af_heart", "response_format": "pcm"}).to_string();
         let mut s = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
@@ -183,7 +219,10 @@ async fn http_streamed(cache: bool) {
         let mut got = Vec::new();
         let mut buf = [0u8; 8192];
         loop {
-            let n = tokio::time::timeout(http_support::GUARD, s.read(&mut buf)).await.expect("HTTP answer stalled").unwrap();
+            let n = tokio::time::timeout(http_support::GUARD, s.read(&mut buf))
+                .await
+                .expect("HTTP answer stalled")
+                .unwrap();
             if n == 0 {
                 break;
             }
@@ -192,7 +231,11 @@ async fn http_streamed(cache: bool) {
                 gate.audio_arrived();
             }
         }
-        assert!(got.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&got[..got.len().min(200)]));
+        assert!(
+            got.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&got[..got.len().min(200)])
+        );
         check(&gate, &format!("HTTP {text:?}, cache {cache}"));
     }
     server.stop().await;
@@ -200,11 +243,17 @@ async fn http_streamed(cache: bool) {
 
 /// Bytes of audio in a chunked HTTP answer read so far.
 fn audio_bytes(raw: &[u8]) -> usize {
-    let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") else { return 0 };
+    let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return 0;
+    };
     let mut body = &raw[at + 4..];
     let mut total = 0;
     while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
-        let Ok(size) = usize::from_str_radix(std::str::from_utf8(&body[..eol]).unwrap_or("").trim(), 16) else { break };
+        let Ok(size) =
+            usize::from_str_radix(std::str::from_utf8(&body[..eol]).unwrap_or("").trim(), 16)
+        else {
+            break;
+        };
         let have = body.len() - eol - 2;
         total += size.min(have);
         if size == 0 || have < size + 2 {
@@ -254,29 +303,54 @@ struct Recorded {
 impl Backend for Recorded {
     fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
         let out = self.model.run(tokens, style, speed);
-        self.log.lock().unwrap().push((tokens.len(), Instant::now()));
+        self.log
+            .lock()
+            .unwrap()
+            .push((tokens.len(), Instant::now()));
         out
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_before_the_second_is_done() {
+async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_before_the_second_is_done(
+) {
     let paths = common::assets();
     let cpus = kokorod::engine::affinity::plan(None, None);
     let log = Arc::new(Mutex::new(Vec::new()));
     let recorded = log.clone();
     let engine = Engine::start_with(cpus.clone(), 32, move || {
         let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
-        Ok((Recorded { model, log: recorded }, Duration::ZERO))
+        Ok((
+            Recorded {
+                model,
+                log: recorded,
+            },
+            Duration::ZERO,
+        ))
     })
     .unwrap();
-    let speech = Arc::new(KokoroSpeech::new(engine, common::voices(), KokoroConfig::default()).unwrap());
+    let speech =
+        Arc::new(KokoroSpeech::new(engine, common::voices(), KokoroConfig::default()).unwrap());
     let lexicon = kokorod::text::Lexicon::default();
-    let server = TestServer::start_with(Arc::new(CachedSpeech::new(speech, 32 << 20)), ServerConfig::default()).await;
+    let server = TestServer::start_with(
+        Arc::new(CachedSpeech::new(speech, 32 << 20)),
+        ServerConfig::default(),
+    )
+    .await;
     let mut conn = Conn::open(&server.tcp).await;
     for text in texts("for real") {
-        let plan = kokorod::speech::kokoro::explain(&text, kokorod::speech::TextFormat::Text, kokorod::text::Lang::EnUs, &lexicon).unwrap();
-        assert!(plan.pieces.len() >= 2, "{text:?} makes {} pieces", plan.pieces.len());
+        let plan = kokorod::speech::kokoro::explain(
+            &text,
+            kokorod::speech::TextFormat::Text,
+            kokorod::text::Lang::EnUs,
+            &lexicon,
+        )
+        .unwrap();
+        assert!(
+            plan.pieces.len() >= 2,
+            "{text:?} makes {} pieces",
+            plan.pieces.len()
+        );
         log.lock().unwrap().clear();
         conn.send(synthesize(&text, None)).await;
         let mut first_chunk = None;
@@ -291,9 +365,20 @@ async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_befo
             }
         }
         let runs = log.lock().unwrap().clone();
-        assert_eq!(runs.len(), plan.pieces.len(), "{text:?}: one inference per piece");
-        assert_eq!(runs[0].0, plan.pieces[0].tokens, "{text:?}: the first inference was not the first piece ({:?})", plan.pieces);
-        assert!(first_chunk.unwrap() < runs[1].1, "{text:?}: the first audio left only after the second piece was computed");
+        assert_eq!(
+            runs.len(),
+            plan.pieces.len(),
+            "{text:?}: one inference per piece"
+        );
+        assert_eq!(
+            runs[0].0, plan.pieces[0].tokens,
+            "{text:?}: the first inference was not the first piece ({:?})",
+            plan.pieces
+        );
+        assert!(
+            first_chunk.unwrap() < runs[1].1,
+            "{text:?}: the first audio left only after the second piece was computed"
+        );
     }
     server.stop().await;
 }

@@ -62,7 +62,12 @@ async fn voice_names_with_paths_or_nul_are_unknown_voices() {
         c.send(synthesize("Hello.", Some(name))).await;
         let text = c.expect_refusal("unknown-voice").await;
         assert!(!text.contains('\0'), "{text:?}");
-        assert!(text.len() < 1024, "an error of {} bytes for {:.20}", text.len(), name);
+        assert!(
+            text.len() < 1024,
+            "an error of {} bytes for {:.20}",
+            text.len(),
+            name
+        );
     }
     // The server still speaks.
     let mut c = Conn::open(&s.unix).await;
@@ -101,7 +106,11 @@ async fn ssml_bombs_are_refused_before_any_work() {
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
 <speak>&lol3;</speak>"#;
-    let deep = format!("<speak>{}Hi{}</speak>", "<s>".repeat(5_000), "</s>".repeat(5_000));
+    let deep = format!(
+        "<speak>{}Hi{}</speak>",
+        "<s>".repeat(5_000),
+        "</s>".repeat(5_000)
+    );
     let breaks = format!("<speak>{}</speak>", r#"<break time="10s"/>"#.repeat(31));
     let external = r#"<!DOCTYPE speak SYSTEM "file:///etc/passwd"><speak>Hi</speak>"#;
     let undefined_entity = "<speak>&xxe;</speak>";

@@ -14,14 +14,20 @@ use tokio::net::TcpStream;
 /// Everything the server sends until it closes the connection.
 async fn until_closed(s: &mut TcpStream) -> Vec<u8> {
     let mut raw = Vec::new();
-    tokio::time::timeout(http_support::GUARD, s.read_to_end(&mut raw)).await.expect("the server must close the connection").ok();
+    tokio::time::timeout(http_support::GUARD, s.read_to_end(&mut raw))
+        .await
+        .expect("the server must close the connection")
+        .ok();
     raw
 }
 
 /// `tcp://127.0.0.1:PORT` in a log line → `127.0.0.1:PORT`.
 fn address_after(line: &str, marker: &str) -> Option<String> {
     let rest = &line[line.find(marker)? + marker.len()..];
-    let addr: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+    let addr: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect();
     (!addr.is_empty()).then_some(addr)
 }
 
@@ -42,7 +48,18 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     let key_file = dir.path().join("api-key");
     std::fs::write(&key_file, "sk-daemon-test\n").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
-        .args(["serve", "--uri", "tcp://127.0.0.1:0", "--http", "tcp://127.0.0.1:0", "--http-max-connections", "3", "--http-timeout", "3", "--api-key-file"])
+        .args([
+            "serve",
+            "--uri",
+            "tcp://127.0.0.1:0",
+            "--http",
+            "tcp://127.0.0.1:0",
+            "--http-max-connections",
+            "3",
+            "--http-timeout",
+            "3",
+            "--api-key-file",
+        ])
         .arg(&key_file)
         .arg("--data-dir")
         .arg(&assets.data_dir)
@@ -70,10 +87,11 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
         }
         log
     });
-    let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(120)))
-        .await
-        .unwrap()
-        .expect("no HTTP address logged");
+    let addr =
+        tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(120)))
+            .await
+            .unwrap()
+            .expect("no HTTP address logged");
     assert!(!addr.is_empty(), "kokorod exited before listening on HTTP");
 
     let health = http_support::request(&addr, "GET", "/health", &[], b"").await;
@@ -99,10 +117,18 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     // A connection that sends nothing is closed at the timeout too.
     let mut silent = TcpStream::connect(&addr).await.unwrap();
     assert!(until_closed(&mut silent).await.is_empty());
-    let body = br#"{"model":"tts-1","input":"The daemon speaks.","voice":"echo","response_format":"wav"}"#;
+    let body =
+        br#"{"model":"tts-1","input":"The daemon speaks.","voice":"echo","response_format":"wav"}"#;
     let denied = http_support::request(&addr, "POST", "/v1/audio/speech", &[], body).await;
     assert_eq!(denied.status, 401);
-    let ok = http_support::request(&addr, "POST", "/v1/audio/speech", &[("Authorization", "Bearer sk-daemon-test")], body).await;
+    let ok = http_support::request(
+        &addr,
+        "POST",
+        "/v1/audio/speech",
+        &[("Authorization", "Bearer sk-daemon-test")],
+        body,
+    )
+    .await;
     assert_eq!(ok.status, 200);
     assert!(ok.complete);
     // A streamed WAV carries the maximum length; hound reads the samples that are there.
@@ -111,11 +137,22 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     let samples = wav.into_samples::<i16>().map_while(Result::ok).count();
     assert!(samples > 12_000, "{samples} samples");
     let unknown = br#"{"model":"tts-1","input":"The secret words.","voice":"zz_nobody"}"#;
-    let refused = http_support::request(&addr, "POST", "/v1/audio/speech", &[("Authorization", "Bearer sk-daemon-test")], unknown).await;
+    let refused = http_support::request(
+        &addr,
+        "POST",
+        "/v1/audio/speech",
+        &[("Authorization", "Bearer sk-daemon-test")],
+        unknown,
+    )
+    .await;
     assert_eq!(refused.status, 400);
     assert_eq!(refused.error_code(), "unknown_voice");
 
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.0.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.0.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     let status = tokio::task::spawn_blocking(move || {
         let status = daemon.0.wait();
         std::mem::forget(daemon);
@@ -128,8 +165,18 @@ async fn serve_with_http_answers_and_stops_on_sigterm() {
     assert!(status.success(), "exit {status}:\n{log}");
     assert!(log.contains("stopped"), "{log}");
     // Every refusal is logged at info with its peer, code and voice, never the text.
-    let line = log.lines().find(|l| l.contains("HTTP request refused") && l.contains("unknown_voice")).unwrap_or_else(|| panic!("no refusal line:\n{log}"));
-    assert!(line.contains("127.0.0.1:") && line.contains("zz_nobody") && line.contains("status=400"), "{line}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("HTTP request refused") && l.contains("unknown_voice"))
+        .unwrap_or_else(|| panic!("no refusal line:\n{log}"));
+    assert!(
+        line.contains("127.0.0.1:") && line.contains("zz_nobody") && line.contains("status=400"),
+        "{line}"
+    );
     assert!(!log.contains("secret words"), "the text was logged:\n{log}");
-    assert!(log.lines().any(|l| l.contains("HTTP request refused") && l.contains("invalid_api_key")), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("HTTP request refused") && l.contains("invalid_api_key")),
+        "{log}"
+    );
 }

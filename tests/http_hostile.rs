@@ -40,13 +40,24 @@ async fn until_closed(s: &mut TcpStream) -> Vec<u8> {
 async fn until_no_connections(http: &TestHttp) {
     let deadline = tokio::time::Instant::now() + GUARD;
     while http.metrics.open_connections(Protocol::Http) > 0 {
-        assert!(tokio::time::Instant::now() < deadline, "{} connection(s) still held", http.metrics.open_connections(Protocol::Http));
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} connection(s) still held",
+            http.metrics.open_connections(Protocol::Http)
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
 async fn still_served(http: &TestHttp) {
-    let a = http.request("POST", "/v1/audio/speech", &[], speech_body("Still here.").as_bytes()).await;
+    let a = http
+        .request(
+            "POST",
+            "/v1/audio/speech",
+            &[],
+            speech_body("Still here.").as_bytes(),
+        )
+        .await;
     assert_eq!(a.status, 200);
     assert!(a.complete);
     assert_eq!(a.body.len(), FakeSpeech::expected("Still here.").len() * 2);
@@ -54,12 +65,17 @@ async fn still_served(http: &TestHttp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heads_that_never_end_and_idle_connections_are_closed_at_the_read_timeout() {
-    let cfg = HttpConfig { read_timeout: Duration::from_millis(500), ..HttpConfig::default() };
+    let cfg = HttpConfig {
+        read_timeout: Duration::from_millis(500),
+        ..HttpConfig::default()
+    };
     let http = TestHttp::start(Arc::new(FakeSpeech::new()), cfg).await;
 
     // Slowloris: a header byte every 50 ms, never the blank line; bytes are not progress.
     let mut slow = TcpStream::connect(&http.addr).await.unwrap();
-    slow.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .unwrap();
     let trickle = async {
         loop {
             if slow.write_all(b"a").await.is_err() {
@@ -68,7 +84,9 @@ async fn heads_that_never_end_and_idle_connections_are_closed_at_the_read_timeou
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
-    tokio::time::timeout(GUARD, trickle).await.expect("the server must cut the trickling head off");
+    tokio::time::timeout(GUARD, trickle)
+        .await
+        .expect("the server must cut the trickling head off");
 
     // A connection that never sends anything.
     let mut silent = TcpStream::connect(&http.addr).await.unwrap();
@@ -76,11 +94,17 @@ async fn heads_that_never_end_and_idle_connections_are_closed_at_the_read_timeou
 
     // A keep-alive connection, idle after one answer.
     let mut idle = TcpStream::connect(&http.addr).await.unwrap();
-    idle.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
     let raw = until_closed(&mut idle).await;
     let a = http_support::parse(&raw);
     assert_eq!(a.status, 200, "the request itself was answered");
-    assert!(a.header("connection").is_none_or(|v| !v.eq_ignore_ascii_case("close")), "kept alive until idle");
+    assert!(
+        a.header("connection")
+            .is_none_or(|v| !v.eq_ignore_ascii_case("close")),
+        "kept alive until idle"
+    );
 
     until_no_connections(&http).await;
     still_served(&http).await;
@@ -90,21 +114,37 @@ async fn heads_that_never_end_and_idle_connections_are_closed_at_the_read_timeou
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_response_may_stream_for_longer_than_the_read_timeout() {
     // The read timeout bounds what the client sends, never how long we speak.
-    let cfg = HttpConfig { read_timeout: Duration::from_millis(300), ..HttpConfig::default() };
+    let cfg = HttpConfig {
+        read_timeout: Duration::from_millis(300),
+        ..HttpConfig::default()
+    };
     let http = TestHttp::start(Arc::new(FakeSpeech::slow(Duration::from_millis(250))), cfg).await;
     let text = "One sentence. Another one. A third. And the fourth. The fifth and last.";
     let started = std::time::Instant::now();
-    let a = http.request("POST", "/v1/audio/speech", &[], speech_body(text).as_bytes()).await;
+    let a = http
+        .request(
+            "POST",
+            "/v1/audio/speech",
+            &[],
+            speech_body(text).as_bytes(),
+        )
+        .await;
     assert_eq!(a.status, 200);
     assert!(a.complete, "cut off after {:?}", started.elapsed());
     assert_eq!(a.body.len(), FakeSpeech::expected(text).len() * 2);
-    assert!(started.elapsed() > Duration::from_millis(300), "the fake was not slow enough to show anything");
+    assert!(
+        started.elapsed() > Duration::from_millis(300),
+        "the fake was not slow enough to show anything"
+    );
     http.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed() {
-    let cfg = HttpConfig { read_timeout: Duration::from_millis(500), ..HttpConfig::default() };
+    let cfg = HttpConfig {
+        read_timeout: Duration::from_millis(500),
+        ..HttpConfig::default()
+    };
     let body_limit = cfg.body_limit();
     let fake = FakeSpeech::new();
     let http = TestHttp::start(Arc::new(fake.clone()), cfg).await;
@@ -130,7 +170,12 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
     s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").await.unwrap();
     let chunk = vec![b' '; 64 * 1024];
     for _ in 0..=body_limit / chunk.len() {
-        let framed = [format!("{:x}\r\n", chunk.len()).into_bytes(), chunk.clone(), b"\r\n".to_vec()].concat();
+        let framed = [
+            format!("{:x}\r\n", chunk.len()).into_bytes(),
+            chunk.clone(),
+            b"\r\n".to_vec(),
+        ]
+        .concat();
         if s.write_all(&framed).await.is_err() {
             break;
         }
@@ -156,16 +201,31 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_dropped_and_its_synthesis_cancelled() {
-    let cfg = HttpConfig { write_timeout: Duration::from_millis(300), ..HttpConfig::default() };
+    let cfg = HttpConfig {
+        write_timeout: Duration::from_millis(300),
+        ..HttpConfig::default()
+    };
     let fake = FakeSpeech::new();
     let http = TestHttp::start(Arc::new(fake.clone()), cfg).await;
     // Far more audio than loopback TCP buffers hold (they grow to several MB): about
     // 44 MB (95,000 characters, under the text limit), never read.
     let text = "A client that does not listen at all. ".repeat(2500);
-    let s = http_support::send(&http.addr, "POST", "/v1/audio/speech", speech_body(&text).as_bytes()).await;
+    let s = http_support::send(
+        &http.addr,
+        "POST",
+        "/v1/audio/speech",
+        speech_body(&text).as_bytes(),
+    )
+    .await;
     fake.wait_speaks(1).await;
     fake.wait_none_live().await;
-    assert_eq!(fake.dropped_early(), 1, "the synthesis stopped with the connection (open: {})", http.metrics.open_connections(kokorod::metrics::Protocol::Http));
+    assert_eq!(
+        fake.dropped_early(),
+        1,
+        "the synthesis stopped with the connection (open: {})",
+        http.metrics
+            .open_connections(kokorod::metrics::Protocol::Http)
+    );
     until_no_connections(&http).await;
     still_served(&http).await;
     drop(s);
@@ -176,13 +236,18 @@ async fn a_client_that_stops_reading_is_dropped_and_its_synthesis_cancelled() {
 async fn a_thousand_connections_get_their_slots_or_a_503() {
     const MAX: usize = 16;
     const CONNECTIONS: usize = 1000;
-    let cfg = HttpConfig { max_connections: MAX, ..HttpConfig::default() };
+    let cfg = HttpConfig {
+        max_connections: MAX,
+        ..HttpConfig::default()
+    };
     let http = TestHttp::start(Arc::new(FakeSpeech::new()), cfg).await;
     let mut conns = Vec::new();
     for _ in 0..CONNECTIONS {
         let mut s = TcpStream::connect(&http.addr).await.unwrap();
         // Kept alive: a served connection holds its slot after the answer.
-        let _ = s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+        let _ = s
+            .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await;
         conns.push(s);
     }
     let (mut served, mut refused) = (0, 0);
@@ -191,22 +256,36 @@ async fn a_thousand_connections_get_their_slots_or_a_503() {
         let mut buf = [0u8; 4096];
         // Up to the end of the body (both answers carry a content-length).
         let answer = loop {
-            let n = tokio::time::timeout(GUARD, s.read(&mut buf)).await.expect("every connection gets an answer").unwrap_or(0);
+            let n = tokio::time::timeout(GUARD, s.read(&mut buf))
+                .await
+                .expect("every connection gets an answer")
+                .unwrap_or(0);
             raw.extend_from_slice(&buf[..n]);
             if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
                 let a = http_support::parse(&raw);
-                let len: usize = a.header("content-length").expect("a length").parse().unwrap();
+                let len: usize = a
+                    .header("content-length")
+                    .expect("a length")
+                    .parse()
+                    .unwrap();
                 if raw.len() >= end + 4 + len {
                     break a;
                 }
             }
-            assert!(n > 0, "closed before the answer: {}", String::from_utf8_lossy(&raw));
+            assert!(
+                n > 0,
+                "closed before the answer: {}",
+                String::from_utf8_lossy(&raw)
+            );
         };
         match answer.status {
             200 => served += 1,
             503 => {
                 assert_eq!(answer.error_code(), "too_many_connections");
-                assert!(answer.json()["error"]["message"].as_str().unwrap().contains(&MAX.to_string()));
+                assert!(answer.json()["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&MAX.to_string()));
                 assert_eq!(answer.header("retry-after"), Some("1"));
                 refused += 1;
             }
@@ -216,7 +295,13 @@ async fn a_thousand_connections_get_their_slots_or_a_503() {
     assert_eq!(served, MAX);
     assert_eq!(refused, CONNECTIONS - MAX);
     let metrics = http.metrics.render(0);
-    assert!(metrics.contains(&format!("code=\"too_many_connections\"}} {}", CONNECTIONS - MAX)), "{metrics}");
+    assert!(
+        metrics.contains(&format!(
+            "code=\"too_many_connections\"}} {}",
+            CONNECTIONS - MAX
+        )),
+        "{metrics}"
+    );
     drop(conns);
     until_no_connections(&http).await;
     still_served(&http).await;

@@ -21,9 +21,18 @@ const SENTENCES: &[&str] = &[
 ];
 
 fn synth(voice: &str, text: &str) -> Vec<i16> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let req = SpeakRequest { voice: VoiceChoice { name: Some(voice.into()), language: None }, ..SpeakRequest::text(text) };
+        let req = SpeakRequest {
+            voice: VoiceChoice {
+                name: Some(voice.into()),
+                language: None,
+            },
+            ..SpeakRequest::text(text)
+        };
         let mut s = common::speech().speak(req).unwrap();
         let mut all = Vec::new();
         while let Some(p) = s.next().await {
@@ -37,10 +46,20 @@ fn synth(voice: &str, text: &str) -> Vec<i16> {
 fn wer(wav: &Path, reference: &str) -> (f64, String) {
     let python = std::env::var("KOKOROD_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/asr_transcribe.py");
-    let out = Command::new(&python).arg(&script).arg(wav).arg("--ref").arg(reference).output().expect("run python");
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(wav)
+        .arg("--ref")
+        .arg(reference)
+        .output()
+        .expect("run python");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "recognizer failed ({}): {stderr}\n(needs `pip install pocketsphinx==5.1.1 numpy`; `make test` sets up a venv)", out.status);
-    let w = stderr.split_whitespace().find_map(|t| t.strip_prefix("wer=")).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no wer in {stderr}"));
+    let w = stderr
+        .split_whitespace()
+        .find_map(|t| t.strip_prefix("wer="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no wer in {stderr}"));
     (w, String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
@@ -57,9 +76,15 @@ fn speech_is_understood_by_a_recognizer() {
         let mut total = 0.0;
         for (i, text) in SENTENCES.iter().enumerate() {
             let audio = synth(voice, text);
-            let (w, heard) = wer(&write(dir.path(), &format!("{voice}-{i}.wav"), &audio), text);
+            let (w, heard) = wer(
+                &write(dir.path(), &format!("{voice}-{i}.wav"), &audio),
+                text,
+            );
             eprintln!("{voice}: {text:?} heard {heard:?} wer={w:.2}");
-            assert!(w <= 0.34, "{voice}: {text:?} was heard as {heard:?} (WER {w:.2})");
+            assert!(
+                w <= 0.34,
+                "{voice}: {text:?} was heard as {heard:?} (WER {w:.2})"
+            );
             total += w;
         }
         let mean = total / SENTENCES.len() as f64;
@@ -74,5 +99,8 @@ fn the_check_can_fail_reversed_speech_is_not_understood() {
     let mut audio = synth("af_heart", text);
     audio.reverse();
     let (w, heard) = wer(&write(dir.path(), "reversed.wav", &audio), text);
-    assert!(w >= 0.8, "reversed audio was understood as {heard:?} (WER {w:.2}): the check proves nothing");
+    assert!(
+        w >= 0.8,
+        "reversed audio was understood as {heard:?} (WER {w:.2}): the check proves nothing"
+    );
 }

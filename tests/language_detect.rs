@@ -27,7 +27,10 @@ fn english_home_assistant_answers_never_switch() {
     for a in &answers {
         let _ = g.guess(a, Lang::EnUs);
     }
-    eprintln!("mean guess: {:?} per answer", t.elapsed() / answers.len() as u32);
+    eprintln!(
+        "mean guess: {:?} per answer",
+        t.elapsed() / answers.len() as u32
+    );
     for default in [Lang::EnUs, Lang::EnGb] {
         let switched: Vec<_> = answers
             .iter()

@@ -32,7 +32,11 @@ fn no_phonemizer_is_built_on_a_request_path() {
     let mut daemon = Daemon::spawn(Path::new(BIN), dir.path(), &[]).expect("daemon");
     let until = std::time::Instant::now() + Duration::from_secs(120);
     while !daemon.log().contains("phonemizers built:") {
-        assert!(std::time::Instant::now() < until, "no build line:\n{}", daemon.log());
+        assert!(
+            std::time::Instant::now() < until,
+            "no build line:\n{}",
+            daemon.log()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let ready_rss = rss_mib(daemon.pid());
@@ -64,16 +68,29 @@ fn no_phonemizer_is_built_on_a_request_path() {
     assert!(status.success());
     let log = daemon.log();
     let listening = log.find("listening on").expect("listening line");
-    let built = log.find("phonemizers built:").unwrap_or_else(|| panic!("no build line:\n{log}"));
+    let built = log
+        .find("phonemizers built:")
+        .unwrap_or_else(|| panic!("no build line:\n{log}"));
     let built_end = built + log[built..].find('\n').unwrap_or(log.len() - built);
     // Built on a request's path, a phonemizer would announce itself after the build line.
-    let late: Vec<&str> = log[built_end..].lines().filter(|l| l.contains("phonemizer ready")).collect();
+    let late: Vec<&str> = log[built_end..]
+        .lines()
+        .filter(|l| l.contains("phonemizer ready"))
+        .collect();
     assert!(late.is_empty(), "built on a request's path: {late:#?}");
     // The default voice's language before listening, every other one by the build line.
-    assert!(log[..listening].contains("en-US"), "the default language not built before listening:\n{log}");
+    assert!(
+        log[..listening].contains("en-US"),
+        "the default language not built before listening:\n{log}"
+    );
     let before = &log[..built_end];
-    for lang in ["en-US", "en-GB", "es-ES", "fr-FR", "hi-IN", "it-IT", "ja-JP", "pt-BR", "zh-CN"] {
-        assert!(before.contains(lang), "{lang} not built at start:\n{before}");
+    for lang in [
+        "en-US", "en-GB", "es-ES", "fr-FR", "hi-IN", "it-IT", "ja-JP", "pt-BR", "zh-CN",
+    ] {
+        assert!(
+            before.contains(lang),
+            "{lang} not built at start:\n{before}"
+        );
     }
     for l in before.lines().filter(|l| l.contains("phonemizer")) {
         eprintln!("{l}");

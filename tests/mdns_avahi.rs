@@ -18,14 +18,24 @@ fn announced_found_and_withdrawn_inside_a_private_network() {
     // start and announce this host on the real network).
     let avahi = std::env::var("AVAHI_DAEMON").unwrap_or_else(|_| "avahi-daemon".to_owned());
     for tool in ["unshare", "ip", "dbus-daemon", avahi.as_str()] {
-        let found = Path::new(tool).is_file() || std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
+        let found = Path::new(tool).is_file()
+            || std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
         assert!(found, "{tool} not found: `make deps avahi` installs dbus-daemon and iproute2 and unpacks avahi-daemon (AVAHI_DAEMON)");
     }
     let python = std::env::var("WYOMING_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/mdns_ns.py");
     let work = tempfile::tempdir().unwrap();
     let out = Command::new("timeout")
-        .args(["300", "unshare", "--net", "--mount", "--uts", "--fork", "--kill-child"])
+        .args([
+            "300",
+            "unshare",
+            "--net",
+            "--mount",
+            "--uts",
+            "--fork",
+            "--kill-child",
+        ])
         .arg(&python)
         .arg(&script)
         .arg(env!("CARGO_BIN_EXE_kokorod"))
@@ -33,7 +43,10 @@ fn announced_found_and_withdrawn_inside_a_private_network() {
         .env("AVAHI_DAEMON", &avahi)
         .output()
         .expect("run unshare");
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
     assert!(
         out.status.success(),
         "mDNS check failed ({}):\n{stdout}\n{stderr}\n(needs `pip install wyoming==1.10.2 zeroconf==0.154.0`; `make test` sets up a venv)",

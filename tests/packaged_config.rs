@@ -32,10 +32,16 @@ fn packaged_config_keys_are_serve_options_and_all_documented() {
         .filter(|l| !NOT_KEYS.contains(&l.as_str()))
         .collect();
     for key in active.iter().chain(&commented) {
-        assert!(options.contains(key) || PENDING.contains(&key.as_str()), "{key} is not a long option of `kokorod serve`");
+        assert!(
+            options.contains(key) || PENDING.contains(&key.as_str()),
+            "{key} is not a long option of `kokorod serve`"
+        );
     }
     for option in &options {
-        assert!(active.contains(option) || commented.contains(option), "--{option} is not documented in {path}");
+        assert!(
+            active.contains(option) || commented.contains(option),
+            "--{option} is not documented in {path}"
+        );
     }
     // What the package promises: both Wyoming listeners, mDNS on.
     assert_eq!(table["uri"].as_array().unwrap().len(), 2);
@@ -48,18 +54,34 @@ fn packaged_config_keys_are_serve_options_and_all_documented() {
 fn the_service_unit_sets_resource_limits_that_fit_the_connection_limits() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/kokorod.service");
     let unit = std::fs::read_to_string(path).unwrap();
-    let value = |key: &str| unit.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(str::trim).map(str::to_owned);
+    let value = |key: &str| {
+        unit.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .map(str::trim)
+            .map(str::to_owned)
+    };
     let memory = value("MemoryMax").unwrap_or_else(|| panic!("{path}: no MemoryMax="));
     let bytes: u64 = match memory.strip_suffix('G') {
         Some(g) => g.parse::<u64>().unwrap() << 30,
-        None => memory.strip_suffix('M').map(|m| m.parse::<u64>().unwrap() << 20).unwrap_or_else(|| panic!("MemoryMax={memory}")),
+        None => memory
+            .strip_suffix('M')
+            .map(|m| m.parse::<u64>().unwrap() << 20)
+            .unwrap_or_else(|| panic!("MemoryMax={memory}")),
     };
     // The engine alone peaks near 0.6 GB; a bound below 1 GB would kill a healthy daemon.
     assert!((1 << 30..=8 << 30).contains(&bytes), "MemoryMax={memory}");
-    let files: usize = value("LimitNOFILE").unwrap_or_else(|| panic!("{path}: no LimitNOFILE=")).parse().unwrap();
+    let files: usize = value("LimitNOFILE")
+        .unwrap_or_else(|| panic!("{path}: no LimitNOFILE="))
+        .parse()
+        .unwrap();
     let cli = <kokorod::cli::Cli as clap::Parser>::try_parse_from(["kokorod", "serve"]).unwrap();
-    let kokorod::cli::Command::Serve(serve) = cli.command.unwrap() else { panic!("serve") };
+    let kokorod::cli::Command::Serve(serve) = cli.command.unwrap() else {
+        panic!("serve")
+    };
     let connections = serve.max_connections as usize + serve.http.http_max_connections as usize;
-    assert!(files >= 2 * connections + 64, "LimitNOFILE={files} leaves too little room for {connections} connections");
+    assert!(
+        files >= 2 * connections + 64,
+        "LimitNOFILE={files} leaves too little room for {connections} connections"
+    );
     assert!(files <= 65_536, "LimitNOFILE={files}: no bound at all");
 }

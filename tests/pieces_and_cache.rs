@@ -13,7 +13,10 @@ use kokorod::speech::{CachedSpeech, SpeakRequest, Speech};
 use server_support::FakeSpeech;
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn pieces(s: &dyn Speech, req: SpeakRequest) -> Vec<Vec<i16>> {
@@ -30,9 +33,16 @@ fn the_first_piece_is_shorter_than_the_rest() {
     assert!(p.len() >= 3, "{} pieces", p.len());
     let first = p[0].len();
     let shortest_later = p[1..].iter().map(Vec::len).min().unwrap();
-    assert!(first < shortest_later, "first piece {first} samples, later ones from {shortest_later}");
+    assert!(
+        first < shortest_later,
+        "first piece {first} samples, later ones from {shortest_later}"
+    );
     // Short, but still speech: a clause, not a syllable.
-    assert!(first > 24_000 / 4 && rms(&p[0]) > 0.01, "first piece {first} samples, rms {}", rms(&p[0]));
+    assert!(
+        first > 24_000 / 4 && rms(&p[0]) > 0.01,
+        "first piece {first} samples, rms {}",
+        rms(&p[0])
+    );
 }
 
 #[test]
@@ -44,11 +54,19 @@ fn pieces_join_without_a_click() {
         for (k, w) in p.windows(2).enumerate() {
             let (end, start) = (*w[0].last().unwrap(), w[1][0]);
             // A step this small is far below anything audible as a click (−50 dBFS).
-            assert!((i32::from(end) - i32::from(start)).abs() <= 100, "join {k}: {end} → {start}");
+            assert!(
+                (i32::from(end) - i32::from(start)).abs() <= 100,
+                "join {k}: {end} → {start}"
+            );
             // And the pieces end and begin in quiet, not mid-waveform.
             let tail = &w[0][w[0].len() - 240..];
             let head = &w[1][..240];
-            assert!(rms(tail) < 0.01 && rms(head) < 0.01, "join {k}: tail rms {}, head rms {}", rms(tail), rms(head));
+            assert!(
+                rms(tail) < 0.01 && rms(head) < 0.01,
+                "join {k}: tail rms {}, head rms {}",
+                rms(tail),
+                rms(head)
+            );
         }
     }
 }
@@ -59,18 +77,34 @@ fn a_cached_answer_is_the_same_pcm_and_the_cache_keeps_its_bound() {
     let req = || SpeakRequest::text("Turned on the kitchen lights.");
     let first = pieces(&cached, req());
     assert_eq!((cached.stats().hits, cached.stats().misses), (0, 1));
-    let again = pieces(&cached, SpeakRequest::text("Turned on  the kitchen lights.\n"));
+    let again = pieces(
+        &cached,
+        SpeakRequest::text("Turned on  the kitchen lights.\n"),
+    );
     assert_eq!(first, again, "a hit must give back the very same pieces");
     assert_eq!((cached.stats().hits, cached.stats().misses), (1, 1));
 
     // Another speed is another answer.
-    let fast = pieces(&cached, SpeakRequest { speed: 1.3, ..req() });
+    let fast = pieces(
+        &cached,
+        SpeakRequest {
+            speed: 1.3,
+            ..req()
+        },
+    );
     assert!(fast.concat().len() < first.concat().len());
     assert_eq!(cached.stats().misses, 2);
 
     // A bound that holds any one of these answers but no two keeps one, and stays within it.
-    let texts = ["Turned on the kitchen lights.", "Turned off the hallway lights.", "The garage door is closed."];
-    let sizes: Vec<usize> = texts.iter().map(|t| pieces(&cached, SpeakRequest::text(*t)).concat().len() * 2).collect();
+    let texts = [
+        "Turned on the kitchen lights.",
+        "Turned off the hallway lights.",
+        "The garage door is closed.",
+    ];
+    let sizes: Vec<usize> = texts
+        .iter()
+        .map(|t| pieces(&cached, SpeakRequest::text(*t)).concat().len() * 2)
+        .collect();
     let cap = sizes.iter().max().unwrap() + 1024;
     assert!(cap < 2 * sizes.iter().min().unwrap(), "{sizes:?}");
     let small = CachedSpeech::new(speech(), cap);
@@ -82,7 +116,10 @@ fn a_cached_answer_is_the_same_pcm_and_the_cache_keeps_its_bound() {
     let s = small.stats();
     assert_eq!(s.entries, 1, "{s:?}");
     // The most recent one is the one kept.
-    assert_eq!(pieces(&small, SpeakRequest::text(texts[2])), pieces(&cached, SpeakRequest::text(texts[2])));
+    assert_eq!(
+        pieces(&small, SpeakRequest::text(texts[2])),
+        pieces(&cached, SpeakRequest::text(texts[2]))
+    );
     assert_eq!(small.stats().hits, 1);
 }
 
@@ -97,16 +134,38 @@ fn only_complete_answers_are_cached_and_a_zero_size_turns_it_off() {
         s.next().await.unwrap().unwrap();
         drop(s);
         assert_eq!(cached.stats().entries, 0);
-        let whole: Vec<_> = cached.speak(SpeakRequest::text(text)).unwrap().map(|p| p.unwrap()).collect().await;
+        let whole: Vec<_> = cached
+            .speak(SpeakRequest::text(text))
+            .unwrap()
+            .map(|p| p.unwrap())
+            .collect()
+            .await;
         assert_eq!(whole.len(), 3);
-        let hit: Vec<_> = cached.speak(SpeakRequest::text(text)).unwrap().map(|p| p.unwrap()).collect().await;
+        let hit: Vec<_> = cached
+            .speak(SpeakRequest::text(text))
+            .unwrap()
+            .map(|p| p.unwrap())
+            .collect()
+            .await;
         assert_eq!(hit, whole);
-        assert_eq!(fake.speaks(), 2, "the hit never reached the speech behind the cache");
+        assert_eq!(
+            fake.speaks(),
+            2,
+            "the hit never reached the speech behind the cache"
+        );
         // A failing answer ("explode" fails mid-audio in the fake) is not kept.
         let bad = "Fine. This will explode now.";
-        let r: Vec<_> = cached.speak(SpeakRequest::text(bad)).unwrap().collect().await;
+        let r: Vec<_> = cached
+            .speak(SpeakRequest::text(bad))
+            .unwrap()
+            .collect()
+            .await;
         assert!(r.iter().any(Result::is_err));
-        let _ = cached.speak(SpeakRequest::text(bad)).unwrap().collect::<Vec<_>>().await;
+        let _ = cached
+            .speak(SpeakRequest::text(bad))
+            .unwrap()
+            .collect::<Vec<_>>()
+            .await;
         assert_eq!(fake.speaks(), 4);
         cached.clear();
         assert_eq!(cached.stats().entries, 0);

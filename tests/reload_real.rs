@@ -249,7 +249,10 @@ fn voice_files_changed_on_sighup_while_a_request_runs() {
         // Over Wyoming a removed voice is read by its language's best voice (the
         // HTTP check below is the strict one).
         conn.send(synthesize(SHORT, Some("am_adam"))).await;
-        assert!(common::rms(&conn.audio(CHUNK).await) > 0.02, "am_adam's substitute");
+        assert!(
+            common::rms(&conn.audio(CHUNK).await) > 0.02,
+            "am_adam's substitute"
+        );
         conn.send(synthesize(SHORT, Some("zz_new"))).await;
         assert!(
             common::rms(&conn.audio(CHUNK).await) > 0.02,

@@ -60,7 +60,9 @@ async fn until_no_connections(server: &TestServer) {
 }
 
 async fn still_served(server: &TestServer) {
-    let (_, pcm) = client::say(&server.unix, "Still here.", None).await.unwrap();
+    let (_, pcm) = client::say(&server.unix, "Still here.", None)
+        .await
+        .unwrap();
     assert_eq!(pcm, FakeSpeech::expected("Still here."));
 }
 
@@ -76,7 +78,10 @@ async fn a_header_line_that_never_ends_is_cut_off_by_the_idle_timeout() {
     let mut stream = connect(&server.tcp).await;
     let (mut reader, mut writer) = tokio::io::split(&mut stream);
     let drip = async {
-        writer.write_all(b"{\"type\":\"describe\",\"x\":\"").await.unwrap();
+        writer
+            .write_all(b"{\"type\":\"describe\",\"x\":\"")
+            .await
+            .unwrap();
         loop {
             if writer.write_all(b"a").await.is_err() {
                 break;
@@ -154,7 +159,8 @@ async fn deeply_nested_json_and_lone_surrogates_are_refused() {
     nested_header.extend(std::iter::repeat_n(b'[', 30_000));
     nested_header.push(b'\n');
     let depth = 500_000;
-    let mut nested_data = format!("{{\"type\":\"synthesize\",\"data_length\":{depth}}}\n").into_bytes();
+    let mut nested_data =
+        format!("{{\"type\":\"synthesize\",\"data_length\":{depth}}}\n").into_bytes();
     nested_data.extend(std::iter::repeat_n(b'[', depth));
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("30,000 levels in the header", nested_header),
@@ -201,7 +207,10 @@ async fn deeply_nested_json_and_lone_surrogates_are_refused() {
         matches!(&event, Event::Error(e) if e.code.as_deref() == Some("bad-event")),
         "{event:?}"
     );
-    assert!(matches!(conn.next().await, None | Some(Err(_))), "not closed");
+    assert!(
+        matches!(conn.next().await, None | Some(Err(_))),
+        "not closed"
+    );
     still_served(&server).await;
     server.stop().await;
 }
@@ -217,7 +226,11 @@ async fn a_thousand_connections_get_their_slots_or_a_clear_refusal() {
     let server = TestServer::start(FakeSpeech::new(), cfg).await;
     let mut conns = Vec::new();
     for i in 0..CONNECTIONS {
-        let uri = if i % 2 == 0 { &server.tcp } else { &server.unix };
+        let uri = if i % 2 == 0 {
+            &server.tcp
+        } else {
+            &server.unix
+        };
         let mut conn = Framed::new(connect(uri).await, WyomingCodec::default());
         // A refused connection may already be closed: a failed send is fine.
         let _ = conn
@@ -235,7 +248,12 @@ async fn a_thousand_connections_get_their_slots_or_a_clear_refusal() {
         match frame.map(|f| Event::try_from(f.unwrap()).unwrap()) {
             Some(Event::Pong(_)) => served += 1,
             Some(Event::Error(e)) => {
-                assert_eq!(e.code.as_deref(), Some("too-many-connections"), "{}", e.text);
+                assert_eq!(
+                    e.code.as_deref(),
+                    Some("too-many-connections"),
+                    "{}",
+                    e.text
+                );
                 assert!(e.text.contains(&MAX.to_string()), "{}", e.text);
                 refused += 1;
             }
@@ -257,16 +275,22 @@ async fn a_client_vanishing_mid_stream_cancels_its_work() {
     let server = TestServer::start(speech.clone(), ServerConfig::default()).await;
     for uri in [&server.tcp, &server.unix] {
         let mut conn = Conn::open(uri).await;
-        conn.send(Event::SynthesizeStart(SynthesizeStart::default())).await;
+        conn.send(Event::SynthesizeStart(SynthesizeStart::default()))
+            .await;
         // A long sentence (many pieces) and the start of the next.
         let text = format!("{} And th", long_text(60, "streamed").replace(". ", ", "));
-        conn.send(Event::SynthesizeChunk(SynthesizeChunk { text })).await;
+        conn.send(Event::SynthesizeChunk(SynthesizeChunk { text }))
+            .await;
         assert!(matches!(conn.next().await, Event::AudioStart(_)));
         assert!(matches!(conn.next().await, Event::AudioChunk(_)));
         drop(conn);
         speech.wait_none_live().await;
     }
-    assert_eq!(speech.dropped_early(), 2, "both streams' work was dropped unfinished");
+    assert_eq!(
+        speech.dropped_early(),
+        2,
+        "both streams' work was dropped unfinished"
+    );
     until_no_connections(&server).await;
     still_served(&server).await;
     server.stop().await;

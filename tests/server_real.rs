@@ -20,10 +20,23 @@ async fn server() -> TestServer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_each_get_their_own_complete_audio() {
     let s = server().await;
-    let texts = ["Turn on the lights.", "Lock the front door.", "It is sunny.", "Good night, everyone.", "The oven is hot.", "Play some music.", "Open the garage.", "Close the blinds."];
+    let texts = [
+        "Turn on the lights.",
+        "Lock the front door.",
+        "It is sunny.",
+        "Good night, everyone.",
+        "The oven is hot.",
+        "Play some music.",
+        "Open the garage.",
+        "Close the blinds.",
+    ];
     let mut tasks = Vec::new();
     for (i, t) in texts.iter().enumerate() {
-        let uri = if i % 2 == 0 { s.tcp.clone() } else { s.unix.clone() };
+        let uri = if i % 2 == 0 {
+            s.tcp.clone()
+        } else {
+            s.unix.clone()
+        };
         let t = t.to_string();
         tasks.push(tokio::spawn(async move {
             let mut c = Conn::open(&uri).await;
@@ -41,7 +54,9 @@ async fn concurrent_clients_each_get_their_own_complete_audio() {
         let alone = {
             use futures::StreamExt;
             use kokorod::speech::{SpeakRequest, Speech};
-            let mut st = common::speech().speak(SpeakRequest::text(text.clone())).unwrap();
+            let mut st = common::speech()
+                .speak(SpeakRequest::text(text.clone()))
+                .unwrap();
             let mut all = Vec::new();
             while let Some(p) = st.next().await {
                 all.extend(p.unwrap());
@@ -67,12 +82,17 @@ async fn describe_is_answered_while_long_syntheses_run() {
     assert!(matches!(busy[0].next().await, Event::AudioStart(_)));
     let mut d = Conn::open(&s.unix).await;
     d.send(Event::Describe).await;
-    let Event::Info(info) = d.next().await else { panic!("expected info") };
+    let Event::Info(info) = d.next().await else {
+        panic!("expected info")
+    };
     assert_eq!(info.tts[0].name, "kokorod");
     assert!(info.tts[0].voices.iter().any(|v| v.name == "af_heart"));
     // Ordering, not timing: the info came while every long synthesis was still open.
     for c in busy.iter_mut().skip(1) {
-        assert!(matches!(c.next().await, Event::AudioStart(_)), "still synthesizing");
+        assert!(
+            matches!(c.next().await, Event::AudioStart(_)),
+            "still synthesizing"
+        );
     }
     drop(busy);
     s.stop().await;
@@ -82,7 +102,9 @@ async fn describe_is_answered_while_long_syntheses_run() {
 async fn a_vanished_client_leaves_the_queue_empty() {
     let s = server().await;
     let engine = common::engine();
-    let text = (0..12).map(|i| format!("This is sentence number {i} of a long story. ")).collect::<String>();
+    let text = (0..12)
+        .map(|i| format!("This is sentence number {i} of a long story. "))
+        .collect::<String>();
     let mut c = Conn::open(&s.tcp).await;
     c.send(synthesize(&text, None)).await;
     assert!(matches!(c.next().await, Event::AudioStart(_)));
@@ -119,7 +141,11 @@ async fn refusals_close_and_nothing_speakable_is_empty() {
     c.send(synthesize("Still here.", Some("af_nobody"))).await;
     let instead = c.audio(1024).await;
     c.send(synthesize("Still here.", Some("af_heart"))).await;
-    assert_eq!(instead, c.audio(1024).await, "af_nobody should be read by af_heart");
+    assert_eq!(
+        instead,
+        c.audio(1024).await,
+        "af_nobody should be read by af_heart"
+    );
     s.stop().await;
 }
 
@@ -128,19 +154,33 @@ async fn the_reference_client_drives_the_real_pipeline() {
     let s = server().await;
     let python = std::env::var("WYOMING_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/wyoming_real.py");
-    let out = tokio::process::Command::new(&python).arg(&script).arg(&s.tcp).arg(&s.unix).kill_on_drop(true).output();
-    let out = tokio::time::timeout(Duration::from_secs(180), out).await.expect("python client hung").expect("run python3");
+    let out = tokio::process::Command::new(&python)
+        .arg(&script)
+        .arg(&s.tcp)
+        .arg(&s.unix)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(180), out)
+        .await
+        .expect("python client hung")
+        .expect("run python3");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "reference client failed ({}): {stdout}\n{stderr}\n(needs `pip install wyoming==1.10.2`; `make test` sets up a venv)", out.status);
-    assert_eq!(stdout.lines().filter(|l| l.ends_with(": ok")).count(), 2, "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.ends_with(": ok")).count(),
+        2,
+        "{stdout}"
+    );
     s.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_request_is_not_starved_by_a_long_one() {
     let s = server().await;
-    let long = (0..10).map(|i| format!("This is sentence number {i} of a long story about the weather. ")).collect::<String>();
+    let long = (0..10)
+        .map(|i| format!("This is sentence number {i} of a long story about the weather. "))
+        .collect::<String>();
     let mut l = Conn::open(&s.tcp).await;
     l.send(synthesize(&long, None)).await;
     assert!(matches!(l.next().await, Event::AudioStart(_)));
@@ -156,7 +196,10 @@ async fn a_short_request_is_not_starved_by_a_long_one() {
             long_done = true;
         }
     }
-    assert!(!long_done, "the long answer finished before the short one: the short one waited behind it");
+    assert!(
+        !long_done,
+        "the long answer finished before the short one: the short one waited behind it"
+    );
     drop(l);
     s.stop().await;
 }

@@ -10,7 +10,10 @@ use kokorod::speech::{SpeakRequest, Speech, SpeechError, VoiceChoice};
 use kokorod::text::{self, Lang, Phonemizer};
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn say(req: SpeakRequest) -> Result<Vec<i16>, SpeechError> {
@@ -29,17 +32,34 @@ fn say_text(t: &str) -> Vec<i16> {
 }
 
 fn voice(name: &str, t: &str) -> SpeakRequest {
-    SpeakRequest { voice: VoiceChoice { name: Some(name.into()), language: None }, ..SpeakRequest::text(t) }
+    SpeakRequest {
+        voice: VoiceChoice {
+            name: Some(name.into()),
+            language: None,
+        },
+        ..SpeakRequest::text(t)
+    }
 }
 
 #[test]
 fn a_sentence_is_real_audio_that_grows_with_the_text() {
     let short = say_text("The lights are on.");
-    let long = say_text("The lights in the kitchen and in the living room are on, and the front door is locked.");
+    let long = say_text(
+        "The lights in the kitchen and in the living room are on, and the front door is locked.",
+    );
     let secs = |s: &[i16]| s.len() as f64 / SAMPLE_RATE as f64;
     // "The lights are on." is about 1.5 s of speech; nothing like silence or a click.
-    assert!((0.8..4.0).contains(&secs(&short)), "short: {:.2}s", secs(&short));
-    assert!(secs(&long) > 2.0 * secs(&short), "long {:.2}s vs short {:.2}s", secs(&long), secs(&short));
+    assert!(
+        (0.8..4.0).contains(&secs(&short)),
+        "short: {:.2}s",
+        secs(&short)
+    );
+    assert!(
+        secs(&long) > 2.0 * secs(&short),
+        "long {:.2}s vs short {:.2}s",
+        secs(&long),
+        secs(&short)
+    );
     assert!(rms(&short) > 0.02, "rms {}", rms(&short));
     assert!(rms(&long) > 0.02, "rms {}", rms(&long));
 }
@@ -62,8 +82,14 @@ fn a_voice_mixed_with_itself_equals_the_voice() {
 
 #[test]
 fn british_voices_speak_british() {
-    let us = Phonemizer::new(Lang::EnUs).unwrap().phonemize("tomato").unwrap();
-    let gb = Phonemizer::new(Lang::EnGb).unwrap().phonemize("tomato").unwrap();
+    let us = Phonemizer::new(Lang::EnUs)
+        .unwrap()
+        .phonemize("tomato")
+        .unwrap();
+    let gb = Phonemizer::new(Lang::EnGb)
+        .unwrap()
+        .phonemize("tomato")
+        .unwrap();
     assert_ne!(us, gb);
     let audio = say(voice("bf_emma", "Shall we have a cup of tea?")).unwrap();
     assert!(rms(&audio) > 0.02);
@@ -72,9 +98,13 @@ fn british_voices_speak_british() {
 #[test]
 fn input_over_510_tokens_yields_audio_for_all_of_it() {
     // One "sentence" with no punctuation, far over one inference's 510 tokens.
-    let words = "the quick brown fox jumps over the lazy dog and runs far away into the green forest ";
+    let words =
+        "the quick brown fox jumps over the lazy dog and runs far away into the green forest ";
     let text = words.repeat(8);
-    let ph = Phonemizer::new(Lang::EnUs).unwrap().phonemize(&text).unwrap();
+    let ph = Phonemizer::new(Lang::EnUs)
+        .unwrap()
+        .phonemize(&text)
+        .unwrap();
     let n_tokens = text::tokenize(&ph).len();
     assert!(n_tokens > 510, "{n_tokens} tokens");
     let audio = say_text(&text);
@@ -88,9 +118,23 @@ fn input_over_510_tokens_yields_audio_for_all_of_it() {
 fn the_engine_refuses_what_the_model_cannot_take() {
     let e = common::engine();
     let style = common::voices().resolve("af_heart").unwrap().style;
-    let too_long = InferRequest { tokens: vec![50; 511], style: style.clone(), speed: 1.0, priority: Priority::Rest };
-    assert!(e.infer_blocking(too_long).unwrap_err().to_string().contains("510"));
-    let empty = InferRequest { tokens: vec![], style, speed: 1.0, priority: Priority::First };
+    let too_long = InferRequest {
+        tokens: vec![50; 511],
+        style: style.clone(),
+        speed: 1.0,
+        priority: Priority::Rest,
+    };
+    assert!(e
+        .infer_blocking(too_long)
+        .unwrap_err()
+        .to_string()
+        .contains("510"));
+    let empty = InferRequest {
+        tokens: vec![],
+        style,
+        speed: 1.0,
+        priority: Priority::First,
+    };
     assert!(e.infer_blocking(empty).is_err());
 }
 
@@ -105,9 +149,15 @@ fn bad_requests_get_clear_errors() {
     assert_eq!(e.code(), "empty-text", "{e}");
     let e = code(voice("af_hart", "Hello."));
     assert_eq!(e.code(), "unknown-voice");
-    assert!(e.to_string().contains("af_heart"), "suggests a near name: {e}");
+    assert!(
+        e.to_string().contains("af_heart"),
+        "suggests a near name: {e}"
+    );
     for speed in [0.1, 2.5, f32::NAN] {
-        let e = code(SpeakRequest { speed, ..SpeakRequest::text("Hello.") });
+        let e = code(SpeakRequest {
+            speed,
+            ..SpeakRequest::text("Hello.")
+        });
         assert_eq!(e.code(), "bad-speed", "{e}");
         assert!(e.to_string().contains("0.5 to 2.0"), "{e}");
     }
@@ -124,7 +174,11 @@ fn a_hundred_kilobytes_of_text_is_refused_with_the_limit_named() {
 #[test]
 fn audio_arrives_piece_by_piece() {
     let pieces: Vec<Vec<i16>> = rt().block_on(async {
-        let s = speech().speak(SpeakRequest::text("First sentence. Second sentence! Third one?")).unwrap();
+        let s = speech()
+            .speak(SpeakRequest::text(
+                "First sentence. Second sentence! Third one?",
+            ))
+            .unwrap();
         s.map(|p| p.unwrap()).collect().await
     });
     assert!(pieces.len() >= 3, "{} pieces", pieces.len());

@@ -18,40 +18,109 @@ fn units_pass_systemd_analyze_verify() {
     for name in ["kokorod.service", "kokorod.socket"] {
         let text = std::fs::read_to_string(repo().join("systemd").join(name)).unwrap();
         let path = dir.path().join(name);
-        std::fs::write(&path, text.replace("/usr/bin/kokorod", env!("CARGO_BIN_EXE_kokorod"))).unwrap();
+        std::fs::write(
+            &path,
+            text.replace("/usr/bin/kokorod", env!("CARGO_BIN_EXE_kokorod")),
+        )
+        .unwrap();
         units.push(path);
     }
-    let out = Command::new("systemd-analyze").args(["verify", "--man=no"]).args(&units).output().expect("systemd-analyze (Debian package systemd)");
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(&units)
+        .output()
+        .expect("systemd-analyze (Debian package systemd)");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify: {}\n{stderr}", out.status);
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "systemd-analyze verify: {}\n{stderr}",
+        out.status
+    );
     let service = std::fs::read_to_string(&units[0]).unwrap();
-    assert!(service.contains("\nMemoryDenyWriteExecute=yes\n"), "the test below proves MDWE works; keep it on");
+    assert!(
+        service.contains("\nMemoryDenyWriteExecute=yes\n"),
+        "the test below proves MDWE works; keep it on"
+    );
 }
 
 /// Runs `args` under MDWE (`mode` = seccomp or prctl) through the system python3.
 fn under_mdwe(mode: &str, args: &[&str]) -> std::process::Output {
-    Command::new("/usr/bin/python3").arg(repo().join("tests/python/mdwe_exec.py")).arg(mode).args(args).output().expect("run /usr/bin/python3")
+    Command::new("/usr/bin/python3")
+        .arg(repo().join("tests/python/mdwe_exec.py"))
+        .arg(mode)
+        .args(args)
+        .output()
+        .expect("run /usr/bin/python3")
 }
 
 #[test]
 fn the_engine_speaks_under_memory_deny_write_execute() {
-    let kernel = nix::sys::utsname::uname().map(|u| u.release().to_string_lossy().into_owned()).unwrap_or_default();
+    let kernel = nix::sys::utsname::uname()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
     for mode in ["seccomp", "prctl"] {
         // The negative control: the restriction is in force.
-        let wx = under_mdwe(mode, &["/usr/bin/python3", "-c", "import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_WRITE | mmap.PROT_EXEC)"]);
+        let wx = under_mdwe(
+            mode,
+            &[
+                "/usr/bin/python3",
+                "-c",
+                "import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_WRITE | mmap.PROT_EXEC)",
+            ],
+        );
         let err = String::from_utf8_lossy(&wx.stderr);
         if mode == "prctl" && err.contains("prctl(PR_SET_MDWE)") {
-            eprintln!("\n*** kernel {kernel} has no PR_SET_MDWE: only the seccomp emulation ran ***\n");
+            eprintln!(
+                "\n*** kernel {kernel} has no PR_SET_MDWE: only the seccomp emulation ran ***\n"
+            );
             continue;
         }
-        assert!(!wx.status.success() && (err.contains("PermissionError") || err.contains("Operation not permitted")), "{mode}: W+X mapping was allowed: {err}\n(python3-seccomp needed for the seccomp mode)");
+        assert!(
+            !wx.status.success()
+                && (err.contains("PermissionError") || err.contains("Operation not permitted")),
+            "{mode}: W+X mapping was allowed: {err}\n(python3-seccomp needed for the seccomp mode)"
+        );
         // The real thing: ONNX Runtime loads and the model speaks.
-        let wav: PathBuf = tempfile::Builder::new().suffix(".wav").tempfile().unwrap().into_temp_path().to_path_buf();
-        let out = under_mdwe(mode, &[env!("CARGO_BIN_EXE_kokorod"), "speak", "--threads", "1", "-t", "Memory is never writable and executable.", "-o", wav.to_str().unwrap()]);
-        assert!(out.status.success(), "{mode}: kokorod speak failed under MDWE: {}", String::from_utf8_lossy(&out.stderr));
-        let samples: Vec<i16> = hound::WavReader::open(&wav).unwrap().into_samples().map(Result::unwrap).collect();
-        let rms = (samples.iter().map(|&s| (s as f64 / 32768.0).powi(2)).sum::<f64>() / samples.len().max(1) as f64).sqrt();
-        assert!(samples.len() > 24_000 && rms > 0.02, "{mode}: {} samples, rms {rms}", samples.len());
+        let wav: PathBuf = tempfile::Builder::new()
+            .suffix(".wav")
+            .tempfile()
+            .unwrap()
+            .into_temp_path()
+            .to_path_buf();
+        let out = under_mdwe(
+            mode,
+            &[
+                env!("CARGO_BIN_EXE_kokorod"),
+                "speak",
+                "--threads",
+                "1",
+                "-t",
+                "Memory is never writable and executable.",
+                "-o",
+                wav.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{mode}: kokorod speak failed under MDWE: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let samples: Vec<i16> = hound::WavReader::open(&wav)
+            .unwrap()
+            .into_samples()
+            .map(Result::unwrap)
+            .collect();
+        let rms = (samples
+            .iter()
+            .map(|&s| (s as f64 / 32768.0).powi(2))
+            .sum::<f64>()
+            / samples.len().max(1) as f64)
+            .sqrt();
+        assert!(
+            samples.len() > 24_000 && rms > 0.02,
+            "{mode}: {} samples, rms {rms}",
+            samples.len()
+        );
         let _ = std::fs::remove_file(&wav);
     }
 }

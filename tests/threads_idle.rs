@@ -10,9 +10,18 @@ use std::time::Duration;
 /// (thread name, allowed CPU list) of every thread of this process.
 fn threads() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for t in std::fs::read_dir("/proc/self/task").unwrap().filter_map(Result::ok) {
+    for t in std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(Result::ok)
+    {
         let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
-        let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)).map(|v| v.trim().to_string()).unwrap_or_default();
+        let field = |k: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
         out.push((field("Name:"), field("Cpus_allowed_list:")));
     }
     out
@@ -34,24 +43,44 @@ fn inference_threads_are_pinned_and_idle_costs_nothing() {
     let style = common::voices().resolve("af_heart").unwrap().style;
     // Some real work first, so every pool thread has woken at least once.
     for n in [20usize, 60, 120] {
-        let r = InferRequest { tokens: vec![50; n], style: style.clone(), speed: 1.0, priority: Priority::Rest };
+        let r = InferRequest {
+            tokens: vec![50; n],
+            style: style.clone(),
+            speed: 1.0,
+            priority: Priority::Rest,
+        };
         assert!(!engine.infer_blocking(r).unwrap().is_empty());
     }
 
     // ONNX Runtime's pool threads inherit the creating thread's name and mask, so
     // every inference thread is "kokorod-infer", each pinned to a single CPU.
     let ts = threads();
-    let infer: Vec<&String> = ts.iter().filter(|(n, _)| n == "kokorod-infer").map(|(_, a)| a).collect();
+    let infer: Vec<&String> = ts
+        .iter()
+        .filter(|(n, _)| n == "kokorod-infer")
+        .map(|(_, a)| a)
+        .collect();
     assert!(infer.len() >= cpus.len(), "{ts:?}");
     for &cpu in &cpus {
-        assert!(infer.iter().any(|a| **a == cpu.to_string()), "a thread pinned to CPU {cpu}: {ts:?}");
+        assert!(
+            infer.iter().any(|a| **a == cpu.to_string()),
+            "a thread pinned to CPU {cpu}: {ts:?}"
+        );
     }
-    assert!(infer.iter().all(|a| cpus.iter().any(|c| **a == c.to_string())), "every inference thread on one allowed CPU: {ts:?}");
+    assert!(
+        infer
+            .iter()
+            .all(|a| cpus.iter().any(|c| **a == c.to_string())),
+        "every inference thread on one allowed CPU: {ts:?}"
+    );
 
     // Idle: over two seconds the whole process may use a sliver of CPU, not a core.
     std::thread::sleep(Duration::from_millis(200));
     let before = cpu_seconds();
     std::thread::sleep(Duration::from_secs(2));
     let used = cpu_seconds() - before;
-    assert!(used < 0.1, "idle process used {used:.2} CPU-seconds in 2 s: something spins");
+    assert!(
+        used < 0.1,
+        "idle process used {used:.2} CPU-seconds in 2 s: something spins"
+    );
 }

@@ -9,9 +9,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = std::fs::create_dir_all(&dir);
     let path = dir.join("kokorod.toml");
     std::fs::write(&path, data).expect("temp file");
-    let argv = [std::ffi::OsString::from("kokorod"), "--config".into(), path.clone().into()];
+    let argv = [
+        std::ffi::OsString::from("kokorod"),
+        "--config".into(),
+        path.clone().into(),
+    ];
     if let Err(e) = kokorod::config::load(argv) {
         let msg = e.to_string();
-        assert!(msg.contains("kokorod.toml"), "config error without the file's name: {msg}");
+        assert!(
+            msg.contains("kokorod.toml"),
+            "config error without the file's name: {msg}"
+        );
     }
 });

@@ -16,7 +16,10 @@ fn voices() -> &'static Voices {
     VOICES.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("kokorod-fuzz-voices-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for (i, name) in ["af_heart", "am_adam", "bf_emma", "jf_alpha", "zm_yunxi"].iter().enumerate() {
+        for (i, name) in ["af_heart", "am_adam", "bf_emma", "jf_alpha", "zm_yunxi"]
+            .iter()
+            .enumerate()
+        {
             let value = (i as f32 + 1.0).to_le_bytes();
             let bytes: Vec<u8> = value.iter().copied().cycle().take(VOICE_BYTES).collect();
             std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
@@ -36,7 +39,10 @@ fuzz_target!(|input: &[u8]| {
             assert!(voices().names().any(|n| n == voice.primary));
             // Styles are means of values 1..=5.
             for &x in voice.style.row(1) {
-                assert!(x.is_finite() && (0.99..=5.01).contains(&x), "{spec:?} -> {x}");
+                assert!(
+                    x.is_finite() && (0.99..=5.01).contains(&x),
+                    "{spec:?} -> {x}"
+                );
             }
         }
         Err(error) => {

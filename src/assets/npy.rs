@@ -26,17 +26,29 @@ pub enum NpyError {
 pub fn read_npz_voices(path: &Path) -> Result<Vec<(String, Vec<f32>)>, NpyError> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
-    let mut zip = zip::ZipArchive::new(f).map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
+    let mut zip =
+        zip::ZipArchive::new(f).map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
     let mut out = Vec::new();
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
         let name = entry.name().trim_end_matches(".npy").to_string();
-        let err = |why: String| NpyError::Array { file: file.clone(), name: name.clone(), why };
+        let err = |why: String| NpyError::Array {
+            file: file.clone(),
+            name: name.clone(),
+            why,
+        };
         if entry.size() > 16 << 20 {
-            return Err(err(format!("{} bytes is too large for a voice", entry.size())));
+            return Err(err(format!(
+                "{} bytes is too large for a voice",
+                entry.size()
+            )));
         }
         let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut bytes).map_err(|e| err(e.to_string()))?;
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| err(e.to_string()))?;
         let values = parse_npy_f32(&bytes).map_err(err)?;
         if values.len() != 510 * 256 {
             return Err(err(format!("{} values, expected 510×256", values.len())));
@@ -68,7 +80,10 @@ fn parse_npy_f32(b: &[u8]) -> Result<Vec<f32>, String> {
     if !data.len().is_multiple_of(4) {
         return Err("data is not a whole number of f32".into());
     }
-    Ok(data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Ok(data
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
 }
 
 #[cfg(test)]
@@ -77,7 +92,10 @@ mod tests {
     use std::io::Write;
 
     fn npy(values: &[f32]) -> Vec<u8> {
-        let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, 1, 256), }}", values.len() / 256);
+        let mut header = format!(
+            "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, 1, 256), }}",
+            values.len() / 256
+        );
         while (10 + header.len() + 1) % 64 != 0 {
             header.push(' ');
         }
@@ -97,7 +115,8 @@ mod tests {
         let p = d.path().join("voices.bin");
         let mut z = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
         let vals: Vec<f32> = (0..510 * 256).map(|i| i as f32).collect();
-        z.start_file("af_test.npy", zip::write::SimpleFileOptions::default()).unwrap();
+        z.start_file("af_test.npy", zip::write::SimpleFileOptions::default())
+            .unwrap();
         z.write_all(&npy(&vals)).unwrap();
         z.finish().unwrap();
         let v = read_npz_voices(&p).unwrap();

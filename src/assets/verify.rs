@@ -72,7 +72,11 @@ fn stamp_path(path: &Path) -> PathBuf {
 }
 
 fn stamp_line(meta: &fs::Metadata, sha256: &str) -> String {
-    let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
     format!("{} {} {}\n", meta.len(), mtime, sha256)
 }
 
@@ -85,13 +89,22 @@ pub(crate) fn create_fresh(path: &Path) -> io::Result<fs::File> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    fs::OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_NOFOLLOW).mode(0o644).open(path)
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o644)
+        .open(path)
 }
 
 /// The stamp's content, if it is a small regular file (never read through a symlink).
 fn read_stamp(stamp: &Path) -> Option<String> {
     use std::os::unix::fs::OpenOptionsExt;
-    let f = fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(stamp).ok()?;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(stamp)
+        .ok()?;
     let mut text = String::new();
     f.take(256).read_to_string(&mut text).ok()?;
     Some(text)
@@ -109,14 +122,25 @@ fn write_stamp(stamp: &Path, line: &str) {
 /// (`<file>.verified`: size, mtime, hash) lets a later check skip hashing while the
 /// file is unchanged; a stamp that cannot be written is not an error.
 pub fn verify_file(path: &Path, size: u64, sha256: &str) -> Result<(), VerifyError> {
-    let io_err = |source| VerifyError::Io { path: path.to_path_buf(), source };
+    let io_err = |source| VerifyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let meta = match fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(VerifyError::Missing { path: path.to_path_buf() }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(VerifyError::Missing {
+                path: path.to_path_buf(),
+            })
+        }
         Err(e) => return Err(io_err(e)),
     };
     if meta.len() != size {
-        return Err(VerifyError::Size { path: path.to_path_buf(), actual: meta.len(), expected: size });
+        return Err(VerifyError::Size {
+            path: path.to_path_buf(),
+            actual: meta.len(),
+            expected: size,
+        });
     }
     let stamp = stamp_path(path);
     if read_stamp(&stamp).as_deref() == Some(stamp_line(&meta, sha256).as_str()) {
@@ -125,7 +149,11 @@ pub fn verify_file(path: &Path, size: u64, sha256: &str) -> Result<(), VerifyErr
     let actual = sha256_file(path).map_err(io_err)?;
     if actual != sha256 {
         let _ = fs::remove_file(&stamp);
-        return Err(VerifyError::Digest { path: path.to_path_buf(), actual, expected: sha256.to_string() });
+        return Err(VerifyError::Digest {
+            path: path.to_path_buf(),
+            actual,
+            expected: sha256.to_string(),
+        });
     }
     write_stamp(&stamp, &stamp_line(&meta, sha256));
     Ok(())
@@ -141,16 +169,28 @@ mod tests {
         let p = dir.path().join("f.bin");
         fs::write(&p, b"hello").unwrap();
         let good = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
-        assert!(matches!(verify_file(&p, 4, good), Err(VerifyError::Size { .. })));
-        assert!(matches!(verify_file(&p, 5, &"0".repeat(64)), Err(VerifyError::Digest { .. })));
+        assert!(matches!(
+            verify_file(&p, 4, good),
+            Err(VerifyError::Size { .. })
+        ));
+        assert!(matches!(
+            verify_file(&p, 5, &"0".repeat(64)),
+            Err(VerifyError::Digest { .. })
+        ));
         verify_file(&p, 5, good).unwrap();
         assert!(stamp_path(&p).exists());
         verify_file(&p, 5, good).unwrap();
         // Same size, different content, new mtime: the stamp no longer matches.
         std::thread::sleep(std::time::Duration::from_millis(20));
         fs::write(&p, b"hellp").unwrap();
-        assert!(matches!(verify_file(&p, 5, good), Err(VerifyError::Digest { .. })));
-        assert!(matches!(verify_file(&dir.path().join("nope"), 5, good), Err(VerifyError::Missing { .. })));
+        assert!(matches!(
+            verify_file(&p, 5, good),
+            Err(VerifyError::Digest { .. })
+        ));
+        assert!(matches!(
+            verify_file(&dir.path().join("nope"), 5, good),
+            Err(VerifyError::Missing { .. })
+        ));
     }
 
     #[test]
@@ -165,12 +205,18 @@ mod tests {
         std::os::unix::fs::symlink(&victim, stamp_path(&p)).unwrap();
         verify_file(&p, 5, good).unwrap();
         assert_eq!(fs::read(&victim).unwrap(), b"precious");
-        assert!(!fs::symlink_metadata(stamp_path(&p)).unwrap().file_type().is_symlink());
+        assert!(!fs::symlink_metadata(stamp_path(&p))
+            .unwrap()
+            .file_type()
+            .is_symlink());
         // A file created anew where a link was.
         let partial = dir.path().join("g.bin.partial");
         std::os::unix::fs::symlink(&victim, &partial).unwrap();
         use std::io::Write;
-        create_fresh(&partial).unwrap().write_all(b"download").unwrap();
+        create_fresh(&partial)
+            .unwrap()
+            .write_all(b"download")
+            .unwrap();
         assert_eq!(fs::read(&victim).unwrap(), b"precious");
         assert_eq!(fs::read(&partial).unwrap(), b"download");
     }

@@ -17,7 +17,10 @@ pub struct Keep {
 /// Trims `samples` to the speech plus `keep`; all-quiet audio is left as it is.
 pub fn trim_silence(samples: &mut Vec<i16>, keep: Keep) {
     let loud = |s: &i16| s.unsigned_abs() > THRESHOLD.unsigned_abs();
-    let (Some(first), Some(last)) = (samples.iter().position(loud), samples.iter().rposition(loud)) else {
+    let (Some(first), Some(last)) = (
+        samples.iter().position(loud),
+        samples.iter().rposition(loud),
+    ) else {
         return;
     };
     let end = (last + 1 + keep.tail).min(samples.len());
@@ -74,7 +77,13 @@ mod tests {
     #[test]
     fn margins_larger_than_the_silence_and_all_quiet_input() {
         let mut s = vec![0i16, 9000, 0];
-        trim_silence(&mut s, Keep { lead: 100, tail: 100 });
+        trim_silence(
+            &mut s,
+            Keep {
+                lead: 100,
+                tail: 100,
+            },
+        );
         assert_eq!(s, vec![0, 9000, 0]);
         let mut q = vec![3i16; 50];
         trim_silence(&mut q, Keep { lead: 0, tail: 0 });

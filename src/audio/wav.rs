@@ -26,7 +26,8 @@ pub fn wav_header(rate: u32, data_bytes: Option<u32>) -> [u8; 44] {
 
 /// Writes a complete WAV file.
 pub fn write_wav(mut w: impl Write, rate: u32, samples: &[i16]) -> io::Result<()> {
-    let bytes = u32::try_from(samples.len() * 2).map_err(|_| io::Error::other("audio too long for a WAV file"))?;
+    let bytes = u32::try_from(samples.len() * 2)
+        .map_err(|_| io::Error::other("audio too long for a WAV file"))?;
     w.write_all(&wav_header(rate, Some(bytes)))?;
     w.write_all(&super::i16_to_le_bytes(samples))?;
     w.flush()
@@ -42,7 +43,10 @@ mod tests {
         write_wav(&mut buf, 24_000, &[0, 1000, -1000]).unwrap();
         let r = hound::WavReader::new(std::io::Cursor::new(buf)).unwrap();
         let spec = r.spec();
-        assert_eq!((spec.sample_rate, spec.channels, spec.bits_per_sample), (24_000, 1, 16));
+        assert_eq!(
+            (spec.sample_rate, spec.channels, spec.bits_per_sample),
+            (24_000, 1, 16)
+        );
         let s: Vec<i16> = r.into_samples().map(Result::unwrap).collect();
         assert_eq!(s, vec![0, 1000, -1000]);
     }

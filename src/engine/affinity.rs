@@ -23,7 +23,9 @@ pub enum CpuListError {
 /// CPUs in this process's affinity mask, ascending.
 pub fn allowed_cpus() -> Vec<usize> {
     match sched_getaffinity(Pid::from_raw(0)) {
-        Ok(set) => (0..CpuSet::count()).filter(|&c| set.is_set(c).unwrap_or(false)).collect(),
+        Ok(set) => (0..CpuSet::count())
+            .filter(|&c| set.is_set(c).unwrap_or(false))
+            .collect(),
         Err(_) => (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect(),
     }
 }
@@ -44,7 +46,10 @@ pub fn parse_cpu_list(s: &str, allowed: &[usize]) -> Result<Vec<usize>, CpuListE
     out.sort_unstable();
     out.dedup();
     if let Some(&cpu) = out.iter().find(|c| !allowed.contains(c)) {
-        return Err(CpuListError::NotAllowed { cpu, allowed: allowed.to_vec() });
+        return Err(CpuListError::NotAllowed {
+            cpu,
+            allowed: allowed.to_vec(),
+        });
     }
     Ok(out)
 }
@@ -77,7 +82,13 @@ pub fn pin_current_thread(cpu: usize) {
 /// threads (the calling thread is the first of the pool): one group per thread,
 /// `;`-separated, processor ids counted from 1.
 pub fn ort_affinity_string(cpus: &[usize]) -> Option<String> {
-    (cpus.len() > 1).then(|| cpus[1..].iter().map(|c| (c + 1).to_string()).collect::<Vec<_>>().join(";"))
+    (cpus.len() > 1).then(|| {
+        cpus[1..]
+            .iter()
+            .map(|c| (c + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(";")
+    })
 }
 
 /// Sets `OMP_NUM_THREADS`/`OMP_PROC_BIND` for OpenMP builds of ONNX Runtime unless the
@@ -103,10 +114,16 @@ mod tests {
     fn parses_lists() {
         let all: Vec<usize> = (0..8).collect();
         assert_eq!(parse_cpu_list("0-3", &all).unwrap(), vec![0, 1, 2, 3]);
-        assert_eq!(parse_cpu_list("5, 1,2-3,1", &all).unwrap(), vec![1, 2, 3, 5]);
+        assert_eq!(
+            parse_cpu_list("5, 1,2-3,1", &all).unwrap(),
+            vec![1, 2, 3, 5]
+        );
         assert!(parse_cpu_list("3-1", &all).is_err());
         assert!(parse_cpu_list("x", &all).is_err());
-        assert!(matches!(parse_cpu_list("9", &all), Err(CpuListError::NotAllowed { cpu: 9, .. })));
+        assert!(matches!(
+            parse_cpu_list("9", &all),
+            Err(CpuListError::NotAllowed { cpu: 9, .. })
+        ));
     }
 
     #[test]

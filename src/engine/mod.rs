@@ -123,7 +123,8 @@ pub struct EngineInfo {
 
 impl EngineInfo {
     fn mark_progress(&self) {
-        self.progress_ms.store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.progress_ms
+            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 }
 
@@ -220,7 +221,8 @@ impl Engine {
             let t = Instant::now();
             if cfg.warm_up {
                 // A short phrase: the first run pays for kernel selection and arena growth.
-                let warm: Vec<i64> = vec![50, 83, 54, 156, 57, 135, 16, 65, 156, 87, 123, 54, 46, 4];
+                let warm: Vec<i64> =
+                    vec![50, 83, 54, 156, 57, 135, 16, 65, 156, 87, 123, 54, 46, 4];
                 model.run(&warm, &[0.0; voices::STYLE_DIM], 1.0)?;
             }
             Ok((model, t.elapsed()))
@@ -230,7 +232,11 @@ impl Engine {
     /// Starts the worker thread on any [`Backend`]: `load` runs on that thread (pinned
     /// to the first of `cpus`) and gives the backend and the time its warm-up took;
     /// this returns once it has succeeded or failed.
-    pub fn start_with<B, F>(cpus: Vec<usize>, queue_depth: usize, load: F) -> Result<Engine, EngineError>
+    pub fn start_with<B, F>(
+        cpus: Vec<usize>,
+        queue_depth: usize,
+        load: F,
+    ) -> Result<Engine, EngineError>
     where
         B: Backend,
         F: FnOnce() -> Result<(B, Duration), EngineError> + Send + 'static,
@@ -275,17 +281,28 @@ impl Engine {
                         continue;
                     }
                     let n = job.req.tokens.len();
-                    let r = std::panic::catch_unwind(AssertUnwindSafe(|| backend.run(&job.req.tokens, job.req.style.row(n), job.req.speed)))
-                        .unwrap_or_else(|_| Err(EngineError::Inference("the runtime panicked on this input".into())));
+                    let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        backend.run(&job.req.tokens, job.req.style.row(n), job.req.speed)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(EngineError::Inference(
+                            "the runtime panicked on this input".into(),
+                        ))
+                    });
                     info.mark_progress();
                     info.queued.fetch_sub(1, Ordering::Relaxed);
                     info.completed.fetch_add(1, Ordering::Relaxed);
                     let _ = job.reply.send(r);
                 }
             })
-            .map_err(|e| EngineError::Inference(format!("cannot start the inference thread: {e}")))?;
+            .map_err(|e| {
+                EngineError::Inference(format!("cannot start the inference thread: {e}"))
+            })?;
         let info = ready_rx.recv().map_err(|_| EngineError::Stopped)??;
-        Ok(Engine { queue: Arc::new(Closer(queue)), info })
+        Ok(Engine {
+            queue: Arc::new(Closer(queue)),
+            info,
+        })
     }
 
     /// Facts about the engine.
@@ -300,12 +317,18 @@ impl Engine {
 
     fn check(req: &InferRequest) -> Result<(), EngineError> {
         if req.tokens.is_empty() || req.tokens.len() > MAX_TOKENS {
-            return Err(EngineError::BadInput(format!("{} tokens; one inference takes 1 to {MAX_TOKENS}", req.tokens.len())));
+            return Err(EngineError::BadInput(format!(
+                "{} tokens; one inference takes 1 to {MAX_TOKENS}",
+                req.tokens.len()
+            )));
         }
         Ok(())
     }
 
-    fn submit(&self, req: InferRequest) -> Result<oneshot::Receiver<Result<Vec<f32>, EngineError>>, EngineError> {
+    fn submit(
+        &self,
+        req: InferRequest,
+    ) -> Result<oneshot::Receiver<Result<Vec<f32>, EngineError>>, EngineError> {
         Self::check(&req)?;
         let (reply, rx) = oneshot::channel();
         let priority = req.priority;
@@ -313,13 +336,16 @@ impl Engine {
             // An idle engine gets work: the stall clock starts now, not at its last job.
             self.info.mark_progress();
         }
-        self.queue.0.push(Job { req, reply }, priority).map_err(|e| {
-            self.info.queued.fetch_sub(1, Ordering::Relaxed);
-            match e {
-                PushError::Full => EngineError::Busy(self.queue.0.len()),
-                PushError::Closed => EngineError::Stopped,
-            }
-        })?;
+        self.queue
+            .0
+            .push(Job { req, reply }, priority)
+            .map_err(|e| {
+                self.info.queued.fetch_sub(1, Ordering::Relaxed);
+                match e {
+                    PushError::Full => EngineError::Busy(self.queue.0.len()),
+                    PushError::Closed => EngineError::Stopped,
+                }
+            })?;
         Ok(rx)
     }
 
@@ -338,7 +364,9 @@ impl Engine {
 
     /// [`Engine::infer`] for code outside an async runtime.
     pub fn infer_blocking(&self, req: InferRequest) -> Result<Vec<f32>, EngineError> {
-        self.submit(req)?.blocking_recv().map_err(|_| EngineError::Stopped)?
+        self.submit(req)?
+            .blocking_recv()
+            .map_err(|_| EngineError::Stopped)?
     }
 }
 
@@ -348,7 +376,12 @@ pub struct Pending(oneshot::Receiver<Result<Vec<f32>, EngineError>>);
 impl std::future::Future for Pending {
     type Output = Result<Vec<f32>, EngineError>;
 
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(|_| EngineError::Stopped)?)
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map_err(|_| EngineError::Stopped)?)
     }
 }

@@ -21,9 +21,16 @@ static ENV: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::
 fn environment(lib: &Path) -> Result<&'static ort::environment::Environment, EngineError> {
     let r = ENV.get_or_init(|| {
         let builder = ort::init_from(lib).map_err(|e| e.to_string())?;
-        builder.with_name("kokorod").with_telemetry(false).build().map_err(|e| e.to_string())
+        builder
+            .with_name("kokorod")
+            .with_telemetry(false)
+            .build()
+            .map_err(|e| e.to_string())
     });
-    r.as_ref().map_err(|why| EngineError::Runtime { path: lib.display().to_string(), why: why.clone() })
+    r.as_ref().map_err(|why| EngineError::Runtime {
+        path: lib.display().to_string(),
+        why: why.clone(),
+    })
 }
 
 /// Checks a file we know from the manifest (by name) against its size and hash.
@@ -87,16 +94,31 @@ impl Model {
     /// [`super::optcache`]): loads the saved graph when there is one, else loads the
     /// model and saves its optimized graph. Any trouble with the cache falls back to a
     /// plain load; the model itself is checked against the manifest either way.
-    pub fn load_cached(model: &Path, runtime: &Path, cpus: &[usize], cache_dir: &Path) -> Result<Self, EngineError> {
+    pub fn load_cached(
+        model: &Path,
+        runtime: &Path,
+        cpus: &[usize],
+        cache_dir: &Path,
+    ) -> Result<Self, EngineError> {
         let m = &MANIFEST.model;
-        check_known(model, &m.file, m.size, &m.sha256)
-            .map_err(|e| EngineError::Model { path: model.display().to_string(), why: format!("{e}; run `kokorod fetch` to download it again") })?;
+        check_known(model, &m.file, m.size, &m.sha256).map_err(|e| EngineError::Model {
+            path: model.display().to_string(),
+            why: format!("{e}; run `kokorod fetch` to download it again"),
+        })?;
         let tuning = Tuning::default();
         let Ok(file) = super::optcache::path(cache_dir, model, runtime, &tuning) else {
             return Self::load(model, runtime, cpus);
         };
         if file.is_file() {
-            match Self::load_tuned(&file, runtime, cpus, &Tuning { opt_level: 0, ..tuning.clone() }) {
+            match Self::load_tuned(
+                &file,
+                runtime,
+                cpus,
+                &Tuning {
+                    opt_level: 0,
+                    ..tuning.clone()
+                },
+            ) {
                 Ok(loaded) => {
                     tracing::debug!(path = %file.display(), "loaded the optimized graph");
                     return Ok(loaded);
@@ -112,7 +134,15 @@ impl Model {
         }
         // Per process: two daemons starting at once must not write one file together.
         let partial = file.with_extension(format!("partial-{}", std::process::id()));
-        match Self::load_tuned(model, runtime, cpus, &Tuning { save_optimized: Some(partial.clone()), ..tuning }) {
+        match Self::load_tuned(
+            model,
+            runtime,
+            cpus,
+            &Tuning {
+                save_optimized: Some(partial.clone()),
+                ..tuning
+            },
+        ) {
             Ok(loaded) => {
                 if std::fs::rename(&partial, &file).is_ok() {
                     super::optcache::remove_others(&file);
@@ -128,13 +158,25 @@ impl Model {
     }
 
     /// [`Model::load`] with other session settings.
-    pub fn load_tuned(model: &Path, runtime: &Path, cpus: &[usize], tuning: &Tuning) -> Result<Self, EngineError> {
+    pub fn load_tuned(
+        model: &Path,
+        runtime: &Path,
+        cpus: &[usize],
+        tuning: &Tuning,
+    ) -> Result<Self, EngineError> {
         if !runtime.is_file() {
-            return Err(EngineError::Runtime { path: runtime.display().to_string(), why: "no such file".into() });
+            return Err(EngineError::Runtime {
+                path: runtime.display().to_string(),
+                why: "no such file".into(),
+            });
         }
         if let Some(rt) = MANIFEST.runtime_for_host() {
-            check_known(runtime, &rt.file, rt.size, &rt.sha256)
-                .map_err(|e| EngineError::Runtime { path: runtime.display().to_string(), why: e.to_string() })?;
+            check_known(runtime, &rt.file, rt.size, &rt.sha256).map_err(|e| {
+                EngineError::Runtime {
+                    path: runtime.display().to_string(),
+                    why: e.to_string(),
+                }
+            })?;
         }
         let env = environment(runtime)?;
         let m = &MANIFEST.model;
@@ -142,7 +184,10 @@ impl Model {
             path: model.display().to_string(),
             why: format!("{e}; run `kokorod fetch` to download it again"),
         })?;
-        let model_err = |why: String| EngineError::Model { path: model.display().to_string(), why };
+        let model_err = |why: String| EngineError::Model {
+            path: model.display().to_string(),
+            why,
+        };
         let ort_err = |e: ort::Error| model_err(e.to_string());
         let mut b = Session::builder(env)
             .map_err(ort_err)?
@@ -166,35 +211,76 @@ impl Model {
             .with_inter_op_spinning(false)
             .map_err(|e| model_err(e.to_string()))?;
         if let Some(out) = &tuning.save_optimized {
-            b = b.with_optimized_model_path(out).map_err(|e| model_err(e.to_string()))?;
+            b = b
+                .with_optimized_model_path(out)
+                .map_err(|e| model_err(e.to_string()))?;
         }
         if let Some(aff) = ort_affinity_string(cpus) {
-            b = b.with_config_entry("session.intra_op_thread_affinities", aff).map_err(|e| model_err(e.to_string()))?;
+            b = b
+                .with_config_entry("session.intra_op_thread_affinities", aff)
+                .map_err(|e| model_err(e.to_string()))?;
         }
-        let session = b.commit_from_file(model).map_err(|e| model_err(format!("{e}; is it a Kokoro v1.0 ONNX export? `kokorod fetch` installs the default model")))?;
-        let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
+        let session = b.commit_from_file(model).map_err(|e| {
+            model_err(format!(
+                "{e}; is it a Kokoro v1.0 ONNX export? `kokorod fetch` installs the default model"
+            ))
+        })?;
+        let names: Vec<String> = session
+            .inputs()
+            .iter()
+            .map(|i| i.name().to_string())
+            .collect();
         let find = |pred: &dyn Fn(&str) -> bool, what: &str| {
-            names.iter().find(|n| pred(n)).cloned().ok_or_else(|| model_err(format!("no {what} input (inputs: {names:?})")))
+            names
+                .iter()
+                .find(|n| pred(n))
+                .cloned()
+                .ok_or_else(|| model_err(format!("no {what} input (inputs: {names:?})")))
         };
-        let tokens = find(&|n| n == "tokens" || n == "input_ids", "`tokens`/`input_ids`")?;
+        let tokens = find(
+            &|n| n == "tokens" || n == "input_ids",
+            "`tokens`/`input_ids`",
+        )?;
         let style = find(&|n| n == "style" || n == "ref_s", "`style`")?;
         let speed = find(&|n| n == "speed", "`speed`")?;
-        let output = session.outputs().first().map(|o| o.name().to_string()).ok_or_else(|| model_err("the model has no output".into()))?;
+        let output = session
+            .outputs()
+            .first()
+            .map(|o| o.name().to_string())
+            .ok_or_else(|| model_err("the model has no output".into()))?;
         // Give the arena's unused memory back after every run: one long input would
         // otherwise keep the process at its peak (≈1 GB for 510 tokens) forever. The
         // arena itself stays: without it inference is ~25 % slower and peaks higher.
         let mut run_options = RunOptions::new().map_err(|e| model_err(e.to_string()))?;
         if tuning.trim_after_run {
-            run_options.set("memory.enable_memory_arena_shrinkage", "cpu:0").map_err(|e| model_err(e.to_string()))?;
+            run_options
+                .set("memory.enable_memory_arena_shrinkage", "cpu:0")
+                .map_err(|e| model_err(e.to_string()))?;
         }
-        Ok(Model { session, run_options, tokens, style, speed, output, trim_after_run: tuning.trim_after_run })
+        Ok(Model {
+            session,
+            run_options,
+            tokens,
+            style,
+            speed,
+            output,
+            trim_after_run: tuning.trim_after_run,
+        })
     }
 
     /// Runs one inference: `tokens` (1..=510 ids, without padding), a 256-value style
     /// row, and a speed factor. Returns f32 samples at 24 kHz.
-    pub fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
+    pub fn run(
+        &mut self,
+        tokens: &[i64],
+        style: &[f32],
+        speed: f32,
+    ) -> Result<Vec<f32>, EngineError> {
         if tokens.is_empty() || tokens.len() > MAX_TOKENS {
-            return Err(EngineError::BadInput(format!("{} tokens; one inference takes 1 to {MAX_TOKENS}", tokens.len())));
+            return Err(EngineError::BadInput(format!(
+                "{} tokens; one inference takes 1 to {MAX_TOKENS}",
+                tokens.len()
+            )));
         }
         let mut ids = Vec::with_capacity(tokens.len() + 2);
         ids.push(0);
@@ -205,8 +291,13 @@ impl Model {
         let s = Tensor::from_array(([1usize, style.len()], style.to_vec())).map_err(fail)?;
         let v = Tensor::from_array(([1usize], vec![speed])).map_err(fail)?;
         let inputs = ort::inputs![self.tokens.as_str() => t, self.style.as_str() => s, self.speed.as_str() => v];
-        let out = self.session.run_with_options(inputs, &self.run_options).map_err(fail)?;
-        let audio = out.get(&self.output).ok_or_else(|| EngineError::Inference("the model returned no audio".into()))?;
+        let out = self
+            .session
+            .run_with_options(inputs, &self.run_options)
+            .map_err(fail)?;
+        let audio = out
+            .get(&self.output)
+            .ok_or_else(|| EngineError::Inference("the model returned no audio".into()))?;
         let (_, samples) = audio.try_extract_tensor::<f32>().map_err(fail)?;
         let samples = samples.to_vec();
         drop(out);

@@ -20,19 +20,34 @@ pub fn path(dir: &Path, model: &Path, runtime: &Path, tuning: &Tuning) -> std::i
     let mut h = Sha256::new();
     for f in [model, runtime] {
         let m = fs::metadata(f)?;
-        let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
         h.update(format!("{}\0{}\0{}\0", f.display(), m.len(), mtime));
     }
     h.update(cpu_flags());
-    h.update(format!("{}\0{}\0{}", tuning.opt_level, tuning.memory_pattern, tuning.prepacking));
-    let key: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    h.update(format!(
+        "{}\0{}\0{}",
+        tuning.opt_level, tuning.memory_pattern, tuning.prepacking
+    ));
+    let key: String = h
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(dir.join(format!("{PREFIX}{key}.onnx")))
 }
 
 /// The first CPU's feature flags (x86 `flags`, arm `Features`).
 fn cpu_flags() -> String {
     let info = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    info.lines().find(|l| l.starts_with("flags") || l.starts_with("Features")).unwrap_or_default().to_owned()
+    info.lines()
+        .find(|l| l.starts_with("flags") || l.starts_with("Features"))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Whether we may write in `dir` (a read-only data dir simply goes without the cache).
@@ -45,8 +60,12 @@ pub fn writable(dir: &Path) -> bool {
 
 /// Removes cache files other than `keep` (older models, runtimes or settings).
 pub fn remove_others(keep: &Path) {
-    let (Some(dir), Some(name)) = (keep.parent(), keep.file_name()) else { return };
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let (Some(dir), Some(name)) = (keep.parent(), keep.file_name()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let n = e.file_name();
         if n != name && n.to_string_lossy().starts_with(PREFIX) {
@@ -68,7 +87,19 @@ mod tests {
         let t = Tuning::default();
         let a = path(d.path(), &m, &r, &t).unwrap();
         assert_eq!(a, path(d.path(), &m, &r, &t).unwrap());
-        assert_ne!(a, path(d.path(), &m, &r, &Tuning { opt_level: 2, ..t.clone() }).unwrap());
+        assert_ne!(
+            a,
+            path(
+                d.path(),
+                &m,
+                &r,
+                &Tuning {
+                    opt_level: 2,
+                    ..t.clone()
+                }
+            )
+            .unwrap()
+        );
         fs::write(&m, b"another model").unwrap();
         let b = path(d.path(), &m, &r, &t).unwrap();
         assert_ne!(a, b);

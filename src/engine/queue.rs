@@ -64,7 +64,16 @@ pub struct JobQueue<T> {
 impl<T> JobQueue<T> {
     /// A queue holding at most `capacity` jobs.
     pub fn new(capacity: usize) -> Self {
-        JobQueue { state: Mutex::new(State { first: VecDeque::new(), rest: VecDeque::new(), firsts: 0, closed: false }), ready: Condvar::new(), capacity: capacity.max(1) }
+        JobQueue {
+            state: Mutex::new(State {
+                first: VecDeque::new(),
+                rest: VecDeque::new(),
+                firsts: 0,
+                closed: false,
+            }),
+            ready: Condvar::new(),
+            capacity: capacity.max(1),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State<T>> {
@@ -145,7 +154,10 @@ mod tests {
         let order: Vec<String> = (0..12).map(|_| q.pop().unwrap()).collect();
         assert_eq!(
             order,
-            ["new0", "new1", "long0", "new2", "new3", "long1", "new4", "new5", "long2", "new6", "new7", "new8"]
+            [
+                "new0", "new1", "long0", "new2", "new3", "long1", "new4", "new5", "long2", "new6",
+                "new7", "new8"
+            ]
         );
     }
 

@@ -118,7 +118,10 @@ pub struct Voices {
 }
 
 fn valid_name(n: &str) -> bool {
-    !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !n.is_empty()
+        && n.len() <= 64
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Shows a client-supplied string safely in a message: control characters escaped, length capped.
@@ -134,20 +137,39 @@ impl Voices {
     /// Loads a dir of `<name>.bin` (raw f32 LE [510,256]) or a kokoro-onnx npz file.
     pub fn load(path: &Path) -> Result<Self, VoiceError> {
         let mut map = BTreeMap::new();
-        let bad = |p: &Path, why: String| VoiceError::BadFile { path: p.display().to_string(), why };
+        let bad = |p: &Path, why: String| VoiceError::BadFile {
+            path: p.display().to_string(),
+            why,
+        };
         if path.is_dir() {
             let rd = std::fs::read_dir(path).map_err(|e| bad(path, e.to_string()))?;
             for entry in rd.filter_map(Result::ok) {
                 let p = entry.path();
-                let Some(name) = p.file_name().and_then(|f| f.to_str()).and_then(|f| f.strip_suffix(".bin")) else { continue };
+                let Some(name) = p
+                    .file_name()
+                    .and_then(|f| f.to_str())
+                    .and_then(|f| f.strip_suffix(".bin"))
+                else {
+                    continue;
+                };
                 if !valid_name(name) {
                     continue;
                 }
                 let bytes = std::fs::read(&p).map_err(|e| bad(&p, e.to_string()))?;
                 if bytes.len() != STYLE_LEN * 4 {
-                    return Err(bad(&p, format!("{} bytes, expected {} (510×256 f32); run `kokorod fetch` to repair", bytes.len(), STYLE_LEN * 4)));
+                    return Err(bad(
+                        &p,
+                        format!(
+                            "{} bytes, expected {} (510×256 f32); run `kokorod fetch` to repair",
+                            bytes.len(),
+                            STYLE_LEN * 4
+                        ),
+                    ));
                 }
-                let v = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                let v = bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
                 map.insert(name.to_string(), VoiceStyle::from_vec(v));
             }
         } else {
@@ -186,7 +208,10 @@ impl Voices {
     /// Resolves `af_heart`, `af_heart+af_bella` (equal weights) or
     /// `af_heart(2)+am_adam(1)` (weighted mean of the style vectors).
     pub fn resolve(&self, spec: &str) -> Result<ResolvedVoice, VoiceError> {
-        let spec_err = |why: &str| VoiceError::Spec { spec: shown(spec), why: why.into() };
+        let spec_err = |why: &str| VoiceError::Spec {
+            spec: shown(spec),
+            why: why.into(),
+        };
         let trimmed = spec.trim();
         if trimmed.is_empty() {
             return Err(spec_err("empty voice name"));
@@ -199,8 +224,13 @@ impl Voices {
         for p in &parts {
             let (name, weight) = match p.split_once('(') {
                 Some((n, w)) => {
-                    let w = w.strip_suffix(')').ok_or_else(|| spec_err("a weight is written `name(2)`"))?;
-                    let w: f32 = w.trim().parse().map_err(|_| spec_err("a weight must be a number"))?;
+                    let w = w
+                        .strip_suffix(')')
+                        .ok_or_else(|| spec_err("a weight is written `name(2)`"))?;
+                    let w: f32 = w
+                        .trim()
+                        .parse()
+                        .map_err(|_| spec_err("a weight must be a number"))?;
                     if !(w.is_finite() && w > 0.0 && w <= 100.0) {
                         return Err(spec_err("a weight must be greater than 0 and at most 100"));
                     }
@@ -208,12 +238,19 @@ impl Voices {
                 }
                 None => (*p, 1.0),
             };
-            let style = self.map.get(name).ok_or_else(|| VoiceError::Unknown { name: shown(name), suggestions: self.near(name) })?;
+            let style = self.map.get(name).ok_or_else(|| VoiceError::Unknown {
+                name: shown(name),
+                suggestions: self.near(name),
+            })?;
             items.push((name, weight, style));
         }
         let primary = items[0].0.to_string();
         if items.len() == 1 {
-            return Ok(ResolvedVoice { spec: primary.clone(), primary, style: items[0].2.clone() });
+            return Ok(ResolvedVoice {
+                spec: primary.clone(),
+                primary,
+                style: items[0].2.clone(),
+            });
         }
         let total: f32 = items.iter().map(|i| i.1).sum();
         let mut mixed = vec![0f32; STYLE_LEN];
@@ -222,8 +259,16 @@ impl Voices {
                 *m += v * (w / total);
             }
         }
-        let spec = items.iter().map(|(n, w, _)| format!("{n}({w})")).collect::<Vec<_>>().join("+");
-        Ok(ResolvedVoice { spec, primary, style: VoiceStyle::from_vec(mixed) })
+        let spec = items
+            .iter()
+            .map(|(n, w, _)| format!("{n}({w})"))
+            .collect::<Vec<_>>()
+            .join("+");
+        Ok(ResolvedVoice {
+            spec,
+            primary,
+            style: VoiceStyle::from_vec(mixed),
+        })
     }
 
     /// Up to three loaded names close to `name`.
@@ -247,14 +292,24 @@ impl Voices {
 /// Metadata for a voice name, from the manifest or the name's prefix.
 pub fn info_for(name: &str) -> VoiceInfo {
     if let Some(v) = MANIFEST.voice(name) {
-        return VoiceInfo { name: name.into(), language: v.language.clone(), gender: v.gender.clone(), grade: v.grade.clone() };
+        return VoiceInfo {
+            name: name.into(),
+            language: v.language.clone(),
+            gender: v.gender.clone(),
+            grade: v.grade.clone(),
+        };
     }
     let gender = match name.chars().nth(1) {
         Some('f') => "female",
         Some('m') => "male",
         _ => "unknown",
     };
-    VoiceInfo { name: name.into(), language: language_of(name).unwrap_or("und").into(), gender: gender.into(), grade: None }
+    VoiceInfo {
+        name: name.into(),
+        language: language_of(name).unwrap_or("und").into(),
+        gender: gender.into(),
+        grade: None,
+    }
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -263,7 +318,9 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().take(128).enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -277,7 +334,10 @@ mod tests {
     fn voices() -> Voices {
         let mut map = BTreeMap::new();
         for (i, n) in ["af_heart", "af_bella", "am_adam"].iter().enumerate() {
-            map.insert(n.to_string(), VoiceStyle::from_vec(vec![i as f32; STYLE_LEN]));
+            map.insert(
+                n.to_string(),
+                VoiceStyle::from_vec(vec![i as f32; STYLE_LEN]),
+            );
         }
         Voices { map }
     }
@@ -300,7 +360,10 @@ mod tests {
         let e = v.resolve("af_bella+am_adam").unwrap();
         assert!((e.style.row(5)[0] - 1.5).abs() < 1e-6);
         let same = v.resolve("af_heart+af_heart").unwrap();
-        assert_eq!(same.style.row(3), v.resolve("af_heart").unwrap().style.row(3));
+        assert_eq!(
+            same.style.row(3),
+            v.resolve("af_heart").unwrap().style.row(3)
+        );
     }
 
     #[test]
@@ -317,7 +380,16 @@ mod tests {
     #[test]
     fn bad_specs_are_refused() {
         let v = voices();
-        for s in ["", "+", "af_heart(", "af_heart(x)", "af_heart(0)", "af_heart(-1)", "af_heart(nan)", &"af_heart+".repeat(9)] {
+        for s in [
+            "",
+            "+",
+            "af_heart(",
+            "af_heart(x)",
+            "af_heart(0)",
+            "af_heart(-1)",
+            "af_heart(nan)",
+            &"af_heart+".repeat(9),
+        ] {
             assert!(v.resolve(s).is_err(), "{s:?}");
         }
     }

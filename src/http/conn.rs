@@ -45,7 +45,14 @@ pub(super) struct Stopping {
 }
 
 /// Accepts until `stop.drain` is cancelled, serving each connection on `tracker`.
-pub(super) async fn accept_loop(listener: Listener, router: Router, limits: Limits, metrics: Arc<Metrics>, tracker: TaskTracker, stop: Stopping) {
+pub(super) async fn accept_loop(
+    listener: Listener,
+    router: Router,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+    tracker: TaskTracker,
+    stop: Stopping,
+) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     loop {
         let accepted = tokio::select! {
@@ -73,19 +80,34 @@ pub(super) async fn accept_loop(listener: Listener, router: Router, limits: Limi
             let _ = tcp.set_nodelay(true);
         }
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!("HTTP {peer}: refused: {} connections are open", limits.max_connections);
+            tracing::warn!(
+                "HTTP {peer}: refused: {} connections are open",
+                limits.max_connections
+            );
             metrics.error(Protocol::Http, "connection", "too_many_connections");
             tracker.spawn(refuse(stream, limits.max_connections, stop.cut.clone()));
             continue;
         };
-        let io = Conn { inner: stream, write_timeout: limits.write_timeout, stalled: None, _slot: slot, _counted: metrics.connection(Protocol::Http) };
+        let io = Conn {
+            inner: stream,
+            write_timeout: limits.write_timeout,
+            stalled: None,
+            _slot: slot,
+            _counted: metrics.connection(Protocol::Http),
+        };
         let (drain, cut) = (stop.drain.clone(), stop.cut.clone());
         let header_timeout = limits.header_timeout;
         // The peer rides with each request, for the refusal log line.
-        let service = TowerToHyperService::new(router.clone().layer(axum::Extension(super::Peer(Arc::from(peer.as_str())))));
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(super::Peer(Arc::from(peer.as_str())))),
+        );
         tracker.spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
             let conn = builder.serve_connection(TokioIo::new(io), service);
             tokio::pin!(conn);
             let mut draining = false;
@@ -151,35 +173,56 @@ struct Conn {
 
 impl Conn {
     /// `Pending` from the socket starts (or keeps) the stall clock; anything else stops it.
-    fn watch<T>(&mut self, cx: &mut Context<'_>, polled: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
         if polled.is_ready() {
             self.stalled = None;
             return polled;
         }
         let timeout = self.write_timeout;
-        let stalled = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
         if stalled.as_mut().poll(cx).is_ready() {
             self.stalled = None;
             tracing::warn!("HTTP: dropping a client that took no data for {timeout:?}");
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading")));
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            )));
         }
         Poll::Pending
     }
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
         self.watch(cx, polled)
     }
 
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         self.watch(cx, polled)
     }

@@ -29,18 +29,30 @@ pub struct ErrorCode(pub &'static str);
 impl ApiError {
     /// An error with no field at fault.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), code, param: None, close: false }
+        ApiError {
+            status,
+            message: message.into(),
+            code,
+            param: None,
+            close: false,
+        }
     }
 
     /// A 400 about one field.
     pub fn invalid(param: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { param: Some(param), ..Self::new(StatusCode::BAD_REQUEST, code, message) }
+        ApiError {
+            param: Some(param),
+            ..Self::new(StatusCode::BAD_REQUEST, code, message)
+        }
     }
 
     /// The same, closing the connection after it.
     #[must_use]
     pub fn closing(self) -> Self {
-        ApiError { close: true, ..self }
+        ApiError {
+            close: true,
+            ..self
+        }
     }
 
     /// OpenAI's error `type` for the status.
@@ -60,12 +72,21 @@ impl ApiError {
         match e {
             SpeechError::Voice(_) => Self::invalid("voice", "unknown_voice", msg),
             SpeechError::EmptyText(_) => Self::invalid("input", "empty_input", msg),
-            SpeechError::TooLong { .. } => ApiError { param: Some("input"), ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "input_too_long", msg) },
+            SpeechError::TooLong { .. } => ApiError {
+                param: Some("input"),
+                ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "input_too_long", msg)
+            },
             SpeechError::Speed(_) => Self::invalid("speed", "unsupported_speed", msg),
             SpeechError::Ssml(_) => Self::invalid("input", "bad_ssml", msg),
             SpeechError::Busy(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "engine_busy", msg),
-            SpeechError::Engine(_) if shutting_down => Self::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down"),
-            SpeechError::Text(_) | SpeechError::Engine(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "synthesis_failed", msg),
+            SpeechError::Engine(_) if shutting_down => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "kokorod is shutting down",
+            ),
+            SpeechError::Text(_) | SpeechError::Engine(_) => {
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "synthesis_failed", msg)
+            }
         }
     }
 }
@@ -76,7 +97,10 @@ impl IntoResponse for ApiError {
         let mut resp = (self.status, axum::Json(body)).into_response();
         resp.extensions_mut().insert(ErrorCode(self.code));
         if self.close {
-            resp.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
         }
         resp
     }

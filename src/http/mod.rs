@@ -80,7 +80,9 @@ impl HttpConfig {
     /// (4 bytes a character), JSON-escaped at worst (6 bytes a character), plus room
     /// for the other fields.
     pub fn body_limit(&self) -> usize {
-        self.max_text_chars.saturating_mul(6).saturating_add(64 * 1024)
+        self.max_text_chars
+            .saturating_mul(6)
+            .saturating_add(64 * 1024)
     }
 }
 
@@ -102,7 +104,10 @@ pub enum HttpError {
 
 /// Reads the API key: the file's content without surrounding whitespace.
 pub fn load_api_key(path: &std::path::Path) -> Result<String, HttpError> {
-    let fail = |why: String| HttpError::ApiKeyFile { path: path.display().to_string(), why };
+    let fail = |why: String| HttpError::ApiKeyFile {
+        path: path.display().to_string(),
+        why,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let key = text.trim();
     if key.is_empty() {
@@ -137,9 +142,16 @@ pub struct HttpServer {
 
 impl HttpServer {
     /// Prepares the server on a bound listener.
-    pub fn new(listener: Listener, speech: Arc<dyn Speech>, metrics: Arc<Metrics>, cfg: HttpConfig, shutdown: CancellationToken) -> Result<Self, HttpError> {
+    pub fn new(
+        listener: Listener,
+        speech: Arc<dyn Speech>,
+        metrics: Arc<Metrics>,
+        cfg: HttpConfig,
+        shutdown: CancellationToken,
+    ) -> Result<Self, HttpError> {
         // Bound to loopback, only local programs should reach us, whatever their Host says.
-        let loopback = matches!(listener.local_addr(), Ok(LocalAddr::Tcp(a)) if a.ip().is_loopback());
+        let loopback =
+            matches!(listener.local_addr(), Ok(LocalAddr::Tcp(a)) if a.ip().is_loopback());
         let guard = guard::Guard::new(&cfg.cors_origins, loopback, &cfg.allowed_hosts);
         let state = Arc::new(AppState {
             guard,
@@ -151,7 +163,11 @@ impl HttpServer {
             kill: CancellationToken::new(),
         });
         let router = router(state.clone())?;
-        Ok(HttpServer { listener, state, router })
+        Ok(HttpServer {
+            listener,
+            state,
+            router,
+        })
     }
 
     /// Where it listens.
@@ -161,25 +177,54 @@ impl HttpServer {
 
     /// Serves until the shutdown token is cancelled (see the module docs).
     pub async fn run(self) -> Result<(), HttpError> {
-        let HttpServer { listener, state, router } = self;
+        let HttpServer {
+            listener,
+            state,
+            router,
+        } = self;
         match listener.local_addr() {
             Ok(addr) => tracing::info!("HTTP API on {addr}"),
             Err(e) => tracing::info!("HTTP API listening (address unknown: {e})"),
         }
         let cfg = &state.cfg;
-        let limits = conn::Limits { max_connections: cfg.max_connections.max(1), header_timeout: cfg.read_timeout, write_timeout: cfg.write_timeout, allow: cfg.allow_from.clone() };
+        let limits = conn::Limits {
+            max_connections: cfg.max_connections.max(1),
+            header_timeout: cfg.read_timeout,
+            write_timeout: cfg.write_timeout,
+            allow: cfg.allow_from.clone(),
+        };
         let connections = TaskTracker::new();
         let cut = CancellationToken::new();
-        let stopping = conn::Stopping { drain: state.shutdown.clone(), cut: cut.clone() };
+        let stopping = conn::Stopping {
+            drain: state.shutdown.clone(),
+            cut: cut.clone(),
+        };
         // Returns once shutdown begins, dropping the listener (a Unix socket file goes with it).
-        conn::accept_loop(listener, router, limits, state.metrics.clone(), connections.clone(), stopping).await;
+        conn::accept_loop(
+            listener,
+            router,
+            limits,
+            state.metrics.clone(),
+            connections.clone(),
+            stopping,
+        )
+        .await;
         connections.close();
         // Draining: idle connections close at once; busy ones get the grace.
-        if tokio::time::timeout(cfg.shutdown_grace, connections.wait()).await.is_err() {
-            tracing::warn!("HTTP: cutting off responses still running {:?} after shutdown began", cfg.shutdown_grace);
+        if tokio::time::timeout(cfg.shutdown_grace, connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "HTTP: cutting off responses still running {:?} after shutdown began",
+                cfg.shutdown_grace
+            );
             state.kill.cancel();
             // Streams end at their next await; connections then close.
-            if tokio::time::timeout(Duration::from_secs(2), connections.wait()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(2), connections.wait())
+                .await
+                .is_err()
+            {
                 tracing::warn!("HTTP: dropping connections that did not close");
                 cut.cancel();
                 connections.wait().await;
@@ -212,11 +257,16 @@ fn router(state: Arc<AppState>) -> Result<Router, HttpError> {
 
 fn cors(origins: &[String]) -> Result<tower_http::cors::CorsLayer, HttpError> {
     use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-    let layer = CorsLayer::new().allow_methods([Method::GET, Method::POST]).allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     if origins.iter().any(|o| o == "*") {
         return Ok(layer.allow_origin(Any));
     }
-    let list = origins.iter().map(|o| HeaderValue::from_str(o).map_err(|_| HttpError::BadOrigin(o.clone()))).collect::<Result<Vec<_>, _>>()?;
+    let list = origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o).map_err(|_| HttpError::BadOrigin(o.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(layer.allow_origin(AllowOrigin::list(list)))
 }
 
@@ -232,7 +282,11 @@ pub(crate) struct AskedVoice(pub String);
 /// info: peer, endpoint, status, code and the voice asked for — never the text.
 async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<Peer>().map(|p| p.0.clone());
-    let endpoint = match req.extensions().get::<MatchedPath>().map(MatchedPath::as_str) {
+    let endpoint = match req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+    {
         Some("/v1/audio/speech") => "speech",
         Some("/v1/audio/voices" | "/v1/voices") => "voices",
         Some("/v1/models") => "models",
@@ -243,17 +297,33 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
     st.metrics.request(Protocol::Http, endpoint);
     let resp = next.run(req).await;
     if resp.status().is_client_error() || resp.status().is_server_error() {
-        let code = resp.extensions().get::<error::ErrorCode>().map_or("http_error", |c| c.0);
+        let code = resp
+            .extensions()
+            .get::<error::ErrorCode>()
+            .map_or("http_error", |c| c.0);
         st.metrics.error(Protocol::Http, endpoint, code);
-        let voice = resp.extensions().get::<AskedVoice>().map_or("-", |v| v.0.as_str());
-        tracing::info!(peer = peer.as_deref().unwrap_or("-"), endpoint, status = resp.status().as_u16(), code, voice, "HTTP request refused");
+        let voice = resp
+            .extensions()
+            .get::<AskedVoice>()
+            .map_or("-", |v| v.0.as_str());
+        tracing::info!(
+            peer = peer.as_deref().unwrap_or("-"),
+            endpoint,
+            status = resp.status().as_u16(),
+            code,
+            voice,
+            "HTTP request refused"
+        );
     }
     resp
 }
 
 /// Refuses what a web page could send behind the user's back (see [`guard`]).
 async fn check_request(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    match st.guard.check(req.method(), req.uri().path(), req.headers()) {
+    match st
+        .guard
+        .check(req.method(), req.uri().path(), req.headers())
+    {
         Ok(()) => next.run(req).await,
         Err(refusal) => refusal.into_api_error().into_response(),
     }
@@ -262,10 +332,19 @@ async fn check_request(State(st): State<Arc<AppState>>, req: Request, next: Next
 /// Requires `Authorization: Bearer <key>` when an API key is configured.
 async fn authorize(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if let Some(key) = &st.cfg.api_key {
-        let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
         let ok = given.is_some_and(|g| constant_time_eq(g.as_bytes(), key.as_bytes()));
         if !ok {
-            let why = if given.is_some() { "Incorrect API key provided" } else { "Missing API key: send `Authorization: Bearer <key>`" };
+            let why = if given.is_some() {
+                "Incorrect API key provided"
+            } else {
+                "Missing API key: send `Authorization: Bearer <key>`"
+            };
             return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", why).into_response();
         }
     }
@@ -279,7 +358,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 async fn not_found(req: Request) -> ApiError {
     let path: String = req.uri().path().chars().take(128).collect();
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such endpoint: {} {path}", req.method()))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such endpoint: {} {path}", req.method()),
+    )
 }
 
 async fn list_voices(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -288,8 +371,12 @@ async fn list_voices(State(st): State<Arc<AppState>>) -> Json<serde_json::Value>
 }
 
 async fn list_models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    let started = std::time::SystemTime::now().checked_sub(st.metrics.uptime()).unwrap_or(std::time::UNIX_EPOCH);
-    let created = started.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let started = std::time::SystemTime::now()
+        .checked_sub(st.metrics.uptime())
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let created = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     Json(voices::models_body(created))
 }
 
@@ -313,17 +400,35 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
         "queue_depth": st.speech.queue_depth(),
         "uptime_seconds": st.metrics.uptime().as_secs_f64(),
     });
-    let status = if reason.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if reason.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
 /// Prometheus text, or OpenMetrics when the scraper asks for it.
 async fn metrics(State(st): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
     let depth = st.speech.queue_depth();
-    let openmetrics = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/openmetrics-text"));
+    let openmetrics = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/openmetrics-text"));
     if openmetrics {
-        ([(header::CONTENT_TYPE, crate::metrics::OPENMETRICS_CONTENT_TYPE)], st.metrics.render_openmetrics(depth)).into_response()
+        (
+            [(
+                header::CONTENT_TYPE,
+                crate::metrics::OPENMETRICS_CONTENT_TYPE,
+            )],
+            st.metrics.render_openmetrics(depth),
+        )
+            .into_response()
     } else {
-        ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], st.metrics.render(depth)).into_response()
+        (
+            [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+            st.metrics.render(depth),
+        )
+            .into_response()
     }
 }

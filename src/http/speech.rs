@@ -49,8 +49,18 @@ struct Checked {
 /// length when there is one), within the read timeout (408). Either error leaves body
 /// bytes unread, so the connection closes after the answer.
 async fn read_body(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", format!("the request body is over {} bytes", st.body_limit)).closing();
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request_too_large",
+            format!("the request body is over {} bytes", st.body_limit),
+        )
+        .closing()
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > st.body_limit as u64) {
         return Err(too_large());
     }
@@ -58,7 +68,14 @@ async fn read_body(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Byt
     let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     let read = async {
         while let Some(chunk) = data.next().await {
-            let chunk = chunk.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("cannot read the request body: {e}")).closing())?;
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    format!("cannot read the request body: {e}"),
+                )
+                .closing()
+            })?;
             if bytes.len() + chunk.len() > st.body_limit {
                 return Err(too_large());
             }
@@ -69,45 +86,115 @@ async fn read_body(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Byt
     match tokio::time::timeout(st.cfg.read_timeout, read).await {
         Ok(Ok(())) => Ok(Bytes::from(bytes)),
         Ok(Err(e)) => Err(e),
-        Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", format!("the request body did not arrive within {:?}", st.cfg.read_timeout)).closing()),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request body did not arrive within {:?}",
+                st.cfg.read_timeout
+            ),
+        )
+        .closing()),
     }
 }
 
 fn check(st: &AppState, bytes: &[u8]) -> Result<Checked, ApiError> {
-    let body: SpeechBody = serde_json::from_slice(bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not a valid JSON speech request: {e}")))?;
+    let body: SpeechBody = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not a valid JSON speech request: {e}"),
+        )
+    })?;
     let model = body.model.as_deref().map(str::trim).unwrap_or("kokoro");
     if !MODELS.iter().any(|m| m.eq_ignore_ascii_case(model)) {
         let shown: String = model.chars().take(64).collect();
-        return Err(ApiError { param: Some("model"), ..ApiError::new(StatusCode::NOT_FOUND, "model_not_found", format!("the model {shown:?} does not exist; use one of: {}", MODELS.join(", "))) });
+        return Err(ApiError {
+            param: Some("model"),
+            ..ApiError::new(
+                StatusCode::NOT_FOUND,
+                "model_not_found",
+                format!(
+                    "the model {shown:?} does not exist; use one of: {}",
+                    MODELS.join(", ")
+                ),
+            )
+        });
     }
     let Some(input) = body.input else {
-        return Err(ApiError::invalid("input", "missing_input", "the request has no `input` (the text to speak)"));
+        return Err(ApiError::invalid(
+            "input",
+            "missing_input",
+            "the request has no `input` (the text to speak)",
+        ));
     };
     let len = input.chars().count();
     if len > st.cfg.max_text_chars {
-        return Err(ApiError::from_speech(&SpeechError::TooLong { len, max: st.cfg.max_text_chars }, false));
+        return Err(ApiError::from_speech(
+            &SpeechError::TooLong {
+                len,
+                max: st.cfg.max_text_chars,
+            },
+            false,
+        ));
     }
     let format = match body.response_format.as_deref() {
         None => Format::Mp3,
-        Some(f) => f.parse::<Format>().map_err(|e| ApiError::invalid("response_format", "unsupported_response_format", e.to_string()))?,
+        Some(f) => f.parse::<Format>().map_err(|e| {
+            ApiError::invalid(
+                "response_format",
+                "unsupported_response_format",
+                e.to_string(),
+            )
+        })?,
     };
-    if let Some(sf) = body.stream_format.as_deref().filter(|f| !f.eq_ignore_ascii_case("audio")) {
+    if let Some(sf) = body
+        .stream_format
+        .as_deref()
+        .filter(|f| !f.eq_ignore_ascii_case("audio"))
+    {
         let shown: String = sf.chars().take(32).collect();
-        return Err(ApiError::invalid("stream_format", "unsupported_stream_format", format!("stream_format {shown:?} is not supported; kokorod streams raw audio (`audio`)")));
+        return Err(ApiError::invalid(
+            "stream_format",
+            "unsupported_stream_format",
+            format!(
+                "stream_format {shown:?} is not supported; kokorod streams raw audio (`audio`)"
+            ),
+        ));
     }
     let speed = body.speed.unwrap_or(1.0);
     if !OPENAI_SPEED.contains(&speed) {
-        return Err(ApiError::invalid("speed", "invalid_speed", format!("speed {speed} is out of range: it must be between 0.25 and 4.0")));
+        return Err(ApiError::invalid(
+            "speed",
+            "invalid_speed",
+            format!("speed {speed} is out of range: it must be between 0.25 and 4.0"),
+        ));
     }
     let speed = speed as f32;
     if !crate::speech::kokoro::SPEED_RANGE.contains(&speed) {
         return Err(ApiError::from_speech(&SpeechError::Speed(speed), false));
     }
-    let voice = body.voice.as_deref().map(map_voice).filter(|v| !v.is_empty());
+    let voice = body
+        .voice
+        .as_deref()
+        .map(map_voice)
+        .filter(|v| !v.is_empty());
     // SSML is recognised by its root element, as OpenAI's API has no flag for it.
-    let text_format = if input.trim_start().starts_with("<speak") { TextFormat::Ssml } else { TextFormat::Text };
+    let text_format = if input.trim_start().starts_with("<speak") {
+        TextFormat::Ssml
+    } else {
+        TextFormat::Text
+    };
     Ok(Checked {
-        req: SpeakRequest { text: input, format: text_format, voice: VoiceChoice { name: voice, language: None }, speed },
+        req: SpeakRequest {
+            text: input,
+            format: text_format,
+            voice: VoiceChoice {
+                name: voice,
+                language: None,
+            },
+            speed,
+        },
         format,
         stream: body.stream.unwrap_or(true),
     })
@@ -123,19 +210,28 @@ struct Progress {
 impl Progress {
     fn piece(&mut self, n: usize) {
         if self.samples == 0 && n > 0 {
-            self.metrics.first_audio(Protocol::Http, self.started.elapsed());
+            self.metrics
+                .first_audio(Protocol::Http, self.started.elapsed());
         }
         self.samples += n;
         self.metrics.audio(Protocol::Http, n, SAMPLE_RATE);
     }
 
     fn done(&self) {
-        self.metrics.real_time_factor(Protocol::Http, self.started.elapsed(), self.samples as f64 / f64::from(SAMPLE_RATE));
+        self.metrics.real_time_factor(
+            Protocol::Http,
+            self.started.elapsed(),
+            self.samples as f64 / f64::from(SAMPLE_RATE),
+        );
     }
 }
 
 /// The handler.
-pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub(super) async fn speech(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let mut asked = None;
     match speak(st, headers, body, &mut asked).await {
         Ok(resp) => resp,
@@ -151,29 +247,52 @@ pub(super) async fn speech(State(st): State<Arc<AppState>>, headers: HeaderMap, 
 
 /// The voice a request names, for logs: cut short, `default` when it names none.
 fn voice_label(req: &SpeakRequest) -> String {
-    req.voice.name.as_deref().map_or_else(|| "default".into(), |v| v.chars().take(64).collect())
+    req.voice
+        .name
+        .as_deref()
+        .map_or_else(|| "default".into(), |v| v.chars().take(64).collect())
 }
 
-async fn speak(st: Arc<AppState>, headers: HeaderMap, body: Body, asked: &mut Option<String>) -> Result<Response, ApiError> {
+async fn speak(
+    st: Arc<AppState>,
+    headers: HeaderMap,
+    body: Body,
+    asked: &mut Option<String>,
+) -> Result<Response, ApiError> {
     if st.shutdown.is_cancelled() {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down"));
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "kokorod is shutting down",
+        ));
     }
     let bytes = read_body(&st, &headers, body).await?;
     let checked = check(&st, &bytes)?;
     *asked = Some(voice_label(&checked.req));
-    let mut progress = Progress { metrics: st.metrics.clone(), started: Instant::now(), samples: 0 };
+    let mut progress = Progress {
+        metrics: st.metrics.clone(),
+        started: Instant::now(),
+        samples: 0,
+    };
     let speech_err = |e: &SpeechError| ApiError::from_speech(e, st.shutdown.is_cancelled());
-    let mut pieces = crate::speech::speak_blocking(st.speech.clone(), checked.req).await.map_err(|e| speech_err(&e))?;
+    let mut pieces = crate::speech::speak_blocking(st.speech.clone(), checked.req)
+        .await
+        .map_err(|e| speech_err(&e))?;
     let format = checked.format;
     let encode_err = |e: crate::audio::encode::EncodeError| {
         tracing::error!("{e}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "encoder_failed", e.to_string())
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "encoder_failed",
+            e.to_string(),
+        )
     };
 
     if !checked.stream {
         // The whole answer is held until it is complete: bounded, or a few hundred bytes
         // of SSML breaks would hold minutes of samples (and their encoding) at once.
-        let max_samples = (st.cfg.max_buffered_audio.as_secs_f64() * f64::from(SAMPLE_RATE)) as usize;
+        let max_samples =
+            (st.cfg.max_buffered_audio.as_secs_f64() * f64::from(SAMPLE_RATE)) as usize;
         let mut all = Vec::new();
         while let Some(piece) = next_or_killed(&mut pieces, &st).await {
             let piece = piece.map_err(|e| speech_err(&e))?;
@@ -186,10 +305,19 @@ async fn speak(st: Arc<AppState>, headers: HeaderMap, body: Body, asked: &mut Op
         drop(pieces);
         progress.done();
         // Encoding minutes of audio is CPU work: not on the async threads.
-        let encoded = tokio::task::spawn_blocking(move || crate::audio::encode::encode_all(format, SAMPLE_RATE, &all, all.len().max(1))).await;
+        let encoded = tokio::task::spawn_blocking(move || {
+            crate::audio::encode::encode_all(format, SAMPLE_RATE, &all, all.len().max(1))
+        })
+        .await;
         let bytes = match encoded {
             Ok(r) => r.map_err(encode_err)?,
-            Err(e) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "encoder_failed", format!("encoding failed: {e}"))),
+            Err(e) => {
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "encoder_failed",
+                    format!("encoding failed: {e}"),
+                ))
+            }
         };
         return Ok(([(header::CONTENT_TYPE, format.content_type())], bytes).into_response());
     }
@@ -198,15 +326,31 @@ async fn speak(st: Arc<AppState>, headers: HeaderMap, body: Body, asked: &mut Op
     let first = match next_or_killed(&mut pieces, &st).await {
         Some(Ok(p)) => p,
         Some(Err(e)) => return Err(speech_err(&e)),
-        None => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "kokorod is shutting down")),
+        None => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "kokorod is shutting down",
+            ))
+        }
     };
     let mut encoder = format.encoder(SAMPLE_RATE, None).map_err(encode_err)?;
     progress.piece(first.len());
     let head = encoder.push(&first).map_err(encode_err)?;
-    let state = BodyState { pieces: Some(pieces), encoder, progress, st: st.clone() };
+    let state = BodyState {
+        pieces: Some(pieces),
+        encoder,
+        progress,
+        st: st.clone(),
+    };
     let rest = futures::stream::unfold(state, next_bytes);
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rest);
-    Ok(([(header::CONTENT_TYPE, format.content_type())], Body::from_stream(body)).into_response())
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
+        .chain(rest);
+    Ok((
+        [(header::CONTENT_TYPE, format.content_type())],
+        Body::from_stream(body),
+    )
+        .into_response())
 }
 
 /// A `"stream": false` answer longer than the server holds in memory.
@@ -218,7 +362,10 @@ fn audio_too_long(max: std::time::Duration) -> ApiError {
 }
 
 /// The next piece, or `None` when the stream ends or the server stops serving.
-async fn next_or_killed(pieces: &mut PieceStream, st: &AppState) -> Option<Result<Vec<i16>, SpeechError>> {
+async fn next_or_killed(
+    pieces: &mut PieceStream,
+    st: &AppState,
+) -> Option<Result<Vec<i16>, SpeechError>> {
     tokio::select! {
         p = pieces.next() => p,
         () = st.kill.cancelled() => None,
@@ -247,7 +394,12 @@ async fn next_bytes(mut s: BodyState) -> Option<(Result<Bytes, std::io::Error>, 
                 }
             }
             Some(Err(e)) => return Some((Err(fail(&mut s, e.code(), e.to_string())), s)),
-            None if s.st.kill.is_cancelled() => return Some((Err(fail(&mut s, "shutting_down", "kokorod stopped".into())), s)),
+            None if s.st.kill.is_cancelled() => {
+                return Some((
+                    Err(fail(&mut s, "shutting_down", "kokorod stopped".into())),
+                    s,
+                ))
+            }
             None => {
                 s.pieces = None;
                 s.progress.done();

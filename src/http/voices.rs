@@ -47,7 +47,10 @@ pub fn voices_body(voices: &[VoiceInfo]) -> Value {
 
 /// The `/v1/models` body.
 pub fn models_body(created: u64) -> Value {
-    let data: Vec<Value> = MODELS.iter().map(|m| json!({"id": m, "object": "model", "created": created, "owned_by": "kokorod"})).collect();
+    let data: Vec<Value> = MODELS
+        .iter()
+        .map(|m| json!({"id": m, "object": "model", "created": created, "owned_by": "kokorod"}))
+        .collect();
     json!({"object": "list", "data": data})
 }
 
@@ -60,7 +63,10 @@ mod tests {
         assert_eq!(map_voice("alloy"), "af_alloy");
         assert_eq!(map_voice(" Onyx "), "am_onyx");
         assert_eq!(map_voice("bf_emma"), "bf_emma");
-        assert_eq!(map_voice("af_heart(2)+bf_emma(1)"), "af_heart(2)+bf_emma(1)");
+        assert_eq!(
+            map_voice("af_heart(2)+bf_emma(1)"),
+            "af_heart(2)+bf_emma(1)"
+        );
         let names: std::collections::HashSet<_> = OPENAI_VOICES.iter().map(|(o, _)| o).collect();
         assert_eq!(names.len(), 11);
     }

@@ -413,7 +413,10 @@ impl Session<'_> {
             Event::SynthesizeStart(start) => {
                 self.cancel_audio().await?;
                 self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-                self.shared.cfg.metrics.request(Protocol::Wyoming, "synthesize-stream");
+                self.shared
+                    .cfg
+                    .metrics
+                    .request(Protocol::Wyoming, "synthesize-stream");
                 let voice = voice_choice(start.voice);
                 self.asked_voice = voice_label(self.shared.speech.as_ref(), &voice);
                 let mut streamed = Streamed {
@@ -713,11 +716,25 @@ impl Session<'_> {
 async fn speak(shared: &Shared, peer: &str, request: SpeakRequest) -> Result<Spoken, SpeechError> {
     let speech = shared.speech.as_ref();
     let label = voice_label(speech, &request.voice);
-    let substitutes = request.voice.name.as_deref().and_then(fallback::substitute).map(|by_language| {
-        [by_language, VoiceChoice::default()].map(|voice| SpeakRequest { voice, ..request.clone() })
-    });
+    let substitutes = request
+        .voice
+        .name
+        .as_deref()
+        .and_then(fallback::substitute)
+        .map(|by_language| {
+            [by_language, VoiceChoice::default()].map(|voice| SpeakRequest {
+                voice,
+                ..request.clone()
+            })
+        });
     let why = match speak_blocking(shared.speech.clone(), request).await {
-        Ok(pieces) => return Ok(Spoken { pieces, label, substituted: None }),
+        Ok(pieces) => {
+            return Ok(Spoken {
+                pieces,
+                label,
+                substituted: None,
+            })
+        }
         Err(SpeechError::Voice(why)) => why,
         Err(error) => return Err(error),
     };
@@ -730,7 +747,11 @@ async fn speak(shared: &Shared, peer: &str, request: SpeakRequest) -> Result<Spo
         match speak_blocking(shared.speech.clone(), substitute).await {
             Ok(pieces) => {
                 tracing::warn!(peer = %peer, voice = %label, code = "unknown-voice", "{why}; speaking with {instead} instead");
-                return Ok(Spoken { pieces, label: instead, substituted: Some(choice) });
+                return Ok(Spoken {
+                    pieces,
+                    label: instead,
+                    substituted: Some(choice),
+                });
             }
             Err(SpeechError::Voice(_)) => {}
             Err(error) => return Err(error),

@@ -11,9 +11,9 @@ use crate::text::overrides::{self, Run};
 use crate::text::split::{cut_long, first_clause, split_sentences, MAX_PIECE_BYTES};
 use crate::text::{self, Lang, Lexicon, Phonemizer, TextError};
 use futures::StreamExt;
-use tokio::sync::oneshot;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::oneshot;
 
 /// Longest input of one inference. The model takes 510 tokens, but its memory peak
 /// grows with the input (≈1.07 GB RSS at 510, 0.67 GB at 250, 0.54 GB at 160): long
@@ -39,7 +39,12 @@ pub struct KokoroConfig {
 
 impl Default for KokoroConfig {
     fn default() -> Self {
-        KokoroConfig { default_voice: "af_heart".into(), max_text_chars: 100_000, pauses: Pauses::default(), detect_language: false }
+        KokoroConfig {
+            default_voice: "af_heart".into(),
+            max_text_chars: 100_000,
+            pauses: Pauses::default(),
+            detect_language: false,
+        }
     }
 }
 
@@ -54,7 +59,10 @@ pub struct Pauses {
 
 impl Default for Pauses {
     fn default() -> Self {
-        Pauses { sentence_ms: 250, clause_ms: 100 }
+        Pauses {
+            sentence_ms: 250,
+            clause_ms: 100,
+        }
     }
 }
 
@@ -70,9 +78,21 @@ pub struct KokoroSpeech {
 impl KokoroSpeech {
     /// Builds the pipeline; fails if the default voice is unknown or a phonemizer
     /// cannot start (espeak-ng data missing).
-    pub fn new(engine: Engine, voices: Arc<Voices>, cfg: KokoroConfig) -> Result<Self, SpeechError> {
-        let default = voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let speech = KokoroSpeech { engine, voices, phonemizers: Arc::default(), lexicon: Arc::default(), cfg };
+    pub fn new(
+        engine: Engine,
+        voices: Arc<Voices>,
+        cfg: KokoroConfig,
+    ) -> Result<Self, SpeechError> {
+        let default = voices
+            .resolve(&cfg.default_voice)
+            .map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
+        let speech = KokoroSpeech {
+            engine,
+            voices,
+            phonemizers: Arc::default(),
+            lexicon: Arc::default(),
+            cfg,
+        };
         speech.phonemizers.get(speech.lang_of(&default)?)?;
         Ok(speech)
     }
@@ -85,9 +105,22 @@ impl KokoroSpeech {
 
     /// The same engine and phonemizers with other voices, lexicon and limits (a
     /// reload): fails, leaving `self` untouched, if the default voice is unknown.
-    pub fn reconfigured(&self, voices: Arc<Voices>, lexicon: Lexicon, cfg: KokoroConfig) -> Result<Self, SpeechError> {
-        let default = voices.resolve(&cfg.default_voice).map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let speech = KokoroSpeech { engine: self.engine.clone(), voices, phonemizers: self.phonemizers.clone(), lexicon: Arc::new(lexicon), cfg };
+    pub fn reconfigured(
+        &self,
+        voices: Arc<Voices>,
+        lexicon: Lexicon,
+        cfg: KokoroConfig,
+    ) -> Result<Self, SpeechError> {
+        let default = voices
+            .resolve(&cfg.default_voice)
+            .map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
+        let speech = KokoroSpeech {
+            engine: self.engine.clone(),
+            voices,
+            phonemizers: self.phonemizers.clone(),
+            lexicon: Arc::new(lexicon),
+            cfg,
+        };
         speech.phonemizers.get(speech.lang_of(&default)?)?;
         Ok(speech)
     }
@@ -96,12 +129,20 @@ impl KokoroSpeech {
     /// request pays for it (Japanese's dictionary takes seconds). Returns the
     /// languages built by this call, each with the time it took.
     pub fn prepare_phonemizers(&self) -> Result<Vec<(Lang, std::time::Duration)>, SpeechError> {
-        let installed: Vec<Lang> = self.voices.infos().iter().filter_map(|v| v.name.chars().next().and_then(Lang::from_voice_prefix)).collect();
+        let installed: Vec<Lang> = self
+            .voices
+            .infos()
+            .iter()
+            .filter_map(|v| v.name.chars().next().and_then(Lang::from_voice_prefix))
+            .collect();
         let mut built = Vec::new();
         if self.cfg.detect_language {
             let t = std::time::Instant::now();
             crate::text::detect::LanguageGuesser::shared();
-            tracing::debug!(ms = t.elapsed().as_millis() as u64, "language detector ready");
+            tracing::debug!(
+                ms = t.elapsed().as_millis() as u64,
+                "language detector ready"
+            );
         }
         for lang in Lang::ALL.into_iter().filter(|l| installed.contains(l)) {
             if self.phonemizers.is_built(lang) {
@@ -134,20 +175,30 @@ impl KokoroSpeech {
         if let Some(lang) = choice.language.as_deref().filter(|l| !l.trim().is_empty()) {
             return match self.best_voice_for(lang) {
                 Some(name) => self.voices.resolve(&name).map_err(voice_err),
-                None => Err(SpeechError::Voice(format!("no installed voice speaks {:?}", lang.chars().take(32).collect::<String>()))),
+                None => Err(SpeechError::Voice(format!(
+                    "no installed voice speaks {:?}",
+                    lang.chars().take(32).collect::<String>()
+                ))),
             };
         }
-        self.voices.resolve(&self.cfg.default_voice).map_err(voice_err)
+        self.voices
+            .resolve(&self.cfg.default_voice)
+            .map_err(voice_err)
     }
 
     /// The voice for the language a plain text is written in, when the request asks
     /// for none and that language is clearly not the default voice's.
     fn voice_by_text(&self, req: &SpeakRequest) -> Option<ResolvedVoice> {
-        if !self.cfg.detect_language || req.format != TextFormat::Text || req.voice.name.is_some() || req.voice.language.is_some() {
+        if !self.cfg.detect_language
+            || req.format != TextFormat::Text
+            || req.voice.name.is_some()
+            || req.voice.language.is_some()
+        {
             return None;
         }
         let default = self.voices.resolve(&self.cfg.default_voice).ok()?;
-        let lang = crate::text::detect::LanguageGuesser::shared().guess(&req.text, self.lang_of(&default).ok()?)?;
+        let lang = crate::text::detect::LanguageGuesser::shared()
+            .guess(&req.text, self.lang_of(&default).ok()?)?;
         let name = self.best_voice_for(lang.bcp47())?;
         tracing::debug!(language = lang.bcp47(), voice = %name, "voice chosen by the text's language");
         self.voices.resolve(&name).ok()
@@ -160,13 +211,25 @@ impl KokoroSpeech {
         let fits = |l: &str| l == tag || l.split('-').next() == Some(tag.as_str());
         // The voice table's tag (`ja`, `fr-fr`) or its G2P language's (`ja-JP`, `fr-FR`).
         let matches = |v: &VoiceInfo| {
-            fits(&v.language) || v.name.chars().next().and_then(Lang::from_voice_prefix).is_some_and(|l| fits(&l.bcp47().to_ascii_lowercase()))
+            fits(&v.language)
+                || v.name
+                    .chars()
+                    .next()
+                    .and_then(Lang::from_voice_prefix)
+                    .is_some_and(|l| fits(&l.bcp47().to_ascii_lowercase()))
         };
         let infos = self.voices.infos();
-        if infos.iter().any(|v| v.name == self.cfg.default_voice && matches(v)) {
+        if infos
+            .iter()
+            .any(|v| v.name == self.cfg.default_voice && matches(v))
+        {
             return Some(self.cfg.default_voice.clone());
         }
-        infos.into_iter().filter(|v| matches(v)).min_by_key(|v| grade_rank(v.grade.as_deref())).map(|v| v.name)
+        infos
+            .into_iter()
+            .filter(|v| matches(v))
+            .min_by_key(|v| grade_rank(v.grade.as_deref()))
+            .map(|v| v.name)
     }
 }
 
@@ -181,7 +244,9 @@ struct Phonemizers {
 
 impl Phonemizers {
     fn is_built(&self, lang: Lang) -> bool {
-        self.cells[Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)].get().is_some()
+        self.cells[Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)]
+            .get()
+            .is_some()
     }
 
     fn get(&self, lang: Lang) -> Result<Arc<Phonemizer>, SpeechError> {
@@ -217,7 +282,17 @@ fn grade_rank(g: Option<&str>) -> u8 {
 impl Speech for KokoroSpeech {
     fn voices(&self) -> Vec<VoiceInfo> {
         // Only voices whose language has a phonemizer (all of Kokoro v1.0's do).
-        self.voices.infos().into_iter().filter(|v| v.name.chars().next().and_then(Lang::from_voice_prefix).is_some()).collect()
+        self.voices
+            .infos()
+            .into_iter()
+            .filter(|v| {
+                v.name
+                    .chars()
+                    .next()
+                    .and_then(Lang::from_voice_prefix)
+                    .is_some()
+            })
+            .collect()
     }
 
     fn default_voice(&self) -> String {
@@ -225,7 +300,10 @@ impl Speech for KokoroSpeech {
     }
 
     fn queue_depth(&self) -> usize {
-        self.engine.info().queued.load(std::sync::atomic::Ordering::Relaxed)
+        self.engine
+            .info()
+            .queued
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
@@ -234,7 +312,10 @@ impl Speech for KokoroSpeech {
         }
         let len = req.text.chars().count();
         if len > self.cfg.max_text_chars {
-            return Err(SpeechError::TooLong { len, max: self.cfg.max_text_chars });
+            return Err(SpeechError::TooLong {
+                len,
+                max: self.cfg.max_text_chars,
+            });
         }
         let voice = match self.voice_by_text(&req) {
             Some(voice) => voice,
@@ -242,8 +323,21 @@ impl Speech for KokoroSpeech {
         };
         let lang = self.lang_of(&voice)?;
         let pieces = plan_request(&req.text, req.format, lang, req.speed)?;
-        let ctx = Arc::new(PieceCtx { phonemizers: self.phonemizers.clone(), lexicon: self.lexicon.clone(), engine: self.engine.clone(), voice, pauses: self.cfg.pauses });
-        let state = PieceState { pieces, inflight: VecDeque::new(), ctx, started: 0, spoke: false, last_queued: None };
+        let ctx = Arc::new(PieceCtx {
+            phonemizers: self.phonemizers.clone(),
+            lexicon: self.lexicon.clone(),
+            engine: self.engine.clone(),
+            voice,
+            pauses: self.cfg.pauses,
+        });
+        let state = PieceState {
+            pieces,
+            inflight: VecDeque::new(),
+            ctx,
+            started: 0,
+            spoke: false,
+            last_queued: None,
+        };
         Ok(futures::stream::unfold(state, next_piece).boxed())
     }
 }
@@ -252,7 +346,12 @@ impl Speech for KokoroSpeech {
 /// (plain text) or parsed (SSML). Fails on bad SSML and on text with nothing to say.
 /// CPU work linear in the text's length: callers on an async runtime run it on a
 /// blocking thread.
-pub fn plan_request(text: &str, format: TextFormat, lang: Lang, speed: f32) -> Result<VecDeque<Piece>, SpeechError> {
+pub fn plan_request(
+    text: &str,
+    format: TextFormat,
+    lang: Lang,
+    speed: f32,
+) -> Result<VecDeque<Piece>, SpeechError> {
     let split = |t: &str| split_pieces(t, lang);
     let pieces: VecDeque<Piece> = match format {
         TextFormat::Text => plan::plan_text(text, lang, speed, split),
@@ -317,7 +416,12 @@ struct Turn {
 
 /// Produces one piece: phonemes, ≤200-token inferences, trimmed PCM. An empty result
 /// means the piece had nothing to say.
-async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority, turn: Turn) -> Result<Vec<i16>, SpeechError> {
+async fn produce(
+    ctx: Arc<PieceCtx>,
+    piece: Piece,
+    priority: Priority,
+    turn: Turn,
+) -> Result<Vec<i16>, SpeechError> {
     let (runs, lang, speed) = match piece {
         // A requested silence (SSML <break>): zeros at the output rate.
         Piece::Silence(n) => return Ok(vec![0; n]),
@@ -354,7 +458,12 @@ async fn produce(ctx: Arc<PieceCtx>, piece: Piece, priority: Priority, turn: Tur
         if tokens.is_empty() {
             continue;
         }
-        let req = InferRequest { tokens, style: ctx.voice.style.clone(), speed, priority };
+        let req = InferRequest {
+            tokens,
+            style: ctx.voice.style.clone(),
+            speed,
+            priority,
+        };
         jobs.push((ctx.engine.queue(req).map_err(engine_error)?, chunk));
     }
     drop(turn.queued);
@@ -380,15 +489,31 @@ fn engine_error(e: crate::engine::EngineError) -> SpeechError {
 async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>, PieceState)> {
     loop {
         while st.inflight.len() < IN_FLIGHT {
-            let Some(piece) = st.pieces.pop_front() else { break };
+            let Some(piece) = st.pieces.pop_front() else {
+                break;
+            };
             // The first piece of a request goes ahead of other requests' later pieces.
-            let priority = if st.started == 0 { Priority::First } else { Priority::Rest };
+            let priority = if st.started == 0 {
+                Priority::First
+            } else {
+                Priority::Rest
+            };
             st.started += 1;
             let (queued, next) = oneshot::channel();
-            let turn = Turn { after: st.last_queued.replace(next), queued };
-            st.inflight.push_back(InFlight(tokio::spawn(produce(st.ctx.clone(), piece, priority, turn))));
+            let turn = Turn {
+                after: st.last_queued.replace(next),
+                queued,
+            };
+            st.inflight.push_back(InFlight(tokio::spawn(produce(
+                st.ctx.clone(),
+                piece,
+                priority,
+                turn,
+            ))));
         }
-        let Some(mut current) = st.inflight.pop_front() else { break };
+        let Some(mut current) = st.inflight.pop_front() else {
+            break;
+        };
         let result = match (&mut current.0).await {
             Ok(r) => r,
             Err(e) => Err(SpeechError::Engine(format!("synthesis task failed: {e}"))),
@@ -404,7 +529,12 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
     }
     if !st.spoke {
         st.spoke = true;
-        return Some((Err(SpeechError::EmptyText("the text has nothing speakable".into())), st));
+        return Some((
+            Err(SpeechError::EmptyText(
+                "the text has nothing speakable".into(),
+            )),
+            st,
+        ));
     }
     None
 }
@@ -421,8 +551,15 @@ fn done(mut st: PieceState) -> PieceState {
 /// a sentence's end or a clause boundary inside one.
 fn keep_after(phonemes: &str, pauses: Pauses) -> Keep {
     let sentence_end = phonemes.trim_end().ends_with(['.', '!', '?', '…']);
-    let pause = if sentence_end { pauses.sentence_ms } else { pauses.clause_ms };
-    Keep { lead: 40 * MS, tail: pause as usize * MS }
+    let pause = if sentence_end {
+        pauses.sentence_ms
+    } else {
+        pauses.clause_ms
+    };
+    Keep {
+        lead: 40 * MS,
+        tail: pause as usize * MS,
+    }
 }
 
 const MS: usize = super::SAMPLE_RATE as usize / 1000;
@@ -436,8 +573,17 @@ const FADE_OUT: usize = 5 * MS;
 /// piece's text ends a sentence and its phonemes lost the mark, put it back. Pieces
 /// come from the sentence splitter, which never ends a sentence at "Dr." or "Ms.".
 fn keep_sentence_end(runs: &[Run], phonemes: &mut String) {
-    let Some(Run::Text(last)) = runs.last() else { return };
-    let Some(mark) = last.trim_end().chars().last().filter(|c| matches!(c, '.' | '!' | '?')) else { return };
+    let Some(Run::Text(last)) = runs.last() else {
+        return;
+    };
+    let Some(mark) = last
+        .trim_end()
+        .chars()
+        .last()
+        .filter(|c| matches!(c, '.' | '!' | '?'))
+    else {
+        return;
+    };
     if !phonemes.trim_end().ends_with(['.', '!', '?', '…']) {
         phonemes.truncate(phonemes.trim_end().len());
         phonemes.push(mark);
@@ -467,32 +613,50 @@ pub struct Explanation {
 
 /// What kokorod feeds the model for `text` read in `lang`: the same normalization,
 /// splitting, overrides and G2P as a real request, without the engine.
-pub fn explain(text: &str, format: TextFormat, lang: Lang, lexicon: &Lexicon) -> Result<Explanation, SpeechError> {
+pub fn explain(
+    text: &str,
+    format: TextFormat,
+    lang: Lang,
+    lexicon: &Lexicon,
+) -> Result<Explanation, SpeechError> {
     let split = |t: &str| split_pieces(t, lang);
     let plan = match format {
         TextFormat::Text => plan::plan_text(text, lang, 1.0, split),
         TextFormat::Ssml => plan::plan_ssml(text, lang, 1.0, split)?,
     };
     let normalized = match format {
-        TextFormat::Text => Locale::from_tag(lang.bcp47()).map(|l| normalize_around_markup(text, l)),
+        TextFormat::Text => {
+            Locale::from_tag(lang.bcp47()).map(|l| normalize_around_markup(text, l))
+        }
         TextFormat::Ssml => None,
     };
     let phonemizers = Phonemizers::default();
     let mut pieces = Vec::new();
     for piece in plan {
         match piece {
-            Piece::Silence(n) => pieces.push(ExplainedPiece { text: format!("<silence {} ms>", n * 1000 / super::SAMPLE_RATE as usize), phonemes: String::new(), tokens: 0 }),
+            Piece::Silence(n) => pieces.push(ExplainedPiece {
+                text: format!("<silence {} ms>", n * 1000 / super::SAMPLE_RATE as usize),
+                phonemes: String::new(),
+                tokens: 0,
+            }),
             Piece::Speak { runs, lang, .. } => {
-                let text = runs.iter().map(|r| match r {
-                    Run::Text(t) => t.clone(),
-                    Run::Phonemes(p) => format!("/{p}/"),
-                }).collect::<String>();
+                let text = runs
+                    .iter()
+                    .map(|r| match r {
+                        Run::Text(t) => t.clone(),
+                        Run::Phonemes(p) => format!("/{p}/"),
+                    })
+                    .collect::<String>();
                 let p = phonemizers.get(lang)?;
                 match overrides::phonemize_runs(&p, lexicon, &runs).map(|mut ph| {
                     keep_sentence_end(&runs, &mut ph);
                     ph
                 }) {
-                    Ok(ph) => pieces.push(ExplainedPiece { tokens: text::tokenize(&ph).len(), text, phonemes: ph }),
+                    Ok(ph) => pieces.push(ExplainedPiece {
+                        tokens: text::tokenize(&ph).len(),
+                        text,
+                        phonemes: ph,
+                    }),
                     Err(TextError::Empty | TextError::NothingSpeakable) => {}
                     Err(e) => return Err(SpeechError::Text(e.to_string())),
                 }
@@ -524,7 +688,10 @@ fn split_pieces(text: &str, lang: Lang) -> Vec<String> {
         }
     }
     // A run with no sentence end must still stream (and not pile up in one buffer).
-    pieces.into_iter().flat_map(|p| cut_long(p, MAX_PIECE_BYTES)).collect()
+    pieces
+        .into_iter()
+        .flat_map(|p| cut_long(p, MAX_PIECE_BYTES))
+        .collect()
 }
 
 /// Normalizes the plain text between inline markup `[word](/phonemes/)`, which looks
@@ -573,8 +740,25 @@ mod tests {
 
     #[test]
     fn grades_order() {
-        let mut g = vec![Some("C"), Some("A-"), None, Some("A"), Some("B+"), Some("F+")];
+        let mut g = vec![
+            Some("C"),
+            Some("A-"),
+            None,
+            Some("A"),
+            Some("B+"),
+            Some("F+"),
+        ];
         g.sort_by_key(|x| grade_rank(*x));
-        assert_eq!(g, vec![Some("A"), Some("A-"), Some("B+"), Some("C"), Some("F+"), None]);
+        assert_eq!(
+            g,
+            vec![
+                Some("A"),
+                Some("A-"),
+                Some("B+"),
+                Some("C"),
+                Some("F+"),
+                None
+            ]
+        );
     }
 }

@@ -137,9 +137,12 @@ impl Plan {
             speed: s,
         }) = &mut self.open
         {
-            let size: usize = runs.iter().map(|r| match r {
-                Run::Text(t) | Run::Phonemes(t) => t.len(),
-            }).sum();
+            let size: usize = runs
+                .iter()
+                .map(|r| match r {
+                    Run::Text(t) | Run::Phonemes(t) => t.len(),
+                })
+                .sum();
             // Many inline elements in a row still make bounded pieces.
             if *l == lang && *s == speed && size < MAX_PIECE_BYTES {
                 // Segments are separate words.
@@ -243,12 +246,22 @@ mod tests {
 
     #[test]
     fn many_inline_elements_make_bounded_pieces() {
-        let ssml = format!("<speak>{}</speak>", r#"<phoneme alphabet="x-kokoro" ph="wˈɜɹd">word</phoneme> "#.repeat(2000));
+        let ssml = format!(
+            "<speak>{}</speak>",
+            r#"<phoneme alphabet="x-kokoro" ph="wˈɜɹd">word</phoneme> "#.repeat(2000)
+        );
         let pieces = plan(&ssml);
         assert!(pieces.len() > 10, "{} pieces", pieces.len());
         for p in &pieces {
-            let Piece::Speak { runs, .. } = p else { panic!("{p:?}") };
-            let size: usize = runs.iter().map(|r| match r { Run::Text(t) | Run::Phonemes(t) => t.len() }).sum();
+            let Piece::Speak { runs, .. } = p else {
+                panic!("{p:?}")
+            };
+            let size: usize = runs
+                .iter()
+                .map(|r| match r {
+                    Run::Text(t) | Run::Phonemes(t) => t.len(),
+                })
+                .sum();
             assert!(size <= MAX_PIECE_BYTES + 8, "{size}");
         }
     }
@@ -258,7 +271,9 @@ mod tests {
         let ssml = format!("<speak>{}</speak>", r#"<break time="10s"/>"#.repeat(30));
         let pieces = plan(&ssml);
         assert_eq!(pieces.len(), 300);
-        assert!(pieces.iter().all(|p| *p == Piece::Silence(MAX_SILENCE_PIECE)));
+        assert!(pieces
+            .iter()
+            .all(|p| *p == Piece::Silence(MAX_SILENCE_PIECE)));
     }
 
     #[test]

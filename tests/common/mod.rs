@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 
 /// The assets `make fetch` installed; a clear failure when they are missing.
 pub fn assets() -> AssetPaths {
-    AssetPaths::resolve(None, None, None, None).unwrap_or_else(|e| panic!("{e}\n(the tests need the real model: run `make fetch` or `make test`)"))
+    AssetPaths::resolve(None, None, None, None).unwrap_or_else(|e| {
+        panic!("{e}\n(the tests need the real model: run `make fetch` or `make test`)")
+    })
 }
 
 /// The process-wide engine, started once.
@@ -16,8 +18,15 @@ pub fn engine() -> Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
         let p = assets();
-        Engine::start(EngineConfig { model: p.model, runtime: p.runtime, cpus: affinity::plan(None, None), queue_depth: 32, warm_up: true, optimized_cache: None })
-            .unwrap_or_else(|e| panic!("engine: {e}"))
+        Engine::start(EngineConfig {
+            model: p.model,
+            runtime: p.runtime,
+            cpus: affinity::plan(None, None),
+            queue_depth: 32,
+            warm_up: true,
+            optimized_cache: None,
+        })
+        .unwrap_or_else(|e| panic!("engine: {e}"))
     })
     .clone()
 }
@@ -25,13 +34,22 @@ pub fn engine() -> Engine {
 /// The installed voices, loaded once.
 pub fn voices() -> Arc<Voices> {
     static V: OnceLock<Arc<Voices>> = OnceLock::new();
-    V.get_or_init(|| Arc::new(Voices::load(&assets().voices).unwrap_or_else(|e| panic!("voices: {e}")))).clone()
+    V.get_or_init(|| {
+        Arc::new(Voices::load(&assets().voices).unwrap_or_else(|e| panic!("voices: {e}")))
+    })
+    .clone()
 }
 
 /// The real speech pipeline over the shared engine.
 pub fn speech() -> Arc<KokoroSpeech> {
     static S: OnceLock<Arc<KokoroSpeech>> = OnceLock::new();
-    S.get_or_init(|| Arc::new(KokoroSpeech::new(engine(), voices(), KokoroConfig::default()).unwrap_or_else(|e| panic!("speech: {e}")))).clone()
+    S.get_or_init(|| {
+        Arc::new(
+            KokoroSpeech::new(engine(), voices(), KokoroConfig::default())
+                .unwrap_or_else(|e| panic!("speech: {e}")),
+        )
+    })
+    .clone()
 }
 
 /// Root-mean-square of 16-bit samples, 0..1.

@@ -37,14 +37,33 @@ impl TestHttp {
     }
 
     /// The same, recording into `metrics`.
-    pub async fn start_with(speech: Arc<dyn Speech>, cfg: HttpConfig, metrics: Arc<Metrics>) -> Self {
+    pub async fn start_with(
+        speech: Arc<dyn Speech>,
+        cfg: HttpConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let ep: Endpoint = "tcp://127.0.0.1:0".parse().unwrap();
-        let listener = Listener::bind(&ep, &UnixSocketOptions::default()).await.unwrap();
+        let listener = Listener::bind(&ep, &UnixSocketOptions::default())
+            .await
+            .unwrap();
         let shutdown = CancellationToken::new();
-        let server = HttpServer::new(listener, speech, metrics.clone(), cfg, shutdown.clone()).unwrap();
-        let addr = server.local_addr().unwrap().endpoint().unwrap().to_string().trim_start_matches("tcp://").to_owned();
+        let server =
+            HttpServer::new(listener, speech, metrics.clone(), cfg, shutdown.clone()).unwrap();
+        let addr = server
+            .local_addr()
+            .unwrap()
+            .endpoint()
+            .unwrap()
+            .to_string()
+            .trim_start_matches("tcp://")
+            .to_owned();
         let task = tokio::spawn(async move { server.run().await.unwrap() });
-        TestHttp { addr, metrics, shutdown, task }
+        TestHttp {
+            addr,
+            metrics,
+            shutdown,
+            task,
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -55,12 +74,23 @@ impl TestHttp {
     /// Shuts down and waits for the server to end.
     pub async fn stop(self) {
         self.shutdown.cancel();
-        tokio::time::timeout(GUARD, self.task).await.expect("HTTP server did not stop").unwrap();
+        tokio::time::timeout(GUARD, self.task)
+            .await
+            .expect("HTTP server did not stop")
+            .unwrap();
     }
 
     /// Sends one request (`Connection: close`) and reads the whole answer.
-    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
-        tokio::time::timeout(GUARD, request(&self.addr, method, path, headers, body)).await.expect("HTTP request hung")
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Answer {
+        tokio::time::timeout(GUARD, request(&self.addr, method, path, headers, body))
+            .await
+            .expect("HTTP request hung")
     }
 }
 
@@ -80,29 +110,49 @@ pub struct Answer {
 impl Answer {
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// Checks the OpenAI error shape and returns its `code`.
     pub fn error_code(&self) -> String {
         let v = self.json();
         let e = &v["error"];
-        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()) && e["type"].is_string(), "not an OpenAI error: {v}");
+        assert!(
+            e["message"].as_str().is_some_and(|m| !m.is_empty()) && e["type"].is_string(),
+            "not an OpenAI error: {v}"
+        );
         e["code"].as_str().unwrap_or_default().to_owned()
     }
 }
 
 /// One HTTP/1.1 exchange on a fresh connection.
-pub async fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
     let mut s = TcpStream::connect(addr).await.unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     // A JSON body is declared as such, as every real client does, unless the test says otherwise.
-    if method == "POST" && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+    if method == "POST"
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
         head.push_str("Content-Type: application/json\r\n");
     }
     for (k, v) in headers {
@@ -130,7 +180,10 @@ pub async fn send(addr: &str, method: &str, path: &str, body: &[u8]) -> TcpStrea
 pub async fn read_body_until(s: &mut TcpStream, raw: &mut Vec<u8>, n: usize) {
     let mut buf = [0u8; 8192];
     while !raw.windows(4).any(|w| w == b"\r\n\r\n") || parse(raw).body.len() < n {
-        let got = tokio::time::timeout(GUARD, s.read(&mut buf)).await.expect("read hung").unwrap();
+        let got = tokio::time::timeout(GUARD, s.read(&mut buf))
+            .await
+            .expect("read hung")
+            .unwrap();
         assert!(got > 0, "connection closed early");
         raw.extend_from_slice(&buf[..got]);
     }
@@ -138,19 +191,47 @@ pub async fn read_body_until(s: &mut TcpStream, raw: &mut Vec<u8>, n: usize) {
 
 /// Parses a response read so far.
 pub fn parse(raw: &[u8]) -> Answer {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("no header end");
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("no header end");
     let head = String::from_utf8_lossy(&raw[..end]);
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
     let rest = &raw[end + 4..];
-    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
     if !chunked {
-        return Answer { status, headers, body: rest.to_vec(), complete: true };
+        return Answer {
+            status,
+            headers,
+            body: rest.to_vec(),
+            complete: true,
+        };
     }
     let (mut body, mut at, mut complete) = (Vec::new(), 0, false);
     while let Some(nl) = rest[at..].windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&rest[at..at + nl]).split(';').next().unwrap().trim(), 16).unwrap();
+        let size = usize::from_str_radix(
+            String::from_utf8_lossy(&rest[at..at + nl])
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
+            16,
+        )
+        .unwrap();
         at += nl + 2;
         if size == 0 {
             complete = true;
@@ -163,5 +244,10 @@ pub fn parse(raw: &[u8]) -> Answer {
         body.extend_from_slice(&rest[at..at + size]);
         at += size + 2;
     }
-    Answer { status, headers, body, complete }
+    Answer {
+        status,
+        headers,
+        body,
+        complete,
+    }
 }

@@ -31,16 +31,28 @@ fn err(why: impl std::fmt::Debug) -> EncodeError {
 impl FlacEncoder {
     /// Mono, 16-bit, at `rate`.
     pub fn new(rate: u32) -> Result<Self, EncodeError> {
-        let config = flacenc::config::Encoder::default().into_verified().map_err(|(_, e)| err(e))?;
+        let config = flacenc::config::Encoder::default()
+            .into_verified()
+            .map_err(|(_, e)| err(e))?;
         let mut info = StreamInfo::new(rate as usize, 1, 16).map_err(err)?;
         info.set_block_sizes(BLOCK, BLOCK).map_err(err)?;
-        Ok(FlacEncoder { config, info, frame_buf: FrameBuf::with_size(1, BLOCK).map_err(err)?, pending: Vec::new(), frames: 0, started: false })
+        Ok(FlacEncoder {
+            config,
+            info,
+            frame_buf: FrameBuf::with_size(1, BLOCK).map_err(err)?,
+            pending: Vec::new(),
+            frames: 0,
+            started: false,
+        })
     }
 
     fn header(&self) -> Result<Vec<u8>, EncodeError> {
         // A stream with no frames writes exactly `fLaC` + STREAMINFO.
         let mut stream = Stream::with_stream_info(self.info.clone());
-        stream.stream_info_mut().set_block_sizes(BLOCK, BLOCK).map_err(err)?;
+        stream
+            .stream_info_mut()
+            .set_block_sizes(BLOCK, BLOCK)
+            .map_err(err)?;
         let mut sink = ByteSink::new();
         stream.write(&mut sink).map_err(err)?;
         Ok(sink.as_slice().to_vec())
@@ -49,7 +61,13 @@ impl FlacEncoder {
     fn frame(&mut self, block: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let samples: Vec<i32> = block.iter().map(|&s| i32::from(s)).collect();
         self.frame_buf.fill_interleaved(&samples).map_err(err)?;
-        let frame = flacenc::encode_fixed_size_frame(&self.config, &self.frame_buf, self.frames, &self.info).map_err(err)?;
+        let frame = flacenc::encode_fixed_size_frame(
+            &self.config,
+            &self.frame_buf,
+            self.frames,
+            &self.info,
+        )
+        .map_err(err)?;
         self.frames += 1;
         let mut sink = ByteSink::new();
         frame.write(&mut sink).map_err(err)?;

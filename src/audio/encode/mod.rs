@@ -25,7 +25,10 @@ pub struct EncodeError {
 
 impl EncodeError {
     fn new(format: Format, why: impl fmt::Display) -> Self {
-        EncodeError { format, why: why.to_string() }
+        EncodeError {
+            format,
+            why: why.to_string(),
+        }
     }
 }
 
@@ -60,7 +63,13 @@ pub struct UnsupportedFormat(pub String);
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 5] = [Format::Mp3, Format::Opus, Format::Flac, Format::Wav, Format::Pcm];
+    pub const ALL: [Format; 5] = [
+        Format::Mp3,
+        Format::Opus,
+        Format::Flac,
+        Format::Wav,
+        Format::Pcm,
+    ];
 
     /// The `response_format` name.
     pub fn name(self) -> &'static str {
@@ -86,7 +95,11 @@ impl Format {
 
     /// A new encoder for mono audio at `rate`. `total_samples`, when known up front
     /// (a buffered response), goes into headers that have a length (WAV).
-    pub fn encoder(self, rate: u32, total_samples: Option<usize>) -> Result<Box<dyn Encoder>, EncodeError> {
+    pub fn encoder(
+        self,
+        rate: u32,
+        total_samples: Option<usize>,
+    ) -> Result<Box<dyn Encoder>, EncodeError> {
         Ok(match self {
             Format::Mp3 => Box::new(mp3::Mp3Encoder::new(rate)?),
             Format::Opus => Box::new(opus::OggOpusEncoder::new(rate)?),
@@ -107,12 +120,20 @@ impl FromStr for Format {
     type Err = UnsupportedFormat;
 
     fn from_str(s: &str) -> Result<Self, UnsupportedFormat> {
-        Format::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(s.trim())).ok_or_else(|| UnsupportedFormat(s.chars().take(32).collect()))
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnsupportedFormat(s.chars().take(32).collect()))
     }
 }
 
 /// Encodes a whole signal in pieces of `piece` samples (for tests and buffered responses).
-pub fn encode_all(format: Format, rate: u32, pcm: &[i16], piece: usize) -> Result<Vec<u8>, EncodeError> {
+pub fn encode_all(
+    format: Format,
+    rate: u32,
+    pcm: &[i16],
+    piece: usize,
+) -> Result<Vec<u8>, EncodeError> {
     let mut enc = format.encoder(rate, Some(pcm.len()))?;
     let mut out = Vec::new();
     for chunk in pcm.chunks(piece.max(1)) {
@@ -129,7 +150,11 @@ pub fn encode_all(format: Format, rate: u32, pcm: &[i16], piece: usize) -> Resul
 pub(crate) mod test_signal {
     /// A 440 Hz tone of `n` samples at 24 kHz, at half scale.
     pub fn tone(n: usize) -> Vec<i16> {
-        (0..n).map(|i| ((i as f32 * 440.0 * std::f32::consts::TAU / 24_000.0).sin() * 16_000.0) as i16).collect()
+        (0..n)
+            .map(|i| {
+                ((i as f32 * 440.0 * std::f32::consts::TAU / 24_000.0).sin() * 16_000.0) as i16
+            })
+            .collect()
     }
 }
 
@@ -160,7 +185,11 @@ mod tests {
                 Format::Wav => b"RIFF",
                 Format::Pcm => &pcm[0].to_le_bytes(),
             };
-            assert!(first.starts_with(magic), "{f}: starts {:?}", &first[..first.len().min(8)]);
+            assert!(
+                first.starts_with(magic),
+                "{f}: starts {:?}",
+                &first[..first.len().min(8)]
+            );
             // Streaming: half a second of input already yields bytes.
             assert!(first.len() > 100, "{f}: {} bytes after 0.5 s", first.len());
             let rest = enc.push(&pcm[12_000..]).unwrap();

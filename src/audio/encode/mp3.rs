@@ -41,7 +41,9 @@ impl Mp3Encoder {
                 && lame::lame_set_bWriteVbrTag(gfp, 0) == 0
                 && lame::lame_init_params(gfp) >= 0;
             if !ok {
-                return Err(err(format!("libmp3lame refused mono {rate} Hz at {KBPS} kbit/s")));
+                return Err(err(format!(
+                    "libmp3lame refused mono {rate} Hz at {KBPS} kbit/s"
+                )));
             }
             Ok(enc)
         }
@@ -60,7 +62,14 @@ impl Encoder for Mp3Encoder {
             // SAFETY: `input` holds `chunk.len()` samples (mono: the right channel is
             // ignored), `buf` is as large as we tell libmp3lame.
             let n = unsafe {
-                lame::lame_encode_buffer(self.gfp, input.as_mut_ptr(), input.as_mut_ptr(), chunk.len() as i32, buf.as_mut_ptr(), buf.len() as i32)
+                lame::lame_encode_buffer(
+                    self.gfp,
+                    input.as_mut_ptr(),
+                    input.as_mut_ptr(),
+                    chunk.len() as i32,
+                    buf.as_mut_ptr(),
+                    buf.len() as i32,
+                )
             };
             if n < 0 {
                 return Err(err(format!("lame_encode_buffer returned {n}")));

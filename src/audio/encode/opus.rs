@@ -40,10 +40,13 @@ fn err(why: impl std::fmt::Display) -> EncodeError {
 impl OggOpusEncoder {
     /// Mono at `rate` (8, 12, 16, 24 or 48 kHz).
     pub fn new(rate: u32) -> Result<Self, EncodeError> {
-        let mut enc = opus::Encoder::new(rate, opus::Channels::Mono, opus::Application::Audio).map_err(err)?;
+        let mut enc = opus::Encoder::new(rate, opus::Channels::Mono, opus::Application::Audio)
+            .map_err(err)?;
         enc.set_bitrate(opus::Bitrate::Bits(BITRATE)).map_err(err)?;
         let lookahead = enc.get_lookahead().map_err(err)?;
-        let pre_skip = u16::try_from(u64::try_from(lookahead).unwrap_or(0) * GRANULE_RATE / u64::from(rate)).map_err(err)?;
+        let pre_skip =
+            u16::try_from(u64::try_from(lookahead).unwrap_or(0) * GRANULE_RATE / u64::from(rate))
+                .map_err(err)?;
         // A fixed serial is allowed (one stream per file) and keeps output reproducible.
         Ok(OggOpusEncoder {
             enc,
@@ -69,7 +72,9 @@ impl OggOpusEncoder {
         head.extend_from_slice(&self.rate.to_le_bytes());
         head.extend_from_slice(&0i16.to_le_bytes());
         head.push(0);
-        self.ogg.write_packet(head, self.serial, PacketWriteEndInfo::EndPage, 0).map_err(err)?;
+        self.ogg
+            .write_packet(head, self.serial, PacketWriteEndInfo::EndPage, 0)
+            .map_err(err)?;
         // OpusTags: vendor string, no comments.
         let vendor = concat!("kokorod ", env!("CARGO_PKG_VERSION")).as_bytes();
         let mut tags = Vec::with_capacity(16 + vendor.len());
@@ -77,7 +82,9 @@ impl OggOpusEncoder {
         tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
         tags.extend_from_slice(vendor);
         tags.extend_from_slice(&0u32.to_le_bytes());
-        self.ogg.write_packet(tags, self.serial, PacketWriteEndInfo::EndPage, 0).map_err(err)?;
+        self.ogg
+            .write_packet(tags, self.serial, PacketWriteEndInfo::EndPage, 0)
+            .map_err(err)?;
         Ok(())
     }
 
@@ -91,7 +98,9 @@ impl OggOpusEncoder {
         let packet = self.enc.encode_vec(frame, MAX_PACKET).map_err(err)?;
         self.encoded += real as u64;
         if let Some((held, granule)) = self.held.take() {
-            self.ogg.write_packet(held, self.serial, PacketWriteEndInfo::NormalPacket, granule).map_err(err)?;
+            self.ogg
+                .write_packet(held, self.serial, PacketWriteEndInfo::NormalPacket, granule)
+                .map_err(err)?;
         }
         self.held = Some((packet, self.granule(self.encoded)));
         Ok(())
@@ -116,7 +125,9 @@ impl Encoder for OggOpusEncoder {
         }
         // End the page so this piece's audio is sent now, not when a page fills.
         if let Some((held, granule)) = self.held.take() {
-            self.ogg.write_packet(held, self.serial, PacketWriteEndInfo::EndPage, granule).map_err(err)?;
+            self.ogg
+                .write_packet(held, self.serial, PacketWriteEndInfo::EndPage, granule)
+                .map_err(err)?;
         }
         Ok(self.take_bytes())
     }
@@ -136,7 +147,9 @@ impl Encoder for OggOpusEncoder {
         }
         self.encode_frame(&vec![0; self.frame], 0)?;
         if let Some((held, granule)) = self.held.take() {
-            self.ogg.write_packet(held, self.serial, PacketWriteEndInfo::EndStream, granule).map_err(err)?;
+            self.ogg
+                .write_packet(held, self.serial, PacketWriteEndInfo::EndStream, granule)
+                .map_err(err)?;
         }
         Ok(self.take_bytes())
     }
@@ -170,7 +183,11 @@ mod tests {
         let head = &p[0].2;
         assert_eq!(&head[..8], b"OpusHead");
         assert_eq!(head[9], 1, "mono");
-        assert_eq!(u32::from_le_bytes(head[12..16].try_into().unwrap()), 24_000, "input rate");
+        assert_eq!(
+            u32::from_le_bytes(head[12..16].try_into().unwrap()),
+            24_000,
+            "input rate"
+        );
         let pre_skip = u64::from(u16::from_le_bytes(head[10..12].try_into().unwrap()));
         assert!(p[0].0 & 0x02 != 0, "beginning of stream");
         assert_eq!(&p[1].2[..8], b"OpusTags");

@@ -15,8 +15,14 @@ pub struct WavEncoder {
 impl WavEncoder {
     /// `total_samples` (if known) makes an exact header.
     pub fn new(rate: u32, total_samples: Option<usize>) -> Self {
-        let data_bytes = total_samples.and_then(|n| u32::try_from(n.saturating_mul(2)).ok()).filter(|&b| b <= u32::MAX - 36);
-        WavEncoder { rate, data_bytes, started: false }
+        let data_bytes = total_samples
+            .and_then(|n| u32::try_from(n.saturating_mul(2)).ok())
+            .filter(|&b| b <= u32::MAX - 36);
+        WavEncoder {
+            rate,
+            data_bytes,
+            started: false,
+        }
     }
 }
 

@@ -471,9 +471,17 @@ fn long_runs_are_cut_at_spaces_into_bounded_pieces() {
     assert_eq!(cut_long("Short one.".into(), 400), ["Short one."]);
     let words = "wörd ".repeat(20_000);
     let pieces = cut_long(words.clone(), MAX_PIECE_BYTES);
-    assert!(pieces.iter().all(|p| p.len() <= MAX_PIECE_BYTES && !p.is_empty()));
-    assert!(pieces.iter().all(|p| p.split(' ').all(|w| w == "wörd")), "words are never split");
-    assert_eq!(pieces.iter().map(|p| p.split(' ').count()).sum::<usize>(), 20_000);
+    assert!(pieces
+        .iter()
+        .all(|p| p.len() <= MAX_PIECE_BYTES && !p.is_empty()));
+    assert!(
+        pieces.iter().all(|p| p.split(' ').all(|w| w == "wörd")),
+        "words are never split"
+    );
+    assert_eq!(
+        pieces.iter().map(|p| p.split(' ').count()).sum::<usize>(),
+        20_000
+    );
     // One enormous word: cut at char boundaries, nothing lost.
     let word = "é".repeat(50_001);
     let pieces = cut_long(word.clone(), MAX_PIECE_BYTES);
