@@ -30,14 +30,14 @@ PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 zeroconf==0
 AVAHI_DIR := $(CACHE_DIR)/avahi-daemon
 export AVAHI_DAEMON := $(AVAHI_DIR)/usr/sbin/avahi-daemon
 
-.PHONY: run test deps fetch build venv avahi deb bench check-toolchain clean-assets fuzz fuzz-smoke cargo-fuzz load
+.PHONY: run test deps fetch build venv avahi deb bench check-toolchain clean-assets fuzz fuzz-smoke cargo-fuzz load lint
 
 run: deps build
 	$(MAKE) --no-print-directory fetch PROFILE=release
 	./target/release/kokorod
 
 # The release build is for tests/debian_package.rs: a .deb carries a release binary.
-test: deps venv avahi build
+test: deps venv avahi build lint
 	$(MAKE) --no-print-directory fetch PROFILE=release
 	WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
 	$(MAKE) --no-print-directory fuzz-smoke
@@ -108,6 +108,13 @@ fuzz: cargo-fuzz
 			| grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==|SUMMARY|thread .* panicked|Test unit written)' ; \
 		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz: $$t found a crash (fuzz/artifacts/$$t)"; exit 1; }; \
 	done
+
+# Style by machine: formatting and clippy's lints, warnings as errors.
+lint: check-toolchain
+	@$(CARGO) fmt --version >/dev/null 2>&1 && $(CARGO) clippy --version >/dev/null 2>&1 || \
+		{ command -v rustup >/dev/null && rustup component add rustfmt clippy; }
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --all-targets -- -D warnings
 
 fuzz-smoke:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30

@@ -18,9 +18,11 @@ use kokorod::text::{split_phonemes, tokenize, Lang, Lexicon};
 use std::sync::Arc;
 use std::time::Instant;
 
+#[allow(unsafe_code)] // FFI
 fn cpu_s() -> f64 {
-    // SAFETY: getrusage fills the struct we pass.
+    // SAFETY: rusage is plain integers, for which all zeroes is a valid value.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct we pass.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     tv(u.ru_utime) + tv(u.ru_stime)

@@ -167,6 +167,7 @@ fn serve(a: ServeArgs, eff: Effective) -> Result<()> {
     }
     // systemd's sockets, taken (and LISTEN_* cleared) while this is the only thread.
     // SAFETY: no thread has been started yet.
+    #[allow(unsafe_code)]
     let activated = unsafe { activation::take() }?;
     let endpoints = a
         .uris

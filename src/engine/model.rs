@@ -303,9 +303,15 @@ impl Model {
         drop(out);
         // The arena frees into glibc, which keeps the pages; hand them to the kernel.
         if self.trim_after_run {
-            // SAFETY: malloc_trim only returns free heap pages to the kernel.
-            unsafe { libc::malloc_trim(0) };
+            trim_heap();
         }
         Ok(samples)
     }
+}
+
+/// Returns the heap's free pages to the kernel.
+#[allow(unsafe_code)] // FFI
+fn trim_heap() {
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe { libc::malloc_trim(0) };
 }

@@ -1,6 +1,7 @@
 //! Sockets passed by systemd (socket activation: `LISTEN_PID`, `LISTEN_FDS`,
 //! `LISTEN_FDNAMES`). When there are any they replace the `--uri` listeners. A
 //! passed Unix socket's file belongs to systemd and is never removed by us.
+#![allow(unsafe_code)] // FFI
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 

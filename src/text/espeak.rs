@@ -5,6 +5,7 @@
 //! serialises every call and owns the initialised state. Initialisation is lazy and
 //! happens once; the data directory is checked first, because espeak-ng itself only
 //! prints a message and carries on without it.
+#![allow(unsafe_code)] // FFI
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::path::PathBuf;

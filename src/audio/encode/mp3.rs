@@ -1,6 +1,7 @@
 //! MP3 through Debian's libmp3lame (via `lame-sys`): constant bit rate, no Xing/LAME
 //! tag (it needs a seek back to the start, impossible while streaming). At 24 kHz the
 //! stream is MPEG-2 Layer III.
+#![allow(unsafe_code)] // FFI
 
 use super::{EncodeError, Encoder, Format};
 use lame_sys as lame;

@@ -38,9 +38,15 @@ const ENDS_CLAUSE: &[&str] = &[
     "Department",
 ];
 
-/// Reads abbreviations.
+/// Reads abbreviations, one pass per kind.
 pub(super) fn expand(text: &str) -> String {
-    let s = rewrite(text, &LATIN, |c, before, after| {
+    let passes: [fn(&str) -> String; 5] = [latin, with, titles_and_streets, versions, number_sign];
+    passes.iter().fold(text.to_string(), |s, pass| pass(&s))
+}
+
+/// "e.g.", "i.e.", "a.k.a.", and "v." between names.
+fn latin(text: &str) -> String {
+    rewrite(text, &LATIN, |c, before, after| {
         let w = c.name("w")?.as_str().to_lowercase().replace(' ', "");
         let spoken = match w.as_str() {
             "e.g" => "for example",
@@ -55,8 +61,12 @@ pub(super) fn expand(text: &str) -> String {
             _ => return None,
         };
         Some(spoken.to_string())
-    });
-    let s = rewrite(&s, &WITH, |c, before, _| {
+    })
+}
+
+/// "w/" and "w/o".
+fn with(text: &str) -> String {
+    rewrite(text, &WITH, |c, before, _| {
         if before.ends_with(|ch: char| ch.is_alphanumeric() || ch == '/') {
             return None;
         }
@@ -68,8 +78,12 @@ pub(super) fn expand(text: &str) -> String {
             }
             .to_string(),
         )
-    });
-    let s = rewrite(&s, &ABBR, |c, before, after| {
+    })
+}
+
+/// Titles, street words, company words and the other dotted abbreviations.
+fn titles_and_streets(text: &str) -> String {
+    rewrite(text, &ABBR, |c, before, after| {
         let w = c.name("w")?.as_str();
         let dot = c.name("dot").is_some();
         let name_after = next_is_name(after);
@@ -160,8 +174,12 @@ pub(super) fn expand(text: &str) -> String {
         } else {
             spoken.to_string()
         })
-    });
-    let s = rewrite(&s, &VERSION, |c, before, _| {
+    })
+}
+
+/// "v3.2".
+fn versions(text: &str) -> String {
+    rewrite(text, &VERSION, |c, before, _| {
         let n = c.name("n")?.as_str();
         // "Version v3.2" says "version" once.
         Some(if prev_word(before).eq_ignore_ascii_case("version") {
@@ -169,8 +187,12 @@ pub(super) fn expand(text: &str) -> String {
         } else {
             format!("version {n}")
         })
-    });
-    rewrite(&s, &NUMBER_SIGN, |c, _, _| {
+    })
+}
+
+/// The number sign: "#5" (number), "C#" (sharp), "#word" (hashtag).
+fn number_sign(text: &str) -> String {
+    rewrite(text, &NUMBER_SIGN, |c, _, _| {
         let rest = c.name("rest").map_or("", |m| m.as_str());
         Some(match (c.name("pre"), rest) {
             // "C#", "F#": the languages and the notes.

@@ -216,10 +216,22 @@ fn negative(c: &Captures<'_>, before: &str) -> bool {
     c.name("neg").is_some() && sign_position(before)
 }
 
+/// A digit right after the match: part of a longer token, not an amount.
+fn glued(after: &str) -> bool {
+    after.starts_with(|ch: char| ch.is_ascii_digit())
+}
+
 /// Reads amounts of money.
 pub(super) fn expand(text: &str, locale: Locale) -> String {
-    let glued = |after: &str| after.starts_with(|ch: char| ch.is_ascii_digit());
-    let s = rewrite(text, &PREFIX, |c, before, after| {
+    let s = prefix(text, locale);
+    let s = code_after(&s, locale);
+    let s = code_before(&s, locale);
+    let s = symbol_after(&s, locale);
+    cent_sign(&s, locale)
+}
+
+fn prefix(text: &str, locale: Locale) -> String {
+    rewrite(text, &PREFIX, |c, before, after| {
         if glued(after) {
             return None;
         }
@@ -243,8 +255,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             locale,
         )?;
         Some(format!("{lead}{spoken}"))
-    });
-    let s = rewrite(&s, &CODE_AFTER, |c, before, after| {
+    })
+}
+
+fn code_after(text: &str, locale: Locale) -> String {
+    rewrite(text, &CODE_AFTER, |c, before, after| {
         if glued(after) {
             return None;
         }
@@ -257,8 +272,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             &cur,
             locale,
         )
-    });
-    let s = rewrite(&s, &CODE_BEFORE, |c, _, after| {
+    })
+}
+
+fn code_before(text: &str, locale: Locale) -> String {
+    rewrite(text, &CODE_BEFORE, |c, _, after| {
         if glued(after) {
             return None;
         }
@@ -271,8 +289,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             &cur,
             locale,
         )
-    });
-    let s = rewrite(&s, &SYMBOL_AFTER, |c, before, _| {
+    })
+}
+
+fn symbol_after(text: &str, locale: Locale) -> String {
+    rewrite(text, &SYMBOL_AFTER, |c, before, _| {
         if before.ends_with(|ch: char| ch.is_ascii_digit() || ch == '.' || ch == ',') {
             return None;
         }
@@ -284,8 +305,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             _ => a.to_string(),
         };
         amount(&a, None, None, negative(c, before), &cur, locale)
-    });
-    rewrite(&s, &CENT_SIGN, |c, before, after| {
+    })
+}
+
+fn cent_sign(text: &str, locale: Locale) -> String {
+    rewrite(text, &CENT_SIGN, |c, before, after| {
         if before.ends_with(|ch: char| ch.is_ascii_digit() || ch == '.' || ch == ',')
             || glued(after)
         {

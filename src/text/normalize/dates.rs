@@ -170,7 +170,18 @@ fn embedded(before: &str, after: &str) -> bool {
 
 /// Reads dates.
 pub(super) fn expand(text: &str, locale: Locale) -> String {
-    let s = rewrite(text, &ISO, |c, before, after| {
+    let s = iso(text, locale);
+    let s = numeric(&s, locale);
+    let s = weekday_abbr(&s);
+    let s = weekday_range(&s);
+    let s = month_then_day(&s, locale);
+    let s = day_then_month(&s, locale);
+    let s = month_year(&s, locale);
+    month_abbr(&s)
+}
+
+fn iso(text: &str, locale: Locale) -> String {
+    rewrite(text, &ISO, |c, before, after| {
         if embedded(before, after) {
             return None;
         }
@@ -192,8 +203,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             }
         }
         Some(out)
-    });
-    let s = rewrite(&s, &NUMERIC, |c, before, after| {
+    })
+}
+
+fn numeric(text: &str, locale: Locale) -> String {
+    rewrite(text, &NUMERIC, |c, before, after| {
         if embedded(before, after) {
             return None;
         }
@@ -231,8 +245,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         let (m, d) = if month_first { (a, b) } else { (b, a) };
         say(m as usize, d, Some(y), Order::Numeric, with_the, locale)
             .or_else(|| say(d as usize, m, Some(y), Order::Numeric, with_the, locale))
-    });
-    let s = rewrite(&s, &WEEKDAY_ABBR, |c, before, after| {
+    })
+}
+
+fn weekday_abbr(text: &str) -> String {
+    rewrite(text, &WEEKDAY_ABBR, |c, before, after| {
         let w = c.name("w")?.as_str();
         let dot = c.name("dot").is_some();
         // "Sat" and "Sun" are words too: expand before a date, after "on", before a colon,
@@ -253,15 +270,21 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         } else {
             full.to_string()
         })
-    });
-    let s = rewrite(&s, &WEEKDAY_RANGE, |c, _, _| {
+    })
+}
+
+fn weekday_range(text: &str) -> String {
+    rewrite(text, &WEEKDAY_RANGE, |c, _, _| {
         Some(format!(
             "{} to {}",
             weekday(c.name("a")?.as_str())?,
             weekday(c.name("b")?.as_str())?
         ))
-    });
-    let s = rewrite(&s, &MONTH_DAY, |c, before, after| {
+    })
+}
+
+fn month_then_day(text: &str, locale: Locale) -> String {
+    rewrite(text, &MONTH_DAY, |c, before, after| {
         if after.starts_with([':', '.', ','])
             && after[1..].starts_with(|ch: char| ch.is_ascii_digit())
         {
@@ -271,8 +294,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         let d: u32 = c.name("d")?.as_str().parse().ok()?;
         let y = c.name("y").and_then(|m| m.as_str().parse().ok());
         say(month, d, y, Order::MonthFirst, !the_before(before), locale)
-    });
-    let s = rewrite(&s, &DAY_MONTH, |c, before, after| {
+    })
+}
+
+fn day_then_month(text: &str, locale: Locale) -> String {
+    rewrite(text, &DAY_MONTH, |c, before, after| {
         if embedded(before, "") {
             return None;
         }
@@ -283,13 +309,19 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
         // "on 12 Oct." at the end of a sentence: the period was the sentence's too.
         let end = c.name("dot").is_some() && y.is_none() && ends_sentence(after);
         Some(if end { format!("{spoken}.") } else { spoken })
-    });
-    let s = rewrite(&s, &MONTH_YEAR, |c, _, _| {
+    })
+}
+
+fn month_year(text: &str, locale: Locale) -> String {
+    rewrite(text, &MONTH_YEAR, |c, _, _| {
         let month = month_number(c.name("mon")?.as_str())?;
         let y: u32 = c.name("y")?.as_str().parse().ok()?;
         Some(format!("{} {}", MONTHS[month - 1], year(y, locale)))
-    });
-    rewrite(&s, &MONTH_ABBR, |c, _, after| {
+    })
+}
+
+fn month_abbr(text: &str) -> String {
+    rewrite(text, &MONTH_ABBR, |c, _, after| {
         let month = month_number(c.name("mon")?.as_str())?;
         let name = MONTHS[month - 1];
         Some(if ends_sentence(after) {

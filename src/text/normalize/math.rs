@@ -89,7 +89,17 @@ pub(super) fn signs(text: &str) -> String {
 
 /// Reads ranges, fractions and arithmetic signs.
 pub(super) fn expand(text: &str, locale: Locale) -> String {
-    let s = rewrite(text, &TIMES, |c, before, after| {
+    let s = times(text);
+    let s = factor(&s);
+    let s = power(&s);
+    let s = ratio(&s);
+    let s = scientific(&s);
+    let s = range(&s, locale);
+    fraction(&s, locale)
+}
+
+fn times(text: &str) -> String {
+    rewrite(text, &TIMES, |c, before, after| {
         if glued(before, after) {
             return None;
         }
@@ -101,19 +111,28 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             "times"
         };
         Some(format!("{a} {word} {b}"))
-    });
-    let s = rewrite(&s, &FACTOR, |c, _, _| {
+    })
+}
+
+fn factor(text: &str) -> String {
+    rewrite(text, &FACTOR, |c, _, _| {
         Some(format!("{} times", c.name("a")?.as_str()))
-    });
-    let s = rewrite(&s, &POWER, |c, _, _| {
+    })
+}
+
+fn power(text: &str) -> String {
+    rewrite(text, &POWER, |c, _, _| {
         let (a, b) = (c.name("a")?.as_str(), c.name("b")?.as_str());
         Some(match b {
             "2" => format!("{a} squared"),
             "3" => format!("{a} cubed"),
             _ => format!("{a} to the power of {b}"),
         })
-    });
-    let s = rewrite(&s, &RATIO, |c, before, after| {
+    })
+}
+
+fn ratio(text: &str) -> String {
+    rewrite(text, &RATIO, |c, before, after| {
         if glued(before, after) {
             return None;
         }
@@ -124,8 +143,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
                 .collect::<Vec<_>>()
                 .join(" to "),
         )
-    });
-    let s = rewrite(&s, &SCIENTIFIC, |c, before, _| {
+    })
+}
+
+fn scientific(text: &str) -> String {
+    rewrite(text, &SCIENTIFIC, |c, before, _| {
         if before.ends_with(|ch: char| ch.is_alphanumeric()) {
             return None;
         }
@@ -138,8 +160,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             "{} times ten to the power of {e}",
             c.name("m")?.as_str()
         ))
-    });
-    let s = rewrite(&s, &RANGE, |c, before, after| {
+    })
+}
+
+fn range(text: &str, locale: Locale) -> String {
+    rewrite(text, &RANGE, |c, before, after| {
         let (a, b) = (c.name("a")?.as_str(), c.name("b")?.as_str());
         if glued(before, after) || (a.starts_with(['-', '−']) && !sign_position(before)) {
             return None;
@@ -162,8 +187,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             return Some(format!("{ya} to {yb}"));
         }
         Some(format!("{a} to {b}"))
-    });
-    rewrite(&s, &FRACTION, |c, before, after| {
+    })
+}
+
+fn fraction(text: &str, locale: Locale) -> String {
+    rewrite(text, &FRACTION, |c, before, after| {
         if let Some(v) = c.name("v") {
             let ch = v.as_str().chars().next()?;
             let &(_, n, d) = VULGAR.iter().find(|x| x.0 == ch)?;

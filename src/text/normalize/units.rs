@@ -416,7 +416,16 @@ fn range_parts<'a>(c: &'a Captures<'_>) -> (&'a str, Option<&'a str>) {
 
 /// Reads temperatures and quantities with units.
 pub(super) fn expand(text: &str, locale: Locale) -> String {
-    let s = rewrite(text, &FEET_INCHES, |c, _, _| {
+    let s = feet_inches(text, locale);
+    let s = duration(&s, locale);
+    let s = temperature(&s, locale);
+    let s = quantities(&s, locale);
+    let s = alone(&s, locale);
+    per(&s, locale)
+}
+
+fn feet_inches(text: &str, locale: Locale) -> String {
+    rewrite(text, &FEET_INCHES, |c, _, _| {
         let inches = value(c.name("in")?.as_str())?;
         if inches > 11 {
             return None;
@@ -427,8 +436,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             cardinal(feet, locale),
             cardinal(inches, locale)
         ))
-    });
-    let s = rewrite(&s, &DURATION, |c, before, _| {
+    })
+}
+
+fn duration(text: &str, locale: Locale) -> String {
+    rewrite(text, &DURATION, |c, before, _| {
         if before.ends_with(|ch: char| ch.is_alphanumeric() || ch == '.') {
             return None;
         }
@@ -455,8 +467,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
                 _ => return None,
             },
         )
-    });
-    let s = rewrite(&s, &TEMPERATURE, |c, before, after| {
+    })
+}
+
+fn temperature(text: &str, locale: Locale) -> String {
+    rewrite(text, &TEMPERATURE, |c, before, after| {
         let (a, b) = range_parts(c);
         if attached(before, a) {
             return None;
@@ -482,8 +497,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             out.push_str(keep);
         }
         Some(out)
-    });
-    let s = rewrite(&s, &QUANTITY, |c, before, after| {
+    })
+}
+
+fn quantities(text: &str, locale: Locale) -> String {
+    rewrite(text, &QUANTITY, |c, before, after| {
         let (a, b) = range_parts(c);
         let unit = c.name("unit")?.as_str();
         if attached(before, a) || runs_on(after) && !unit.ends_with(['%', '‰']) {
@@ -499,8 +517,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             return with_unit(a, None, one, one, locale);
         }
         with_unit(a, b, one, many, locale)
-    });
-    let s = rewrite(&s, &ALONE, |c, before, after| {
+    })
+}
+
+fn alone(text: &str, locale: Locale) -> String {
+    rewrite(text, &ALONE, |c, before, after| {
         if before.ends_with(|ch: char| ch.is_alphanumeric() || ch == '/') || runs_on(after) {
             return None;
         }
@@ -522,8 +543,11 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
             }
         };
         Some(spell(spoken, locale))
-    });
-    rewrite(&s, &PER, |c, before, after| {
+    })
+}
+
+fn per(text: &str, locale: Locale) -> String {
+    rewrite(text, &PER, |c, before, after| {
         if !before.ends_with(|ch: char| ch.is_alphabetic()) || runs_on(after) {
             return None;
         }
