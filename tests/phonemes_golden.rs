@@ -26,7 +26,7 @@ const US: &[(&str, &str)] = &[
         "Please read the report I read yesterday.",
         "plˈiz ɹˈid ðə ɹəpˈɔɹt ˌI ɹˈɛd jˈɛstəɹdˌA.",
     ),
-    // misaki says ɹˈɛd (VBP → past); fixed in text::heteronym
+    // misaki says ɹˈɛd (VBP → past); fixed in text::g2p::heteronym
     ("I read books every day.", "ˌI ɹˈid bˈʊks ˈɛvəɹi dˈA."),
     ("I have read that book.", "ˌI hæv ɹˈɛd ðˈæt bˈʊk."),
     ("I live in Paris.", "ˌI lˈɪv ɪn pˈɛɹəs."),
@@ -37,7 +37,7 @@ const US: &[(&str, &str)] = &[
     ),
     ("Please record the meeting.", "plˈiz ɹəkˈɔɹd ðə mˈiTɪŋ."),
     ("They lead the team.", "ðˌA lˈid ðə tˈim."),
-    // misaki has no lˈɛd; fixed in text::heteronym
+    // misaki has no lˈɛd; fixed in text::g2p::heteronym
     ("The pipe is made of lead.", "ðə pˈIp ɪz mˌAd ʌv lˈɛd."),
     ("The wind is strong today.", "ðə wˈɪnd ɪz stɹˈɔŋ tədˈA."),
     ("Wind the clock before bed.", "wˈInd ðə klˈɑk bəfˈɔɹ bˈɛd."),
@@ -46,7 +46,7 @@ const US: &[(&str, &str)] = &[
         "ɐ tˈɪɹ ɹˈOld dˌWn hɜɹ ʧˈik.",
     ),
     ("Don't tear the paper.", "dˈOnt tˈɛɹ ðə pˈApəɹ."),
-    // misaki says the fish, bˈæs; fixed in text::heteronym
+    // misaki says the fish, bˈæs; fixed in text::g2p::heteronym
     ("He plays the bass guitar.", "hˌi plˈAz ðə bˈAs ɡətˈɑɹ."),
     (
         "We caught a bass in the lake.",
@@ -138,19 +138,19 @@ const GB: &[(&str, &str)] = &[
         "Please read the report I read yesterday.",
         "plˈiːz ɹˈiːd ðə ɹɪpˈɔːt ˌI ɹˈɛd jˈɛstədA.",
     ),
-    // misaki says ɹˈɛd (VBP → past); fixed in text::heteronym
+    // misaki says ɹˈɛd (VBP → past); fixed in text::g2p::heteronym
     ("I read books every day.", "ˌI ɹˈiːd bˈʊks ˈɛvəɹi dˈA."),
     (
         "They record a record every week.",
         "ðˌA ɹɪkˈɔːd ɐ ɹˈɛkɔːd ˈɛvəɹi wˈiːk.",
     ),
-    // misaki has no lˈɛd; fixed in text::heteronym
+    // misaki has no lˈɛd; fixed in text::g2p::heteronym
     ("The pipe is made of lead.", "ðə pˈIp ɪz mˌAd ɒv lˈɛd."),
     (
         "A tear rolled down her cheek.",
         "ɐ tˈɪə ɹˈQld dˌWn hɜː ʧˈiːk.",
     ),
-    // misaki says the fish, bˈæs; fixed in text::heteronym
+    // misaki says the fish, bˈæs; fixed in text::g2p::heteronym
     ("He plays the bass guitar.", "hˌiː plˈAz ðə bˈAs ɡɪtˈɑː."),
     ("The hour is late.", "ði ˈWə ɪz lˈAt."),
     // espeak doubles the r (ɑː͡ɹɹ); misaki keeps ɹɹ

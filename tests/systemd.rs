@@ -272,6 +272,7 @@ fn notify_protocol_from_start_through_reload_to_stop() {
 
 /// Dups `fd` to a high, close-on-exec number so that `dup2` onto 3, 4… in the child
 /// cannot clobber another source.
+#[allow(unsafe_code)] // FFI
 fn high_fd(fd: std::os::fd::BorrowedFd<'_>) -> std::os::fd::OwnedFd {
     use std::os::fd::{AsRawFd, FromRawFd};
     // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor we own, or -1.
@@ -282,6 +283,7 @@ fn high_fd(fd: std::os::fd::BorrowedFd<'_>) -> std::os::fd::OwnedFd {
 }
 
 #[test]
+#[allow(unsafe_code)] // pre_exec
 fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
     use std::os::fd::{AsFd, AsRawFd};
     let dir = tempfile::tempdir().unwrap();

@@ -2,8 +2,7 @@
 //! output maps to Kokoro's symbols, for every language that goes through it.
 #![no_main]
 
-use kokorod::text::espeak;
-use kokorod::text::espeak_g2p;
+use kokorod::text::g2p::{espeak, espeak_g2p};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {

@@ -59,6 +59,28 @@ pub fn candidate_dirs(explicit: Option<&Path>) -> Vec<PathBuf> {
     dirs
 }
 
+/// The cache dir, for files the daemon can rebuild: `$KOKOROD_CACHE_DIR`, systemd's
+/// `$CACHE_DIRECTORY` (`CacheDirectory=` in the unit), `$XDG_CACHE_HOME/kokorod`, else
+/// `~/.cache/kokorod`.
+#[must_use]
+pub fn cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|s| !s.is_empty());
+    if let Some(d) = var("KOKOROD_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = var("CACHE_DIRECTORY") {
+        // systemd lists several as a colon-separated list; the first is ours.
+        let first = d.to_string_lossy().split(':').next().unwrap_or_default().to_owned();
+        if !first.is_empty() {
+            return Some(PathBuf::from(first));
+        }
+    }
+    var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("kokorod"))
+}
+
 /// Where the Debian package puts ONNX Runtime: searched after the data dir's `lib/`.
 pub const SYSTEM_RUNTIME_DIR: &str = "/usr/lib/kokorod";
 

@@ -6,7 +6,7 @@ mod manifest;
 mod npy;
 mod verify;
 
-pub use datadir::{candidate_dirs, AssetPaths, DataDirError};
+pub use datadir::{cache_dir, candidate_dirs, AssetPaths, DataDirError};
 pub use fetch::{fetch, FetchError, FetchOptions};
 pub use manifest::{Manifest, ModelEntry, RuntimeEntry, VoiceEntry, MANIFEST};
 pub use npy::{read_npz_voices, NpyError};

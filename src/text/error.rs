@@ -1,6 +1,6 @@
 //! Errors of the text pipeline.
 
-use super::espeak::EspeakError;
+use super::g2p::espeak::EspeakError;
 
 /// Why a text could not be turned into phonemes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

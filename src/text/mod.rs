@@ -6,11 +6,7 @@
 pub mod chunk;
 pub mod detect;
 pub mod error;
-pub mod espeak;
-pub mod espeak_g2p;
 pub mod g2p;
-pub mod heteronym;
-pub mod ja;
 pub mod lexicon;
 pub mod normalize;
 pub mod overrides;
@@ -18,7 +14,6 @@ pub mod say_as;
 pub mod split;
 pub mod ssml;
 pub mod vocab;
-pub mod zh;
 
 pub use chunk::split_phonemes;
 pub use error::TextError;

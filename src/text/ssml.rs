@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use super::espeak::ipa_to_kokoro;
+use super::g2p::espeak::ipa_to_kokoro;
 use super::g2p::Lang;
 use super::say_as::{self, InterpretAs};
 use super::vocab;

@@ -15,10 +15,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
-use vibrato::{Dictionary, SystemDictionaryBuilder, Tokenizer};
+use vibrato::Tokenizer;
 
-use super::error::TextError;
 use super::espeak;
+use super::ipadic;
+use crate::text::error::TextError;
 
 /// Where Debian's `mecab-ipadic` puts the dictionary's sources.
 pub const IPADIC_DIR: &str = "/usr/share/mecab/dic/ipadic";
@@ -31,13 +32,13 @@ pub struct Japanese {
 }
 
 impl Japanese {
-    /// Build the dictionary from the IPA dictionary's sources
-    /// (`$KOKOROD_IPADIC_DIR`, else `/usr/share/mecab/dic/ipadic`).
+    /// The analyser over the IPA dictionary's sources (`$KOKOROD_IPADIC_DIR`, else
+    /// `/usr/share/mecab/dic/ipadic`), compiled once into the cache dir.
     pub fn new() -> Result<Self, TextError> {
         let dir = std::env::var_os(IPADIC_ENV)
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(IPADIC_DIR));
-        let dict = load_dictionary(&dir)?;
+        let dict = ipadic::load(&dir, crate::assets::cache_dir().as_deref())?;
         Ok(Japanese {
             tokenizer: Tokenizer::new(dict),
         })
@@ -114,55 +115,6 @@ impl Japanese {
             out.push(Word { kind, pos });
         }
     }
-}
-
-/// Read the IPA dictionary's sources from `dir` and build the analyser's dictionary.
-fn load_dictionary(dir: &Path) -> Result<Dictionary, TextError> {
-    let missing = |what: &str| {
-        TextError::Dictionary(format!(
-            "Japanese needs the IPA dictionary's sources, but {what} in {}: install the \
-             Debian package mecab-ipadic, or point {IPADIC_ENV} at a directory holding \
-             its *.csv, matrix.def, char.def and unk.def",
-            dir.display()
-        ))
-    };
-    let read = |name: &str| -> Result<String, TextError> {
-        let bytes = std::fs::read(dir.join(name)).map_err(|e| missing(&format!("{name}: {e}")))?;
-        decode(&bytes).ok_or_else(|| missing(&format!("{name} is neither UTF-8 nor EUC-JP")))
-    };
-    let mut csvs: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| missing(&format!("the directory cannot be read ({e})")))?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".csv"))
-        .collect();
-    if csvs.is_empty() {
-        return Err(missing("there are no *.csv files"));
-    }
-    csvs.sort();
-    let mut lex = String::new();
-    for name in &csvs {
-        lex.push_str(&read(name)?);
-        if !lex.ends_with('\n') {
-            lex.push('\n');
-        }
-    }
-    let (matrix, chars, unk) = (read("matrix.def")?, read("char.def")?, read("unk.def")?);
-    SystemDictionaryBuilder::from_readers(
-        lex.as_bytes(),
-        matrix.as_bytes(),
-        chars.as_bytes(),
-        unk.as_bytes(),
-    )
-    .map_err(|e| TextError::Dictionary(format!("IPA dictionary in {}: {e}", dir.display())))
-}
-
-/// The IPA dictionary ships in EUC-JP; a UTF-8 copy works too.
-fn decode(bytes: &[u8]) -> Option<String> {
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Some(s.to_owned());
-    }
-    let (s, _, malformed) = encoding_rs::EUC_JP.decode(bytes);
-    (!malformed).then(|| s.into_owned())
 }
 
 /// The IPA dictionary writes the long e of one morpheme sometimes ー (エーガ), often
@@ -280,7 +232,7 @@ fn punct(surface: &str) -> Option<Mark> {
 }
 
 /// Hiragana, katakana and the prolonged sound mark.
-fn is_kana(c: char) -> bool {
+pub(super) fn is_kana(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー')
 }
 
@@ -796,17 +748,5 @@ mod tests {
     fn latin_words_are_read_as_english() {
         let p = ps("Kokoroは日本語も話せます。");
         assert!(p.starts_with("kəkˈɔɹO βa"), "{p}");
-    }
-
-    #[test]
-    fn missing_dictionary_says_what_to_install() {
-        let err = match load_dictionary(Path::new("/nonexistent/ipadic")) {
-            Err(e) => e.to_string(),
-            Ok(_) => panic!("no dictionary there"),
-        };
-        assert!(
-            err.contains("mecab-ipadic") && err.contains(IPADIC_ENV),
-            "{err}"
-        );
     }
 }

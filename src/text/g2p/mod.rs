@@ -1,8 +1,15 @@
 //! Grapheme-to-phoneme for every Kokoro language. English: misaki-rs (Kokoro's own
 //! G2P, ported) with espeak-ng for the words its lexicons do not know. Spanish,
 //! French, Hindi, Italian and Brazilian Portuguese: espeak-ng with misaki's symbol
-//! mapping ([`super::espeak_g2p`]). Japanese: a morphological analyser's readings
-//! ([`super::ja`]). Mandarin: segmentation and pinyin ([`super::zh`]).
+//! mapping ([`espeak_g2p`]). Japanese: a morphological analyser's readings
+//! ([`ja`]). Mandarin: segmentation and pinyin ([`zh`]).
+
+pub mod espeak;
+pub mod espeak_g2p;
+mod heteronym;
+mod ipadic;
+pub mod ja;
+pub mod zh;
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -12,10 +19,8 @@ use misaki_rs::fallback::FallbackError;
 use misaki_rs::{Fallback, Language, G2P};
 
 use super::error::TextError;
-use super::espeak::{self, EspeakError};
-use super::heteronym;
 use super::vocab;
-use super::{espeak_g2p, ja, zh};
+use espeak::EspeakError;
 
 /// A language the phonemizer speaks. Kokoro's voice names start with its letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
