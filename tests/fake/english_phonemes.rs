@@ -299,7 +299,7 @@ fn phonemizer_is_usable_from_many_threads() {
     });
 }
 
-/// Prints timings; run with `cargo test --release --test phonemes_golden -- --ignored --nocapture`.
+/// Prints timings; run with `cargo test --release --test fake english_phonemes::timings -- --ignored --nocapture`.
 #[test]
 #[ignore = "prints timings, asserts nothing"]
 fn timings() {

@@ -1,20 +1,15 @@
 //! The HTTP API's protocol behaviour with a fake engine (fast): streaming framing,
 //! a failure mid-stream, a full queue, authentication, CORS, shutdown.
 
-mod http_support;
-mod server_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_support::TestHttp;
 use kokorod::http::HttpConfig;
 use kokorod::speech::{PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo};
-use server_support::FakeSpeech;
 
-fn speech_body(input: &str, format: &str) -> Vec<u8> {
-    serde_json::json!({"model": "tts-1", "input": input, "voice": "af_heart", "response_format": format}).to_string().into_bytes()
-}
+use crate::support::fake_speech::FakeSpeech;
+use crate::support::http::{speech_body, TestHttp};
+use crate::support::GUARD;
 
 fn le_bytes(samples: &[i16]) -> Vec<u8> {
     samples.iter().flat_map(|s| s.to_le_bytes()).collect()
@@ -97,7 +92,7 @@ async fn a_failure_mid_stream_cuts_the_response_off() {
     .await;
     let first = FakeSpeech::render("Hello world.");
     tx.send(Ok(first.clone())).unwrap();
-    let mut s = http_support::send(
+    let mut s = crate::support::http::send(
         &http.addr,
         "POST",
         "/v1/audio/speech",
@@ -106,14 +101,14 @@ async fn a_failure_mid_stream_cuts_the_response_off() {
     .await;
     let mut raw = Vec::new();
     // The first piece arrives while the second is not even synthesized.
-    http_support::read_body_until(&mut s, &mut raw, first.len() * 2).await;
+    crate::support::http::read_body_until(&mut s, &mut raw, first.len() * 2).await;
     tx.send(Err(SpeechError::Engine("the engine failed".into())))
         .unwrap();
     use tokio::io::AsyncReadExt;
-    let _ = tokio::time::timeout(http_support::GUARD, s.read_to_end(&mut raw))
+    let _ = tokio::time::timeout(GUARD, s.read_to_end(&mut raw))
         .await
         .expect("not cut off");
-    let a = http_support::parse(&raw);
+    let a = crate::support::http::parse(&raw);
     assert_eq!(a.status, 200);
     assert!(!a.complete, "a failed stream must not look complete");
     assert_eq!(a.body, le_bytes(&first));
@@ -250,7 +245,7 @@ async fn shutdown_lets_a_stream_finish_within_the_grace() {
     let addr = http.addr.clone();
     let text = "Held at the gate. Then released.";
     let pending = tokio::spawn(async move {
-        http_support::request(
+        crate::support::http::request(
             &addr,
             "POST",
             "/v1/audio/speech",
@@ -262,10 +257,7 @@ async fn shutdown_lets_a_stream_finish_within_the_grace() {
     fake.wait_speaks(1).await;
     http.shutdown.cancel();
     fake.open_gate();
-    let a = tokio::time::timeout(http_support::GUARD, pending)
-        .await
-        .unwrap()
-        .unwrap();
+    let a = tokio::time::timeout(GUARD, pending).await.unwrap().unwrap();
     assert_eq!(a.status, 200);
     assert!(a.complete);
     assert_eq!(a.body, le_bytes(&FakeSpeech::expected(text)));
@@ -286,7 +278,7 @@ async fn shutdown_cuts_off_what_outlasts_the_grace() {
     fake.close_gate();
     let addr = http.addr.clone();
     let pending = tokio::spawn(async move {
-        http_support::request(
+        crate::support::http::request(
             &addr,
             "POST",
             "/v1/audio/speech",
@@ -297,10 +289,7 @@ async fn shutdown_cuts_off_what_outlasts_the_grace() {
     });
     fake.wait_speaks(1).await;
     http.shutdown.cancel();
-    let a = tokio::time::timeout(http_support::GUARD, pending)
-        .await
-        .unwrap()
-        .unwrap();
+    let a = tokio::time::timeout(GUARD, pending).await.unwrap().unwrap();
     assert_eq!(a.status, 503);
     assert_eq!(a.error_code(), "shutting_down");
     http.stop().await;

@@ -2,39 +2,17 @@
 //! sockets): heads and bodies that never end, idle connections, oversized heads and
 //! bodies, clients that stop reading, and more connections than the limit.
 
-mod http_support;
-mod server_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_support::{TestHttp, GUARD};
 use kokorod::http::HttpConfig;
 use kokorod::metrics::Protocol;
-use server_support::FakeSpeech;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-fn speech_body(input: &str) -> String {
-    serde_json::json!({"model": "tts-1", "input": input, "voice": "af_heart", "response_format": "pcm"}).to_string()
-}
-
-/// Reads until the server closes; what arrived, and whether it ended in a reset.
-async fn until_closed(s: &mut TcpStream) -> Vec<u8> {
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 65536];
-    tokio::time::timeout(GUARD, async {
-        loop {
-            match s.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => raw.extend_from_slice(&buf[..n]),
-            }
-        }
-    })
-    .await
-    .expect("the server must close the connection");
-    raw
-}
+use crate::support::fake_speech::FakeSpeech;
+use crate::support::http::{speech_body, TestHttp};
+use crate::support::{until_closed, GUARD};
 
 /// Waits (on the shared metrics) until the HTTP server holds no connection.
 async fn until_no_connections(http: &TestHttp) {
@@ -55,7 +33,7 @@ async fn still_served(http: &TestHttp) {
             "POST",
             "/v1/audio/speech",
             &[],
-            speech_body("Still here.").as_bytes(),
+            &speech_body("Still here.", "pcm"),
         )
         .await;
     assert_eq!(a.status, 200);
@@ -98,7 +76,7 @@ async fn heads_that_never_end_and_idle_connections_are_closed_at_the_read_timeou
         .await
         .unwrap();
     let raw = until_closed(&mut idle).await;
-    let a = http_support::parse(&raw);
+    let a = crate::support::http::parse(&raw);
     assert_eq!(a.status, 200, "the request itself was answered");
     assert!(
         a.header("connection")
@@ -122,12 +100,7 @@ async fn a_response_may_stream_for_longer_than_the_read_timeout() {
     let text = "One sentence. Another one. A third. And the fourth. The fifth and last.";
     let started = std::time::Instant::now();
     let a = http
-        .request(
-            "POST",
-            "/v1/audio/speech",
-            &[],
-            speech_body(text).as_bytes(),
-        )
+        .request("POST", "/v1/audio/speech", &[], &speech_body(text, "pcm"))
         .await;
     assert_eq!(a.status, 200);
     assert!(a.complete, "cut off after {:?}", started.elapsed());
@@ -152,7 +125,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
     // More body announced than sent: 408 once the read timeout is over, then closed.
     let mut s = TcpStream::connect(&http.addr).await.unwrap();
     s.write_all(b"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"input\": ").await.unwrap();
-    let a = http_support::parse(&until_closed(&mut s).await);
+    let a = crate::support::http::parse(&until_closed(&mut s).await);
     assert_eq!(a.status, 408);
     assert_eq!(a.error_code(), "request_timeout");
     assert_eq!(a.header("connection"), Some("close"));
@@ -161,7 +134,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
     let mut s = TcpStream::connect(&http.addr).await.unwrap();
     let head = format!("POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", 1u64 << 40);
     s.write_all(head.as_bytes()).await.unwrap();
-    let a = http_support::parse(&until_closed(&mut s).await);
+    let a = crate::support::http::parse(&until_closed(&mut s).await);
     assert_eq!(a.status, 413);
     assert_eq!(a.error_code(), "request_too_large");
 
@@ -180,7 +153,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
             break;
         }
     }
-    let a = http_support::parse(&until_closed(&mut s).await);
+    let a = crate::support::http::parse(&until_closed(&mut s).await);
     assert_eq!(a.status, 413);
 
     // A 10 MB head: refused by the parser (431), never buffered whole.
@@ -190,7 +163,7 @@ async fn bodies_that_lie_or_never_arrive_are_refused_and_the_connection_closed()
     let _ = s.write_all(&head).await;
     let raw = until_closed(&mut s).await;
     if !raw.is_empty() {
-        assert_eq!(http_support::parse(&raw).status, 431);
+        assert_eq!(crate::support::http::parse(&raw).status, 431);
     }
 
     assert_eq!(fake.speaks(), 0, "no refused request reached the engine");
@@ -210,11 +183,11 @@ async fn a_client_that_stops_reading_is_dropped_and_its_synthesis_cancelled() {
     // Far more audio than loopback TCP buffers hold (they grow to several MB): about
     // 44 MB (95,000 characters, under the text limit), never read.
     let text = "A client that does not listen at all. ".repeat(2500);
-    let s = http_support::send(
+    let s = crate::support::http::send(
         &http.addr,
         "POST",
         "/v1/audio/speech",
-        speech_body(&text).as_bytes(),
+        &speech_body(&text, "pcm"),
     )
     .await;
     fake.wait_speaks(1).await;
@@ -262,7 +235,7 @@ async fn a_thousand_connections_get_their_slots_or_a_503() {
                 .unwrap_or(0);
             raw.extend_from_slice(&buf[..n]);
             if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                let a = http_support::parse(&raw);
+                let a = crate::support::http::parse(&raw);
                 let len: usize = a
                     .header("content-length")
                     .expect("a length")

@@ -4,10 +4,8 @@
 //! clear reason, hold nothing afterwards, and leave everyone else served.
 //! Also one fault: a client vanishing in the middle of a streamed text.
 //! (The 10 MB header, huge and negative lengths and invalid UTF-8 are in
-//! `server_wyoming.rs`; voice names, long texts and SSML bombs against the real
-//! pipeline are in `hostile_real.rs`.)
-
-mod server_support;
+//! `wyoming_server`; voice names, long texts and SSML bombs against the real
+//! pipeline are in the real tests' `hostile_requests`.)
 
 use std::time::Duration;
 
@@ -15,30 +13,21 @@ use futures::{SinkExt, StreamExt};
 use kokorod::client;
 use kokorod::server::{Endpoint, ServerConfig};
 use kokorod::wyoming::{Event, Ping, SynthesizeChunk, SynthesizeStart, WyomingCodec};
-use server_support::{long_text, Conn, FakeSpeech, TestServer, GUARD};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::Framed;
+
+use crate::support::fake_speech::FakeSpeech;
+use crate::support::wyoming::{long_text, Conn, TestServer};
+use crate::support::{until_closed, GUARD};
 
 async fn connect(uri: &str) -> kokorod::server::Stream {
     uri.parse::<Endpoint>().unwrap().connect().await.unwrap()
 }
 
-/// Reads until the server closes the connection; returns the events it sent.
-async fn until_closed(stream: &mut kokorod::server::Stream) -> Vec<Event> {
-    let mut received = Vec::new();
-    let mut buf = [0u8; 4096];
-    tokio::time::timeout(GUARD, async {
-        while let Ok(n) = stream.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-            received.extend_from_slice(&buf[..n]);
-        }
-    })
-    .await
-    .expect("the server must close the connection");
+/// The events the server sends until it closes the connection.
+async fn events_until_closed(stream: &mut kokorod::server::Stream) -> Vec<Event> {
+    let mut bytes = bytes::BytesMut::from(&until_closed(stream).await[..]);
     let mut codec = WyomingCodec::default();
-    let mut bytes = bytes::BytesMut::from(&received[..]);
     let mut events = Vec::new();
     while let Ok(Some(frame)) = tokio_util::codec::Decoder::decode(&mut codec, &mut bytes) {
         events.push(Event::try_from(frame).unwrap());
@@ -129,8 +118,8 @@ async fn lengths_that_lie_hold_nothing() {
         .await
         .unwrap();
     leaving.shutdown().await.unwrap();
-    assert!(until_closed(&mut leaving).await.is_empty());
-    assert!(until_closed(&mut waiting).await.is_empty());
+    assert!(events_until_closed(&mut leaving).await.is_empty());
+    assert!(events_until_closed(&mut waiting).await.is_empty());
 
     // Lengths just over the limit, and beyond any integer, are refused at the header.
     for header in [
@@ -141,7 +130,7 @@ async fn lengths_that_lie_hold_nothing() {
     ] {
         let mut stream = connect(&server.tcp).await;
         stream.write_all(header).await.unwrap();
-        let events = until_closed(&mut stream).await;
+        let events = events_until_closed(&mut stream).await;
         match events.as_slice() {
             [Event::Error(e)] => assert_eq!(e.code.as_deref(), Some("bad-frame"), "{}", e.text),
             other => panic!("{}: {other:?}", String::from_utf8_lossy(header)),

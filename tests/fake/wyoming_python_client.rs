@@ -4,13 +4,14 @@
 //! Needs a python3 with the reference library (`pip install wyoming==1.10.2`);
 //! `WYOMING_PYTHON` selects the interpreter (default `python3`).
 
-mod server_support;
-
 use std::path::PathBuf;
 
 use kokorod::server::ServerConfig;
 use serde_json::json;
-use server_support::{FakeSpeech, TestServer, GUARD};
+
+use crate::support::fake_speech::FakeSpeech;
+use crate::support::wyoming::TestServer;
+use crate::support::GUARD;
 
 const INSTALL_HINT: &str = "this test needs the reference Wyoming library: \
     `pip install wyoming==1.10.2` (or point WYOMING_PYTHON at a python3 that has it)";

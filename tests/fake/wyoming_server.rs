@@ -2,8 +2,6 @@
 //! 127.0.0.1:0 and a Unix socket in a temp dir. Waits are on events (or on the
 //! server's counters), never on fixed delays.
 
-mod server_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
@@ -12,8 +10,11 @@ use kokorod::server::ServerConfig;
 use kokorod::wyoming::{
     Event, Frame, Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeVoice, TextFormat,
 };
-use server_support::{long_text, synthesize, Conn, FakeSpeech, TestServer, GUARD};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::fake_speech::FakeSpeech;
+use crate::support::wyoming::{long_text, synthesize, Conn, TestServer};
+use crate::support::GUARD;
 
 const CHUNK: usize = 1024;
 

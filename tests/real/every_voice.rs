@@ -1,14 +1,13 @@
 //! Against the real model: every one of Kokoro v1.0's 54 voices speaks a
 //! sentence in its own language, through the voice's own G2P.
 
-mod common;
-
-use common::{rms, speech, voices};
-use futures::StreamExt;
 use kokorod::engine::SAMPLE_RATE;
 use kokorod::speech::{SpeakRequest, Speech, VoiceChoice};
 use kokorod::text::{vocab, Lang, Phonemizer};
 use std::collections::HashMap;
+
+use crate::support::model::{pieces, rms, speech, voices};
+use crate::support::rt;
 
 /// A short everyday sentence per language (short: 54 of them run in one test).
 fn sentence(lang: Lang) -> &'static str {
@@ -44,10 +43,7 @@ fn signature(lang: Lang) -> &'static [char] {
 fn every_voice_speaks_its_own_language() {
     let names: Vec<String> = voices().names().map(String::from).collect();
     assert_eq!(names.len(), 54, "Kokoro v1.0 has 54 voices: {names:?}");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt();
     let mut phonemizers: HashMap<Lang, Phonemizer> = HashMap::new();
     let mut failures = Vec::new();
     for name in &names {
@@ -79,16 +75,9 @@ fn every_voice_speaks_its_own_language() {
             },
             ..SpeakRequest::text(text)
         };
-        let audio = rt.block_on(async {
-            let mut s = speech().speak(req)?;
-            let mut all = Vec::new();
-            while let Some(p) = s.next().await {
-                all.extend(p?);
-            }
-            Ok::<_, kokorod::speech::SpeechError>(all)
-        });
-        match audio {
-            Ok(a) => {
+        match rt.block_on(pieces(speech().as_ref(), req)) {
+            Ok(pieces) => {
+                let a = pieces.concat();
                 let secs = a.len() as f64 / SAMPLE_RATE as f64;
                 // Each sentence is about a second of speech.
                 if !(0.5..5.0).contains(&secs) || rms(&a) < 0.02 {

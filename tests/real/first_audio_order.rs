@@ -7,10 +7,6 @@
 //! The last test does the same with the real model, checking the order of inferences
 //! and of the first chunk's arrival.
 
-mod common;
-mod http_support;
-mod server_support;
-
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,8 +15,11 @@ use kokorod::http::HttpConfig;
 use kokorod::server::ServerConfig;
 use kokorod::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, Speech};
 use kokorod::wyoming::{Event, SynthesizeChunk, SynthesizeStart};
-use server_support::{synthesize, Conn, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::model;
+use crate::support::wyoming::{synthesize, Conn, TestServer};
+use crate::support::GUARD;
 
 /// How long the stand-in waits for the client before it calls the order broken.
 /// Never reached when the order is right: the wait ends the moment audio arrives.
@@ -204,7 +203,8 @@ async fn http_streamed(cache: bool) {
     let gate = Arc::new(Gate::default());
     let (speech, _dir) = pipeline(gate.clone());
     let server =
-        http_support::TestHttp::start(with_cache(speech, cache), HttpConfig::default()).await;
+        crate::support::http::TestHttp::start(with_cache(speech, cache), HttpConfig::default())
+            .await;
     for text in texts(if cache {
         "over HTTP and cached"
     } else {
@@ -219,7 +219,7 @@ async fn http_streamed(cache: bool) {
         let mut got = Vec::new();
         let mut buf = [0u8; 8192];
         loop {
-            let n = tokio::time::timeout(http_support::GUARD, s.read(&mut buf))
+            let n = tokio::time::timeout(GUARD, s.read(&mut buf))
                 .await
                 .expect("HTTP answer stalled")
                 .unwrap();
@@ -314,7 +314,7 @@ impl Backend for Recorded {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_before_the_second_is_done(
 ) {
-    let paths = common::assets();
+    let paths = model::assets();
     let cpus = kokorod::engine::affinity::plan(None, None);
     let log = Arc::new(Mutex::new(Vec::new()));
     let recorded = log.clone();
@@ -330,7 +330,7 @@ async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_befo
     })
     .unwrap();
     let speech =
-        Arc::new(KokoroSpeech::new(engine, common::voices(), KokoroConfig::default()).unwrap());
+        Arc::new(KokoroSpeech::new(engine, model::voices(), KokoroConfig::default()).unwrap());
     let lexicon = kokorod::text::Lexicon::default();
     let server = TestServer::start_with(
         Arc::new(CachedSpeech::new(speech, 32 << 20)),

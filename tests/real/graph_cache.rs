@@ -2,10 +2,10 @@
 //! the next loads it, both speak the same audio, and a damaged cache file is replaced
 //! rather than failing the start.
 
-mod common;
-
 use kokorod::engine::{affinity, Model};
 use kokorod::text::{tokenize, Lang, Phonemizer};
+
+use crate::support::model;
 
 fn cache_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
@@ -20,7 +20,7 @@ fn cache_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn the_saved_graph_speaks_like_the_model_and_a_damaged_one_is_rebuilt() {
-    let p = common::assets();
+    let p = model::assets();
     let cpus = affinity::plan(None, None);
     let tokens = tokenize(
         &Phonemizer::new(Lang::EnUs)
@@ -28,7 +28,7 @@ fn the_saved_graph_speaks_like_the_model_and_a_damaged_one_is_rebuilt() {
             .phonemize("The lights are on.")
             .unwrap(),
     );
-    let style = common::voices().resolve("af_heart").unwrap().style;
+    let style = model::voices().resolve("af_heart").unwrap().style;
     let style = style.row(tokens.len());
     let reference = Model::load(&p.model, &p.runtime, &cpus)
         .unwrap()

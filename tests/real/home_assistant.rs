@@ -7,15 +7,14 @@
 //!
 //! Needs a python3 with the `wyoming` package (`WYOMING_PYTHON`, as the Makefile sets).
 
-mod common;
-mod server_support;
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use kokorod::server::ServerConfig;
 use serde_json::{json, Value};
-use server_support::TestServer;
+
+use crate::support::model;
+use crate::support::wyoming::TestServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_assistant_gets_a_prompt_end_for_every_request() {
@@ -27,7 +26,7 @@ async fn home_assistant_gets_a_prompt_end_for_every_request() {
         cfg.idle_timeout.as_secs() >= 300,
         "the hang must outlast the client's guard"
     );
-    let s = TestServer::start_with(common::speech(), cfg).await;
+    let s = TestServer::start_with(model::speech(), cfg).await;
     let cases = json!([
         {"case": "spoken", "text": "The front door is locked.", "voice": "af_heart"},
         {"case": "no voice picked", "text": "The kitchen light is on."},

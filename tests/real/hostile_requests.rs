@@ -2,18 +2,18 @@
 //! names that look like paths or carry NUL, a 100,000-character text, SSML bombs.
 //! Each gets a clear error or is served and cancelled; the connection stays usable.
 
-mod common;
-mod server_support;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kokorod::server::ServerConfig;
 use kokorod::wyoming::{Event, Synthesize, TextFormat};
-use server_support::{synthesize, Conn, TestServer};
 
+use crate::support::model;
+use crate::support::wyoming::{synthesize, Conn, TestServer};
+
+/// On the quiet engine: these tests wait for the engine to go idle.
 async fn server() -> TestServer {
-    TestServer::start_with(common::speech(), ServerConfig::default()).await
+    TestServer::start_with(model::quiet_speech().1, ServerConfig::default()).await
 }
 
 fn ssml(text: &str) -> Event {
@@ -27,7 +27,7 @@ fn ssml(text: &str) -> Event {
 
 /// Waits until the engine has nothing queued and completes nothing more.
 async fn engine_settles() {
-    let engine = common::engine();
+    let (engine, _) = model::quiet_speech();
     for _ in 0..100 {
         let a = engine.info().completed.load(Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -72,7 +72,7 @@ async fn voice_names_with_paths_or_nul_are_unknown_voices() {
     // The server still speaks.
     let mut c = Conn::open(&s.unix).await;
     c.send(synthesize("Fine.", Some("af_heart"))).await;
-    assert!(common::rms(&c.audio(1024).await) > 0.02);
+    assert!(model::rms(&c.audio(1024).await) > 0.02);
     s.stop().await;
 }
 

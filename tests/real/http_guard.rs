@@ -4,26 +4,21 @@
 //! answer sent whole (`"stream": false`) is bounded: 413 `audio_too_long` past the cap,
 //! with the real model and 700 bytes of SSML asking for 300 s of breaks.
 
-mod common;
-mod http_support;
-mod server_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_support::TestHttp;
 use kokorod::http::HttpConfig;
-use server_support::FakeSpeech;
 
-fn body(input: &str) -> Vec<u8> {
-    serde_json::json!({"model": "tts-1", "input": input, "voice": "af_heart", "response_format": "pcm"}).to_string().into_bytes()
-}
+use crate::support::fake_speech::FakeSpeech;
+use crate::support::http::{speech_body, TestHttp};
+use crate::support::model;
+use crate::support::GUARD;
 
 #[tokio::test]
 async fn a_web_page_gets_nothing_out_of_the_api() {
     let fake = FakeSpeech::new();
     let http = TestHttp::start(Arc::new(fake.clone()), HttpConfig::default()).await;
-    let speak = body("Open the garage.");
+    let speak = speech_body("Open the garage.", "pcm");
     let port = http.addr.rsplit_once(':').unwrap().1.to_owned();
     let rebound = format!("attacker.example:{port}");
     let cases: &[(&[(&str, &str)], u16, &str)] = &[
@@ -147,7 +142,7 @@ async fn raw(
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
-) -> http_support::Answer {
+) -> crate::support::http::Answer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut head = format!(
@@ -164,10 +159,10 @@ async fn raw(
     s.write_all(head.as_bytes()).await.unwrap();
     let _ = s.write_all(body).await;
     let mut got = Vec::new();
-    let _ = tokio::time::timeout(http_support::GUARD, s.read_to_end(&mut got))
+    let _ = tokio::time::timeout(GUARD, s.read_to_end(&mut got))
         .await
         .expect("no answer");
-    http_support::parse(&got)
+    crate::support::http::parse(&got)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +175,7 @@ async fn an_answer_sent_whole_is_capped_and_the_client_told_to_stream() {
     assert!(ssml.len() < 700, "{}", ssml.len());
     let cfg = HttpConfig::default();
     assert_eq!(cfg.max_buffered_audio, Duration::from_secs(300));
-    let http = TestHttp::start(common::speech(), cfg).await;
+    let http = TestHttp::start(model::speech(), cfg).await;
     let whole = serde_json::json!({"input": ssml, "voice": "af_heart", "response_format": "wav", "stream": false}).to_string();
     let a = http
         .request("POST", "/v1/audio/speech", &[], whole.as_bytes())

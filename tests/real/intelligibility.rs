@@ -4,12 +4,12 @@
 //! Needs `pip install pocketsphinx==5.1.1 numpy` (the `make test` venv has them);
 //! `KOKOROD_PYTHON` picks the interpreter.
 
-mod common;
-
-use futures::StreamExt;
-use kokorod::speech::{SpeakRequest, Speech, VoiceChoice};
+use kokorod::speech::{SpeakRequest, VoiceChoice};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::support::model;
+use crate::support::rt;
 
 const SENTENCES: &[&str] = &[
     "Turn on the kitchen lights.",
@@ -21,25 +21,16 @@ const SENTENCES: &[&str] = &[
 ];
 
 fn synth(voice: &str, text: &str) -> Vec<i16> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let req = SpeakRequest {
-            voice: VoiceChoice {
-                name: Some(voice.into()),
-                language: None,
-            },
-            ..SpeakRequest::text(text)
-        };
-        let mut s = common::speech().speak(req).unwrap();
-        let mut all = Vec::new();
-        while let Some(p) = s.next().await {
-            all.extend(p.unwrap());
-        }
-        all
-    })
+    let req = SpeakRequest {
+        voice: VoiceChoice {
+            name: Some(voice.into()),
+            language: None,
+        },
+        ..SpeakRequest::text(text)
+    };
+    rt().block_on(model::pieces(model::speech().as_ref(), req))
+        .unwrap()
+        .concat()
 }
 
 /// Word error rate of `wav` against `reference`, from the recognizer.

@@ -6,25 +6,24 @@
 //! Needs `KOKOROD_PYTHON` (a python3 with `openai` and `prometheus_client`, as `make
 //! venv` installs) and ffmpeg.
 
-mod common;
-mod http_support;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use http_support::TestHttp;
 use kokorod::http::HttpConfig;
 use kokorod::metrics::Metrics;
 use kokorod::server::{Endpoint, Listener, Server, ServerConfig, UnixSocketOptions};
 use kokorod::speech::Speech;
 use tokio_util::sync::CancellationToken;
 
+use crate::support::http::TestHttp;
+use crate::support::model;
+
 const KEY: &str = "sk-kokorod-test-7d1f";
 const MAX_CHARS: usize = 2000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_client_against_the_real_model() {
-    let speech: Arc<dyn Speech> = common::speech();
+    let speech: Arc<dyn Speech> = model::speech();
     let metrics = Arc::new(Metrics::new());
     let cfg = HttpConfig {
         max_text_chars: MAX_CHARS,

@@ -2,25 +2,17 @@
 //! click, and the response cache gives back the very same PCM within its byte bound.
 //! Real model; the fake speech only to count what reaches the pipeline behind the cache.
 
-mod common;
-mod server_support;
-
 use std::sync::Arc;
 
-use common::{rms, speech};
 use futures::StreamExt;
 use kokorod::speech::{CachedSpeech, SpeakRequest, Speech};
-use server_support::FakeSpeech;
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::support::fake_speech::FakeSpeech;
+use crate::support::model::{self, rms, speech};
+use crate::support::rt;
 
 fn pieces(s: &dyn Speech, req: SpeakRequest) -> Vec<Vec<i16>> {
-    rt().block_on(async { s.speak(req).unwrap().map(|p| p.unwrap()).collect().await })
+    rt().block_on(model::pieces(s, req)).unwrap()
 }
 
 const TEXT: &str = "Good morning, it is seven degrees outside and cloudy with light rain expected \

@@ -1,30 +1,17 @@
 //! The engine against the real Kokoro model: audio that is real, deterministic and
 //! complete, voice mixing, long inputs, and clear errors for bad requests.
 
-mod common;
-
-use common::{rms, speech};
 use futures::StreamExt;
 use kokorod::engine::{InferRequest, Priority, SAMPLE_RATE};
 use kokorod::speech::{SpeakRequest, Speech, SpeechError, VoiceChoice};
 use kokorod::text::{self, Lang, Phonemizer};
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::support::model;
+use crate::support::model::{pieces, rms, speech};
+use crate::support::rt;
 
 fn say(req: SpeakRequest) -> Result<Vec<i16>, SpeechError> {
-    rt().block_on(async {
-        let mut s = speech().speak(req)?;
-        let mut all = Vec::new();
-        while let Some(p) = s.next().await {
-            all.extend(p?);
-        }
-        Ok(all)
-    })
+    Ok(rt().block_on(pieces(speech().as_ref(), req))?.concat())
 }
 
 fn say_text(t: &str) -> Vec<i16> {
@@ -116,8 +103,8 @@ fn input_over_510_tokens_yields_audio_for_all_of_it() {
 
 #[test]
 fn the_engine_refuses_what_the_model_cannot_take() {
-    let e = common::engine();
-    let style = common::voices().resolve("af_heart").unwrap().style;
+    let e = model::engine();
+    let style = model::voices().resolve("af_heart").unwrap().style;
     let too_long = InferRequest {
         tokens: vec![50; 511],
         style: style.clone(),

@@ -2,31 +2,17 @@
 //! silence, `<phoneme>` and inline markup change what is said, `<lang>` switches the
 //! phonemizer, `<prosody rate>` the speed, and the user lexicon applies.
 
-mod common;
-
-use common::{rms, speech};
-use futures::StreamExt;
 use kokorod::engine::SAMPLE_RATE;
 use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, SpeechError, TextFormat};
 use kokorod::text::{Lang, Lexicon, Phonemizer};
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::support::model;
+use crate::support::model::{pieces, rms, speech};
+use crate::support::rt;
 
 /// Every piece of the request's audio, in order.
 fn pieces_of(s: &dyn Speech, req: SpeakRequest) -> Result<Vec<Vec<i16>>, SpeechError> {
-    rt().block_on(async {
-        let mut stream = s.speak(req)?;
-        let mut out = Vec::new();
-        while let Some(p) = stream.next().await {
-            out.push(p?);
-        }
-        Ok(out)
-    })
+    rt().block_on(pieces(s, req))
 }
 
 fn ssml(s: &str) -> SpeakRequest {
@@ -211,10 +197,9 @@ fn malformed_ssml_is_refused_with_its_position() {
 fn the_user_lexicon_is_applied() {
     let mut lex = Lexicon::new();
     lex.insert("en-us", "Kokoro", "kˈOkəɹO").unwrap();
-    let with_lexicon =
-        KokoroSpeech::new(common::engine(), common::voices(), KokoroConfig::default())
-            .unwrap()
-            .with_lexicon(lex);
+    let with_lexicon = KokoroSpeech::new(model::engine(), model::voices(), KokoroConfig::default())
+        .unwrap()
+        .with_lexicon(lex);
     let by_lexicon = pieces_of(&with_lexicon, SpeakRequest::text("Kokoro speaks."))
         .unwrap()
         .concat();

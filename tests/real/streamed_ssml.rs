@@ -1,12 +1,11 @@
 //! SSML streamed in `synthesize-chunk`s (real model): the chunks are one document,
 //! parsed once, whole, on `synthesize-stop`, with one break budget for all of it.
 
-mod common;
-mod server_support;
-
 use kokorod::server::ServerConfig;
 use kokorod::wyoming::{Event, SynthesizeChunk, SynthesizeStart, TextFormat};
-use server_support::{Conn, TestServer};
+
+use crate::support::model;
+use crate::support::wyoming::{Conn, TestServer};
 
 async fn stream_ssml(conn: &mut Conn, chunks: &[&str]) {
     conn.send(Event::SynthesizeStart(SynthesizeStart {
@@ -26,7 +25,7 @@ async fn stream_ssml(conn: &mut Conn, chunks: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamed_ssml_is_one_document_with_one_break_budget() {
-    let server = TestServer::start_with(common::speech(), ServerConfig::default()).await;
+    let server = TestServer::start_with(model::speech(), ServerConfig::default()).await;
     let mut conn = Conn::open(&server.tcp).await;
 
     // Sentences inside one <speak>, cut anywhere, even inside a tag.
@@ -41,7 +40,7 @@ async fn streamed_ssml_is_one_document_with_one_break_budget() {
     )
     .await;
     let audio = conn.audio(1024).await;
-    assert!(common::rms(&audio) > 0.01, "spoken");
+    assert!(model::rms(&audio) > 0.01, "spoken");
     assert!(
         matches!(conn.next().await, Event::SynthesizeStopped),
         "then the stream ends"

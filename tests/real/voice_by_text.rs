@@ -2,10 +2,9 @@
 //! voice of its text's language (the same audio as asking for that voice by name),
 //! English stays with the default voice, and the setting turns it off.
 
-mod common;
+use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, VoiceChoice};
 
-use futures::StreamExt;
-use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, VoiceChoice};
+use crate::support::model;
 
 async fn audio(speech: &KokoroSpeech, text: &str, voice: Option<&str>) -> Vec<i16> {
     let req = SpeakRequest {
@@ -15,12 +14,11 @@ async fn audio(speech: &KokoroSpeech, text: &str, voice: Option<&str>) -> Vec<i1
         },
         ..SpeakRequest::text(text)
     };
-    let mut stream = speech.speak(req).unwrap_or_else(|e| panic!("{text}: {e}"));
-    let mut all = Vec::new();
-    while let Some(piece) = stream.next().await {
-        all.extend(piece.unwrap());
-    }
-    assert!(common::rms(&all) > 0.02, "{text}: silent");
+    let all = model::pieces(speech, req)
+        .await
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .concat();
+    assert!(model::rms(&all) > 0.02, "{text}: silent");
     all
 }
 
@@ -29,7 +27,7 @@ fn speech(detect_language: bool) -> KokoroSpeech {
         detect_language,
         ..KokoroConfig::default()
     };
-    KokoroSpeech::new(common::engine(), common::voices(), cfg).unwrap()
+    KokoroSpeech::new(model::engine(), model::voices(), cfg).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

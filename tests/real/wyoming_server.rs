@@ -3,18 +3,17 @@
 //! vanished client's work leaves the queue, and the reference Python client
 //! (`wyoming` 1.10.x) drives it over TCP and a Unix socket.
 
-mod common;
-mod server_support;
-
 use kokorod::server::ServerConfig;
 use kokorod::wyoming::Event;
-use server_support::{synthesize, Conn, TestServer};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::support::model;
+use crate::support::wyoming::{synthesize, Conn, TestServer};
+
 async fn server() -> TestServer {
-    TestServer::start_with(common::speech(), ServerConfig::default()).await
+    TestServer::start_with(model::speech(), ServerConfig::default()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,11 +49,11 @@ async fn concurrent_clients_each_get_their_own_complete_audio() {
         let (text, audio) = t.await.unwrap();
         // Each answer is this text's audio: non-silent, and exactly what the pipeline
         // makes for it alone (deterministic), so nothing was mixed or lost.
-        assert!(common::rms(&audio) > 0.02, "{text}");
+        assert!(model::rms(&audio) > 0.02, "{text}");
         let alone = {
             use futures::StreamExt;
             use kokorod::speech::{SpeakRequest, Speech};
-            let mut st = common::speech()
+            let mut st = model::speech()
                 .speak(SpeakRequest::text(text.clone()))
                 .unwrap();
             let mut all = Vec::new();
@@ -100,8 +99,9 @@ async fn describe_is_answered_while_long_syntheses_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vanished_client_leaves_the_queue_empty() {
-    let s = server().await;
-    let engine = common::engine();
+    // The quiet engine: this test waits for it to go idle.
+    let (engine, speech) = model::quiet_speech();
+    let s = TestServer::start_with(speech, ServerConfig::default()).await;
     let text = (0..12)
         .map(|i| format!("This is sentence number {i} of a long story. "))
         .collect::<String>();
@@ -189,7 +189,7 @@ async fn a_short_request_is_not_starved_by_a_long_one() {
     let mut short = Conn::open(&s.unix).await;
     short.send(synthesize("Yes.", None)).await;
     let audio = short.audio(1024).await;
-    assert!(common::rms(&audio) > 0.02);
+    assert!(model::rms(&audio) > 0.02);
     let mut long_done = false;
     while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(1), l.recv()).await {
         if matches!(ev, Event::AudioStop(_)) {

@@ -1,11 +1,8 @@
-//! Shared by the HTTP tests: an HTTP server on an ephemeral port over any [`Speech`],
-//! and a minimal HTTP/1.1 client over a raw socket (so the tests see exactly what is
-//! on the wire: status, headers, chunked framing, truncated bodies).
-
-#![allow(dead_code)] // each test binary uses a different part
+//! An HTTP server on an ephemeral port over any [`Speech`], and a minimal HTTP/1.1
+//! client over a raw socket (so the tests see exactly what is on the wire: status,
+//! headers, chunked framing, truncated bodies).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use kokorod::http::{HttpConfig, HttpServer};
 use kokorod::metrics::Metrics;
@@ -16,8 +13,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// A hang guard for single waits, never a readiness delay.
-pub const GUARD: Duration = Duration::from_secs(30);
+use super::GUARD;
 
 /// A running HTTP server.
 pub struct TestHttp {
@@ -92,6 +88,13 @@ impl TestHttp {
             .await
             .expect("HTTP request hung")
     }
+}
+
+/// An OpenAI speech request's JSON body for the voice `af_heart`.
+pub fn speech_body(input: &str, format: &str) -> Vec<u8> {
+    serde_json::json!({"model": "tts-1", "input": input, "voice": "af_heart", "response_format": format})
+        .to_string()
+        .into_bytes()
 }
 
 /// A response as read off the socket.

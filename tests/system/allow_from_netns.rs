@@ -5,8 +5,6 @@
 //! without a word, on Wyoming and on HTTP. Loopback stays allowed. Nothing leaves the
 //! namespace: it has no link to the outside.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -14,6 +12,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
+
+use crate::support::model;
 
 /// Set inside the namespace, where the inner test runs.
 const INSIDE: &str = "KOKOROD_TEST_INSIDE_NETNS";
@@ -125,7 +125,7 @@ async fn inside_the_namespace() {
     ip("link set kd0 up");
     ip("link set kd1 up");
 
-    let assets = common::assets();
+    let assets = model::assets();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
         .args([
             "serve",

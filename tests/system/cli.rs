@@ -1,10 +1,10 @@
 //! The `kokorod` binary as a user meets it: speak to a file and to stdout, voices,
 //! phonemize, fetch (idempotent, repairing), and clear refusals of damaged assets.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use crate::support::model;
 
 fn kokorod(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kokorod"))
@@ -20,7 +20,7 @@ fn stderr(o: &Output) -> String {
 
 /// A data dir whose model is `model_bytes` and whose voices and runtime are the real ones.
 fn data_dir_with_model(model_bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
-    let real = common::assets();
+    let real = model::assets();
     let d = tempfile::tempdir().unwrap();
     let model = d.path().join("kokoro-v1.0.int8.onnx");
     std::fs::write(&model, model_bytes).unwrap();
@@ -125,7 +125,7 @@ fn a_truncated_model_is_refused_naming_the_file_and_the_fix() {
 
 #[test]
 fn a_corrupted_model_is_refused_naming_the_file_and_the_fix() {
-    let mut bytes = std::fs::read(common::assets().model).unwrap();
+    let mut bytes = std::fs::read(model::assets().model).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid..mid + 64].fill(0x5a);
     let (_d, model) = data_dir_with_model(&bytes);
@@ -184,7 +184,7 @@ fn a_missing_or_broken_onnx_runtime_is_refused_with_the_fix() {
     // A data dir without a runtime at all.
     let data = tempfile::tempdir().unwrap();
     std::fs::write(data.path().join("kokoro-v1.0.onnx"), b"x").unwrap();
-    std::os::unix::fs::symlink(common::assets().voices, data.path().join("voices")).unwrap();
+    std::os::unix::fs::symlink(model::assets().voices, data.path().join("voices")).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_kokorod"))
         .args([
             "speak",

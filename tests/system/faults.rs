@@ -1,12 +1,8 @@
 //! Faults against the real daemon binary and model: SIGTERM under load, SIGKILL and a
 //! restart over the stale socket file, a missing or damaged model at start. (Faults
 //! the fake engine shows faster: client vanishing mid-stream, slow readers, an
-//! inference failure mid-request, shutdown grace — in `server_wyoming.rs` and
-//! `server_real.rs`; see docs/RELIABILITY.md.)
-
-mod common;
-#[path = "../examples/kokorod_load/load.rs"]
-mod load;
+//! inference failure mid-request, shutdown grace — in the fake and real tests'
+//! `wyoming_server`; see docs/RELIABILITY.md.)
 
 use std::path::Path;
 use std::process::Command;
@@ -15,21 +11,16 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use kokorod::server::Endpoint;
 use kokorod::wyoming::{Event, Synthesize, WyomingCodec};
-use load::Daemon;
 use tokio_util::codec::Framed;
+
+use crate::support::daemon::Daemon;
+use crate::support::model;
+use crate::support::rt;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 
 /// Hang guard for a daemon's exit (never a speed target).
 const EXIT_GUARD: Duration = Duration::from_secs(120);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 #[test]
 fn sigterm_under_load_finishes_or_ends_each_answer_with_an_error_never_a_torn_frame() {
@@ -40,7 +31,7 @@ fn sigterm_under_load_finishes_or_ends_each_answer_with_an_error_never_a_torn_fr
     let text = "This answer is long, so that the daemon is still speaking when it is told to stop. \
                 It has several sentences. Each one takes the engine a while. And there is one more.";
     let uris = [daemon.tcp.clone(), daemon.unix.clone()];
-    let rt = runtime();
+    let rt = rt();
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let clients: Vec<_> = (0..4)
         .map(|i| {
@@ -128,7 +119,7 @@ fn after_sigkill_a_restart_replaces_the_stale_socket() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("kokorod.sock");
     let mut first = Daemon::spawn(Path::new(BIN), dir.path(), &[]).unwrap();
-    let rt = runtime();
+    let rt = rt();
     let unix = first.unix.clone();
     assert!(!rt
         .block_on(kokorod::client::describe(&unix))
@@ -145,7 +136,7 @@ fn after_sigkill_a_restart_replaces_the_stale_socket() {
         .block_on(kokorod::client::say(&unix, "Back again.", None))
         .unwrap();
     assert_eq!(format.rate, 24_000);
-    assert!(common::rms(&pcm) > 0.02);
+    assert!(model::rms(&pcm) > 0.02);
     assert!(
         second.log().contains("replacing stale socket"),
         "{}",
@@ -157,7 +148,7 @@ fn after_sigkill_a_restart_replaces_the_stale_socket() {
 
 #[test]
 fn serve_refuses_a_missing_truncated_or_wrong_model_at_start() {
-    let real = common::assets();
+    let real = model::assets();
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("kokorod.sock");
     let unix = format!("unix://{}", socket.display());

@@ -7,12 +7,7 @@
 //! two clients send the worst texts, a third is served as usual (the figures are
 //! printed, not asserted).
 
-mod common;
-mod http_support;
-mod server_support;
-
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +17,10 @@ use kokorod::http::HttpConfig;
 use kokorod::server::ServerConfig;
 use kokorod::speech::{PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo};
 use kokorod::wyoming::{Event, Ping};
-use server_support::{synthesize, Conn, TestServer};
+
+use crate::support::daemon::Daemon;
+use crate::support::model;
+use crate::support::wyoming::{synthesize, Conn, TestServer};
 
 /// A speech whose planning (`speak`) does not return until the test opens its gate.
 #[derive(Default)]
@@ -120,13 +118,13 @@ async fn planning_held_on_two_connections_stalls_no_one_else() {
 async fn http_planning_held_on_two_requests_stalls_no_one_else() {
     let done = wedge_guard("http");
     let planner = Arc::new(HeldPlanner::default());
-    let http = http_support::TestHttp::start(planner.clone(), HttpConfig::default()).await;
+    let http = crate::support::http::TestHttp::start(planner.clone(), HttpConfig::default()).await;
     let body = br#"{"input":"held","response_format":"pcm"}"#;
     let held: Vec<_> = (0..2)
         .map(|_| {
             let addr = http.addr.clone();
             tokio::spawn(async move {
-                http_support::request(&addr, "POST", "/v1/audio/speech", &[], body).await
+                crate::support::http::request(&addr, "POST", "/v1/audio/speech", &[], body).await
             })
         })
         .collect();
@@ -148,16 +146,6 @@ async fn http_planning_held_on_two_requests_stalls_no_one_else() {
     let _ = done.send(());
 }
 
-/// Kills the daemon if the test fails before it stops it.
-struct Daemon(std::process::Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The worst texts found: terminator runs, inline-markup openers, one unbroken word,
 /// all within the 100,000-character limit.
 fn worst_texts() -> Vec<String> {
@@ -170,38 +158,14 @@ fn worst_texts() -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worst_texts_on_the_real_daemon_leave_others_served() {
-    let assets = common::assets();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kokorod"))
-        .args([
-            "serve",
-            "--no-config",
-            "--uri",
-            "tcp://127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&assets.data_dir)
-        .env("NO_COLOR", "1")
-        .env("KOKOROD_LOG_LEVEL", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kokorod");
-    let stderr = child.stderr.take().unwrap();
-    let mut daemon = Daemon(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut log = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on tcp://") {
-                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
-            }
-            log.push(line);
-        }
-        log
-    });
-    let uri = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
-        .await
-        .unwrap()
-        .expect("kokorod did not log its address");
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = Daemon::spawn(
+        Path::new(env!("CARGO_BIN_EXE_kokorod")),
+        dir.path(),
+        &["--no-config"],
+    )
+    .unwrap();
+    let uri = daemon.tcp.clone();
 
     for worst in worst_texts() {
         let mut hostile = Vec::new();
@@ -219,7 +183,7 @@ async fn worst_texts_on_the_real_daemon_leave_others_served() {
         c.send(synthesize("The kitchen lights are on.", None)).await;
         let audio = c.audio(1024).await;
         let short = asked.elapsed();
-        assert!(common::rms(&audio) > 0.01, "the short answer is speech");
+        assert!(model::rms(&audio) > 0.01, "the short answer is speech");
         // The hostile requests were accepted and speak (they are cut into pieces).
         for h in &mut hostile {
             assert!(matches!(h.next().await, Event::AudioStart(_)));
@@ -229,17 +193,8 @@ async fn worst_texts_on_the_real_daemon_leave_others_served() {
         // Hanging up cancels their work.
         drop(hostile);
     }
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(daemon.0.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let status = daemon.0.wait().unwrap();
-    let log = reader.join().unwrap();
-    assert!(status.success(), "exit {status}:\n{}", log.join("\n"));
-    assert!(
-        !log.iter().any(|l| l.contains("panicked")),
-        "{}",
-        log.join("\n")
-    );
+    let status = daemon.terminate(Duration::from_secs(120)).unwrap();
+    let log = daemon.final_log(Duration::from_secs(10));
+    assert!(status.success(), "exit {status}:\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
 }

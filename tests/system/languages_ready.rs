@@ -3,16 +3,14 @@
 //! then a first request in each of the nine languages once the build is logged, and
 //! not one phonemizer built after that (log order, not time). Prints the build times
 //! and the resident memory.
-mod common;
-#[path = "../examples/kokorod_load/load.rs"]
-mod load;
-mod server_support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use load::Daemon;
-use server_support::{synthesize, Conn};
+use crate::support::daemon::Daemon;
+use crate::support::model;
+use crate::support::rt;
+use crate::support::wyoming::{synthesize, Conn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 
@@ -27,7 +25,7 @@ fn rss_mib(pid: u32) -> u64 {
 
 #[test]
 fn no_phonemizer_is_built_on_a_request_path() {
-    let _ = common::assets();
+    let _ = model::assets();
     let dir = tempfile::tempdir().unwrap();
     let mut daemon = Daemon::spawn(Path::new(BIN), dir.path(), &[]).expect("daemon");
     let until = std::time::Instant::now() + Duration::from_secs(120);
@@ -40,11 +38,7 @@ fn no_phonemizer_is_built_on_a_request_path() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let ready_rss = rss_mib(daemon.pid());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt();
     let firsts = [
         ("af_heart", "The lights are on."),
         ("bf_emma", "The lights are on."),
@@ -60,7 +54,7 @@ fn no_phonemizer_is_built_on_a_request_path() {
         for (voice, text) in firsts {
             let mut c = Conn::open(&daemon.tcp).await;
             c.send(synthesize(text, Some(voice))).await;
-            assert!(common::rms(&c.audio(1024).await) > 0.02, "{voice}");
+            assert!(model::rms(&c.audio(1024).await) > 0.02, "{voice}");
         }
     });
     let after_rss = rss_mib(daemon.pid());

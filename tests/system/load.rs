@@ -6,22 +6,25 @@
 //! every completed answer whole and well-formed, fds back to baseline, a clean
 //! SIGTERM), never on speed; `make load` runs the large version and prints figures.
 
-#[path = "../examples/kokorod_load/load.rs"]
-mod load;
+#[path = "../../examples/kokorod_load/load.rs"]
+mod driver;
 
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::daemon::Daemon;
+use crate::support::rt;
+
 #[test]
 fn ten_clients_mixed_load_has_zero_unexpected_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let mut daemon = load::Daemon::spawn(
+    let mut daemon = Daemon::spawn(
         Path::new(env!("CARGO_BIN_EXE_kokorod")),
         dir.path(),
         &["--http", "tcp://127.0.0.1:0"],
     )
     .unwrap();
-    let cfg = load::LoadConfig {
+    let cfg = driver::LoadConfig {
         uris: vec![daemon.tcp.clone(), daemon.unix.clone()],
         http: daemon.http.clone(),
         clients: 10,
@@ -31,12 +34,7 @@ fn ten_clients_mixed_load_has_zero_unexpected_errors() {
         request_timeout: Duration::from_secs(600),
         sample_every: Duration::from_secs(5),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let report = rt.block_on(load::run(cfg));
+    let report = rt().block_on(driver::run(cfg));
     eprintln!("{}", report.render());
     assert!(report.unexpected.is_empty(), "{}", report.render());
     assert!(report.ok(), "{}", report.render());

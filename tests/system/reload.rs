@@ -5,21 +5,18 @@
 //! HTTP alike (the response cache included); a reload that meets a broken voice file
 //! is refused and the previous voices keep serving.
 
-mod common;
-mod http_support;
-#[path = "../examples/kokorod_load/load.rs"]
-mod load;
-mod server_support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use kokorod::speech::TextFormat;
 use kokorod::text::{Lang, Lexicon};
 use kokorod::wyoming::Event;
-use load::Daemon;
 use nix::sys::signal::Signal;
-use server_support::{synthesize, Conn};
+
+use crate::support::daemon::Daemon;
+use crate::support::model;
+use crate::support::rt;
+use crate::support::wyoming::{synthesize, Conn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 /// Hang guard for a log line or an exit (a model load on a busy machine included),
@@ -37,14 +34,6 @@ const PARAGRAPH: &str = "It is a big day in this town. This fish will swim with 
     tent, with his kit. It is fun, it is quick, but it will end with a big hug. Ken \
     will bring his tin drum.";
 const SHORT: &str = "Ken will bring his tin drum.";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// One `synthesize` on a fresh connection; the checked audio.
 fn speak(rt: &tokio::runtime::Runtime, uri: &str, text: &str, voice: &str) -> Vec<i16> {
@@ -74,7 +63,7 @@ fn described(rt: &tokio::runtime::Runtime, uri: &str) -> Vec<String> {
 /// The voice ids `GET /v1/audio/voices` lists, and `/health`'s voice count.
 fn http_voices(rt: &tokio::runtime::Runtime, addr: &str) -> (Vec<String>, u64) {
     rt.block_on(async {
-        let list = http_support::request(addr, "GET", "/v1/audio/voices", &[], b"").await;
+        let list = crate::support::http::request(addr, "GET", "/v1/audio/voices", &[], b"").await;
         assert_eq!(list.status, 200);
         let ids = list.json()["voices"]
             .as_array()
@@ -82,7 +71,7 @@ fn http_voices(rt: &tokio::runtime::Runtime, addr: &str) -> (Vec<String>, u64) {
             .iter()
             .map(|v| v["id"].as_str().unwrap().to_owned())
             .collect();
-        let health = http_support::request(addr, "GET", "/health", &[], b"").await;
+        let health = crate::support::http::request(addr, "GET", "/health", &[], b"").await;
         assert_eq!(health.status, 200);
         assert_eq!(health.json()["ready"], true);
         (ids, health.json()["voices"].as_u64().unwrap())
@@ -136,12 +125,12 @@ fn voice_files_changed_on_sighup_while_a_request_runs() {
         "the paragraph no longer reads the same in en-us and en-gb: pick other words"
     );
 
-    let installed = common::assets().voices;
+    let installed = model::assets().voices;
     let tmp = tempfile::tempdir().unwrap();
     let voices = tmp.path().join("voices");
     copy_voices(&installed, &voices, &["af_heart", "bf_emma", "am_adam"]);
     let dir_arg = voices.to_str().unwrap();
-    let rt = runtime();
+    let rt = rt();
 
     // The reference: a fresh daemon with the original voices. (The model is
     // deterministic on CPU: the same request gives the same bytes in two daemons.)
@@ -154,7 +143,7 @@ fn voice_files_changed_on_sighup_while_a_request_runs() {
     )
     .unwrap();
     let original = speak(&rt, &reference.unix, PARAGRAPH, "af_heart");
-    assert!(common::rms(&original) > 0.02);
+    assert!(model::rms(&original) > 0.02);
     assert!(
         reference.terminate(GUARD).unwrap().success(),
         "{}",
@@ -250,17 +239,15 @@ fn voice_files_changed_on_sighup_while_a_request_runs() {
         // HTTP check below is the strict one).
         conn.send(synthesize(SHORT, Some("am_adam"))).await;
         assert!(
-            common::rms(&conn.audio(CHUNK).await) > 0.02,
+            model::rms(&conn.audio(CHUNK).await) > 0.02,
             "am_adam's substitute"
         );
         conn.send(synthesize(SHORT, Some("zz_new"))).await;
-        assert!(
-            common::rms(&conn.audio(CHUNK).await) > 0.02,
-            "zz_new speaks"
-        );
+        assert!(model::rms(&conn.audio(CHUNK).await) > 0.02, "zz_new speaks");
         let body =
             br#"{"model":"tts-1","input":"Hello.","voice":"am_adam","response_format":"pcm"}"#;
-        let gone = http_support::request(&http, "POST", "/v1/audio/speech", &[], body).await;
+        let gone =
+            crate::support::http::request(&http, "POST", "/v1/audio/speech", &[], body).await;
         assert_eq!(
             (gone.status, gone.error_code()),
             (400, "unknown_voice".to_owned())

@@ -7,9 +7,6 @@
 //!
 //! systemd itself is not PID 1 here: the test plays the service manager's part.
 
-mod common;
-mod server_support;
-
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
 use std::os::unix::process::CommandExt;
@@ -19,7 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kokorod::wyoming::Event;
-use server_support::{synthesize, Conn};
+
+use crate::support::model;
+use crate::support::rt;
+use crate::support::wyoming::{synthesize, Conn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 /// A hang guard for one wait (the model load on a busy machine included), never a delay.
@@ -159,13 +159,6 @@ fn kokorod(dir: &Path, config: &Path) -> Command {
     cmd
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn notify_protocol_from_start_through_reload_to_stop() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,7 +192,7 @@ fn notify_protocol_from_start_through_reload_to_stop() {
         conn.send(synthesize("Good evening.", None)).await;
         conn.audio(1024).await
     });
-    assert!(common::rms(&before) > 0.02);
+    assert!(model::rms(&before) > 0.02);
 
     // SIGHUP: RELOADING with the monotonic time, then READY; the new default voice
     // is used, a restart-only change is reported, the connection stays.
@@ -588,7 +581,7 @@ fn shipped_example_configs_parse() {
 #[test]
 fn engine_health_as_the_watchdog_sees_it() {
     use kokorod::engine::{affinity, Engine, EngineConfig, Health, InferRequest, Priority};
-    let p = common::assets();
+    let p = model::assets();
     let engine = Engine::start(EngineConfig {
         model: p.model,
         runtime: p.runtime,
@@ -604,7 +597,7 @@ fn engine_health_as_the_watchdog_sees_it() {
 
     // Eight long inferences: the engine is busy for a while. Right now it is healthy;
     // were it still on this work past the bound, it would count as wedged.
-    let style = common::voices().resolve("af_heart").unwrap().style;
+    let style = model::voices().resolve("af_heart").unwrap().style;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -764,7 +757,7 @@ fn under_systemd_records_go_to_the_journal_with_fields() {
             Some("bf_emma"),
         ))
         .await;
-        assert!(common::rms(&c.audio(1024).await) > 0.02);
+        assert!(model::rms(&c.audio(1024).await) > 0.02);
     });
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
