@@ -13,7 +13,6 @@ mod http_hostile_clients;
 mod language_guess;
 mod packaged_config;
 mod romance_phonemes;
-mod text_scaling;
 mod wyoming_codec_python;
 mod wyoming_hostile_input;
 mod wyoming_python_client;
