@@ -14,6 +14,9 @@ use crate::support::http::{speech_body, TestHttp};
 use crate::support::model;
 use crate::support::GUARD;
 
+/// Request headers, as name and value.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 #[tokio::test]
 async fn a_web_page_gets_nothing_out_of_the_api() {
     let fake = FakeSpeech::new();
@@ -21,7 +24,7 @@ async fn a_web_page_gets_nothing_out_of_the_api() {
     let speak = speech_body("Open the garage.", "pcm");
     let port = http.addr.rsplit_once(':').unwrap().1.to_owned();
     let rebound = format!("attacker.example:{port}");
-    let cases: &[(&[(&str, &str)], u16, &str)] = &[
+    let cases: &[(Headers, u16, &str)] = &[
         // A cross-site form or `fetch` without preflight: text/plain, or no type at all.
         (
             &[("Content-Type", "text/plain;charset=UTF-8")],
