@@ -38,12 +38,17 @@ fn peers_outside_the_allowed_networks_are_refused() {
         assert!(found, "{tool} is needed (make deps installs it)");
     }
     let me = std::env::current_exe().unwrap();
+    // The inner test's name as libtest knows it: its module path, less the crate's.
+    let inner = format!(
+        "{}::inside_the_namespace",
+        module_path!().split_once("::").unwrap().1
+    );
     let out = Command::new("timeout")
         .args(["300", "unshare", "--net", "--fork", "--kill-child", "--"])
         .arg(me)
         .args([
             "--exact",
-            "inside_the_namespace",
+            &inner,
             "--ignored",
             "--nocapture",
             "--test-threads=1",
@@ -58,7 +63,7 @@ fn peers_outside_the_allowed_networks_are_refused() {
     );
     assert!(out.status.success(), "inside the namespace:\n{text}");
     assert!(
-        text.contains("test inside_the_namespace ... ok"),
+        text.contains(&format!("test {inner} ... ok")),
         "the inner test did not run:\n{text}"
     );
 }
