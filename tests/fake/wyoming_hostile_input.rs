@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::Framed;
 
 use crate::support::fake_speech::FakeSpeech;
-use crate::support::wyoming::{long_text, Conn, TestServer};
+use crate::support::wyoming::{events, long_text, Conn, TestServer};
 use crate::support::{until_closed, GUARD};
 
 async fn connect(uri: &str) -> kokorod::server::Stream {
@@ -26,13 +26,7 @@ async fn connect(uri: &str) -> kokorod::server::Stream {
 
 /// The events the server sends until it closes the connection.
 async fn events_until_closed(stream: &mut kokorod::server::Stream) -> Vec<Event> {
-    let mut bytes = bytes::BytesMut::from(&until_closed(stream).await[..]);
-    let mut codec = WyomingCodec::default();
-    let mut events = Vec::new();
-    while let Ok(Some(frame)) = tokio_util::codec::Decoder::decode(&mut codec, &mut bytes) {
-        events.push(Event::try_from(frame).unwrap());
-    }
-    events
+    events(&until_closed(stream).await)
 }
 
 /// Waits (on the server's counter) until no connection is open.

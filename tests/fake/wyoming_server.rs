@@ -10,11 +10,11 @@ use kokorod::server::ServerConfig;
 use kokorod::wyoming::{
     Event, Frame, Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeVoice, TextFormat,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::support::fake_speech::FakeSpeech;
-use crate::support::wyoming::{long_text, synthesize, Conn, TestServer};
-use crate::support::GUARD;
+use crate::support::wyoming::{events, long_text, synthesize, Conn, TestServer};
+use crate::support::{until_closed, GUARD};
 
 const CHUNK: usize = 1024;
 
@@ -409,25 +409,9 @@ async fn send_raw(uri: &str, bytes: Vec<u8>) -> Vec<Event> {
         let _ = writer.write_all(&bytes).await;
         writer
     });
-    let mut received = Vec::new();
-    let read = tokio::time::timeout(GUARD, async {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-            received.extend_from_slice(&buf[..n]);
-        }
-    });
-    read.await.expect("the server must close the connection");
+    let received = until_closed(&mut reader).await;
     drop(write.await);
-    let mut codec = kokorod::wyoming::WyomingCodec::default();
-    let mut buf = bytes::BytesMut::from(&received[..]);
-    let mut events = Vec::new();
-    while let Ok(Some(frame)) = tokio_util::codec::Decoder::decode(&mut codec, &mut buf) {
-        events.push(Event::try_from(frame).unwrap());
-    }
-    events
+    events(&received)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

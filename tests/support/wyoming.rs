@@ -213,6 +213,17 @@ pub fn synthesize(text: &str, voice: Option<&str>) -> Event {
     })
 }
 
+/// The whole events in `bytes` as a server sent them; a torn last frame is left out.
+pub fn events(bytes: &[u8]) -> Vec<Event> {
+    let mut codec = WyomingCodec::default();
+    let mut bytes = bytes::BytesMut::from(bytes);
+    let mut events = Vec::new();
+    while let Ok(Some(frame)) = tokio_util::codec::Decoder::decode(&mut codec, &mut bytes) {
+        events.push(Event::try_from(frame).unwrap());
+    }
+    events
+}
+
 /// `n` distinct sentences.
 pub fn long_text(n: usize, tag: &str) -> String {
     (0..n)
