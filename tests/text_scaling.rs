@@ -54,11 +54,14 @@ fn check(name: &str, make: impl Fn(usize) -> String, format: TextFormat) -> Opti
     (ratio > MAX_RATIO).then(|| format!("{name}: 10k chars {a:?}, 100k chars {b:?} (×{ratio:.1})"))
 }
 
+/// Builds a pattern of the given length in characters.
+type MakeText = Box<dyn Fn(usize) -> String>;
+
 #[test]
 fn every_adversarial_pattern_plans_in_linear_time() {
     let text = TextFormat::Text;
     let ssml = TextFormat::Ssml;
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> String>, TextFormat)> = vec![
+    let cases: Vec<(&str, MakeText, TextFormat)> = vec![
         ("terminator run ?", Box::new(|n| pattern("?", n, "x")), text),
         ("terminator run .", Box::new(|n| pattern(".", n, "x")), text),
         (

@@ -2,10 +2,13 @@
 //! spinning thread pool would burn a core forever; that is a bug, not a speed figure).
 //! Its own test binary, so no other test burns CPU in this process meanwhile.
 
-mod common;
+#[path = "support/mod.rs"]
+mod support;
 
 use kokorod::engine::{affinity, InferRequest, Priority};
 use std::time::Duration;
+
+use support::model;
 
 /// (thread name, allowed CPU list) of every thread of this process.
 fn threads() -> Vec<(String, String)> {
@@ -41,8 +44,8 @@ fn cpu_seconds() -> f64 {
 #[test]
 fn inference_threads_are_pinned_and_idle_costs_nothing() {
     let cpus = affinity::plan(None, None);
-    let engine = common::engine();
-    let style = common::voices().resolve("af_heart").unwrap().style;
+    let engine = model::engine();
+    let style = model::voices().resolve("af_heart").unwrap().style;
     // Some real work first, so every pool thread has woken at least once.
     for n in [20usize, 60, 120] {
         let r = InferRequest {

@@ -7,6 +7,7 @@
 //! cargo run --release --example kokorod_load -- --spawn target/release/kokorod --clients 10 --requests 1000
 
 mod load;
+mod spawn;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
             if !args.no_http && !has_http {
                 extra.extend(["--http", "tcp://127.0.0.1:0"]);
             }
-            match load::Daemon::spawn(bin, dir.path(), &extra) {
+            match spawn::Daemon::spawn(bin, dir.path(), &extra) {
                 Ok(d) => {
                     let uris = vec![d.tcp.clone(), d.unix.clone()];
                     let (http, pid) = (d.http.clone(), d.pid());

@@ -1,4 +1,4 @@
-"""Interop helper for tests/wyoming_codec_interop.rs, driving the reference `wyoming` library.
+"""Interop helper for tests/fake/wyoming_codec_python.rs, driving the reference `wyoming` library.
 
   emit   write events made by the reference library to stdout (the Rust test decodes them)
   check  read events from stdin with the reference readers (asyncio and blocking), parse

@@ -1,0 +1,384 @@
+//! The first piece of an answer reaches the client before the engine computes the
+//! second: through the real pipeline (normalizer, splitter, G2P, piece scheduling),
+//! the response cache (on and off) and the real Wyoming and HTTP servers. The engine
+//! runs a stand-in backend that, for every inference after a request's first, waits
+//! until the client has audio in hand; if the pipeline queued a later piece ahead of
+//! the first, that wait can never be met and the stand-in records the violation.
+//! The last test does the same with the real model, checking the order of inferences
+//! and of the first chunk's arrival.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use kokorod::engine::{Backend, Engine, EngineError, Voices};
+use kokorod::http::HttpConfig;
+use kokorod::server::ServerConfig;
+use kokorod::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, Speech};
+use kokorod::wyoming::{Event, SynthesizeChunk, SynthesizeStart};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::model;
+use crate::support::wyoming::{synthesize, Conn, TestServer};
+use crate::support::GUARD;
+
+/// How long the stand-in waits for the client before it calls the order broken.
+/// Never reached when the order is right: the wait ends the moment audio arrives.
+const ORDER_GUARD: Duration = Duration::from_secs(10);
+
+/// What the client has seen of the current request.
+#[derive(Default)]
+struct Seen {
+    /// The client holds audio of this request.
+    audio: bool,
+    /// Inferences run for this request.
+    runs: usize,
+    /// Inferences after the first that ran without the client holding audio.
+    violations: Vec<String>,
+}
+
+#[derive(Default)]
+struct Gate {
+    seen: Mutex<Seen>,
+    changed: Condvar,
+}
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new request begins.
+    fn reset(&self) {
+        *self.lock() = Seen::default();
+    }
+
+    /// The client got audio.
+    fn audio_arrived(&self) {
+        self.lock().audio = true;
+        self.changed.notify_all();
+    }
+
+    fn violations(&self) -> Vec<String> {
+        self.lock().violations.clone()
+    }
+
+    fn runs(&self) -> usize {
+        self.lock().runs
+    }
+}
+
+/// Speech-like samples (loud enough to survive the silence trim), 600 per token.
+struct Ordered(Arc<Gate>);
+
+impl Backend for Ordered {
+    fn run(
+        &mut self,
+        tokens: &[i64],
+        _style: &[f32],
+        _speed: f32,
+    ) -> Result<Vec<f32>, EngineError> {
+        let gate = &self.0;
+        let mut seen = gate.lock();
+        seen.runs += 1;
+        if seen.runs > 1 {
+            let deadline = Instant::now() + ORDER_GUARD;
+            while !seen.audio {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    let n = seen.runs;
+                    seen.violations.push(format!("inference {n} ({} tokens) was needed before the client could get any audio", tokens.len()));
+                    break;
+                }
+                seen = gate
+                    .changed
+                    .wait_timeout(seen, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+        }
+        drop(seen);
+        Ok((0..tokens.len() * 600)
+            .map(|i| 0.3 * ((i as f32) * 0.07).sin())
+            .collect())
+    }
+}
+
+/// The real pipeline over the stand-in engine, with a zero voice named af_heart.
+fn pipeline(gate: Arc<Gate>) -> (Arc<KokoroSpeech>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
+    let voices = Arc::new(Voices::load(dir.path()).unwrap());
+    let engine =
+        Engine::start_with(vec![0], 32, move || Ok((Ordered(gate), Duration::ZERO))).unwrap();
+    (
+        Arc::new(KokoroSpeech::new(engine, voices, KokoroConfig::default()).unwrap()),
+        dir,
+    )
+}
+
+/// Sentences whose first piece is a clause and whose rest is another piece; distinct
+/// so that no answer comes from the cache.
+fn texts(tag: &str) -> Vec<String> {
+    (1..=6)
+        .map(|n| {
+            format!("The weather today number {n} {tag} is sunny and warm with a light breeze.")
+        })
+        .collect()
+}
+
+fn with_cache(speech: Arc<KokoroSpeech>, cache: bool) -> Arc<dyn Speech> {
+    Arc::new(CachedSpeech::new(speech, if cache { 32 << 20 } else { 0 }))
+}
+
+/// Reads one Wyoming answer; tells the gate at the first chunk of audio.
+async fn read_answer(conn: &mut Conn, gate: &Gate) -> usize {
+    let mut samples = 0;
+    loop {
+        match conn.next().await {
+            Event::AudioStart(_) => {}
+            Event::AudioChunk(chunk) => {
+                gate.audio_arrived();
+                samples += chunk.audio.len() / 2;
+            }
+            Event::AudioStop(_) => return samples,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+fn check(gate: &Gate, what: &str) {
+    let v = gate.violations();
+    assert!(v.is_empty(), "{what}: {v:?}");
+    assert!(
+        gate.runs() >= 2,
+        "{what}: {} inferences; the text should make two pieces",
+        gate.runs()
+    );
+}
+
+async fn wyoming_plain(cache: bool) {
+    let gate = Arc::new(Gate::default());
+    let (speech, _dir) = pipeline(gate.clone());
+    let server = TestServer::start_with(with_cache(speech, cache), ServerConfig::default()).await;
+    let mut conn = Conn::open(&server.tcp).await;
+    for text in texts(if cache { "cached" } else { "uncached" }) {
+        gate.reset();
+        conn.send(synthesize(&text, None)).await;
+        assert!(read_answer(&mut conn, &gate).await > 0);
+        check(&gate, &format!("synthesize {text:?}, cache {cache}"));
+    }
+    server.stop().await;
+}
+
+async fn wyoming_streamed(cache: bool) {
+    let gate = Arc::new(Gate::default());
+    let (speech, _dir) = pipeline(gate.clone());
+    let server = TestServer::start_with(with_cache(speech, cache), ServerConfig::default()).await;
+    let mut conn = Conn::open(&server.unix).await;
+    for text in texts(if cache {
+        "streamed and cached"
+    } else {
+        "streamed"
+    }) {
+        gate.reset();
+        conn.send(Event::SynthesizeStart(SynthesizeStart::default()))
+            .await;
+        let (a, b) = text.split_at(text.len() / 2);
+        for part in [a, b] {
+            conn.send(Event::SynthesizeChunk(SynthesizeChunk {
+                text: part.into(),
+            }))
+            .await;
+        }
+        conn.send(Event::SynthesizeStop).await;
+        assert!(read_answer(&mut conn, &gate).await > 0);
+        assert!(matches!(conn.next().await, Event::SynthesizeStopped));
+        check(&gate, &format!("streamed {text:?}, cache {cache}"));
+    }
+    server.stop().await;
+}
+
+/// A streamed HTTP answer, read off the socket: the gate opens at the first audio byte.
+async fn http_streamed(cache: bool) {
+    let gate = Arc::new(Gate::default());
+    let (speech, _dir) = pipeline(gate.clone());
+    let server =
+        crate::support::http::TestHttp::start(with_cache(speech, cache), HttpConfig::default())
+            .await;
+    for text in texts(if cache {
+        "over HTTP and cached"
+    } else {
+        "over HTTP"
+    }) {
+        gate.reset();
+        let body = serde_json::json!({"model": "kokoro", "input": text, "voice": "af_heart", "response_format": "pcm"}).to_string();
+        let mut s = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+        let head = format!("POST /v1/audio/speech HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", server.addr, body.len());
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(body.as_bytes()).await.unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = tokio::time::timeout(GUARD, s.read(&mut buf))
+                .await
+                .expect("HTTP answer stalled")
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            if !gate.lock().audio && audio_bytes(&got) > 0 {
+                gate.audio_arrived();
+            }
+        }
+        assert!(
+            got.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&got[..got.len().min(200)])
+        );
+        check(&gate, &format!("HTTP {text:?}, cache {cache}"));
+    }
+    server.stop().await;
+}
+
+/// Bytes of audio in a chunked HTTP answer read so far.
+fn audio_bytes(raw: &[u8]) -> usize {
+    let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return 0;
+    };
+    let mut body = &raw[at + 4..];
+    let mut total = 0;
+    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
+        let Ok(size) =
+            usize::from_str_radix(std::str::from_utf8(&body[..eol]).unwrap_or("").trim(), 16)
+        else {
+            break;
+        };
+        let have = body.len() - eol - 2;
+        total += size.min(have);
+        if size == 0 || have < size + 2 {
+            break;
+        }
+        body = &body[eol + 2 + size + 2..];
+    }
+    total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wyoming_synthesize_first_piece_first_cache_off() {
+    wyoming_plain(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wyoming_synthesize_first_piece_first_cache_on() {
+    wyoming_plain(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wyoming_streamed_text_first_piece_first_cache_off() {
+    wyoming_streamed(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wyoming_streamed_text_first_piece_first_cache_on() {
+    wyoming_streamed(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_stream_first_piece_first_cache_off() {
+    http_streamed(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_stream_first_piece_first_cache_on() {
+    http_streamed(true).await;
+}
+
+/// The real model in a recording backend: which inference ran when.
+struct Recorded {
+    model: kokorod::engine::Model,
+    log: Arc<Mutex<Vec<(usize, Instant)>>>,
+}
+
+impl Backend for Recorded {
+    fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
+        let out = self.model.run(tokens, style, speed);
+        self.log
+            .lock()
+            .unwrap()
+            .push((tokens.len(), Instant::now()));
+        out
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_before_the_second_is_done(
+) {
+    let paths = model::assets();
+    let cpus = kokorod::engine::affinity::plan(None, None);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let recorded = log.clone();
+    let engine = Engine::start_with(cpus.clone(), 32, move || {
+        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
+        Ok((
+            Recorded {
+                model,
+                log: recorded,
+            },
+            Duration::ZERO,
+        ))
+    })
+    .unwrap();
+    let speech =
+        Arc::new(KokoroSpeech::new(engine, model::voices(), KokoroConfig::default()).unwrap());
+    let lexicon = kokorod::text::Lexicon::default();
+    let server = TestServer::start_with(
+        Arc::new(CachedSpeech::new(speech, 32 << 20)),
+        ServerConfig::default(),
+    )
+    .await;
+    let mut conn = Conn::open(&server.tcp).await;
+    for text in texts("for real") {
+        let plan = kokorod::speech::kokoro::explain(
+            &text,
+            kokorod::speech::TextFormat::Text,
+            kokorod::text::Lang::EnUs,
+            &lexicon,
+        )
+        .unwrap();
+        assert!(
+            plan.pieces.len() >= 2,
+            "{text:?} makes {} pieces",
+            plan.pieces.len()
+        );
+        log.lock().unwrap().clear();
+        conn.send(synthesize(&text, None)).await;
+        let mut first_chunk = None;
+        loop {
+            match conn.next().await {
+                Event::AudioStart(_) => {}
+                Event::AudioChunk(_) => {
+                    first_chunk.get_or_insert_with(Instant::now);
+                }
+                Event::AudioStop(_) => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let runs = log.lock().unwrap().clone();
+        assert_eq!(
+            runs.len(),
+            plan.pieces.len(),
+            "{text:?}: one inference per piece"
+        );
+        assert_eq!(
+            runs[0].0, plan.pieces[0].tokens,
+            "{text:?}: the first inference was not the first piece ({:?})",
+            plan.pieces
+        );
+        assert!(
+            first_chunk.unwrap() < runs[1].1,
+            "{text:?}: the first audio left only after the second piece was computed"
+        );
+    }
+    server.stop().await;
+}
