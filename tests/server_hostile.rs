@@ -13,18 +13,19 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use kokorod::client;
-use kokorod::server::{Endpoint, ServerConfig};
+use kokorod::net::Endpoint;
+use kokorod::server::ServerConfig;
 use kokorod::wyoming::{Event, Ping, SynthesizeChunk, SynthesizeStart, WyomingCodec};
 use server_support::{long_text, Conn, FakeSpeech, TestServer, GUARD};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::Framed;
 
-async fn connect(uri: &str) -> kokorod::server::Stream {
+async fn connect(uri: &str) -> kokorod::net::Stream {
     uri.parse::<Endpoint>().unwrap().connect().await.unwrap()
 }
 
 /// Reads until the server closes the connection; returns the events it sent.
-async fn until_closed(stream: &mut kokorod::server::Stream) -> Vec<Event> {
+async fn until_closed(stream: &mut kokorod::net::Stream) -> Vec<Event> {
     let mut received = Vec::new();
     let mut buf = [0u8; 4096];
     tokio::time::timeout(GUARD, async {

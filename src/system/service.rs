@@ -15,11 +15,11 @@ use crate::system::notify::{status_line, Notifier};
 use crate::system::watchdog;
 
 /// Reloads configuration, voices and lexicon; returns a summary to log, or why
-/// nothing changed. Runs on a blocking thread.
-pub type Reload = Box<dyn Fn() -> Result<String, String> + Send + Sync>;
+/// nothing changed (the daemon's error). Runs on a blocking thread.
+pub type Reload<E> = Box<dyn Fn() -> Result<String, E> + Send + Sync>;
 
-/// What the service side needs from the daemon.
-pub struct Service {
+/// What the service side needs from the daemon; `E` is why a reload fails.
+pub struct Service<E> {
     /// Notifications.
     pub notifier: Notifier,
     /// Connection counts.
@@ -33,10 +33,10 @@ pub struct Service {
     /// How long a busy engine may go without finishing a job.
     pub stall: Duration,
     /// SIGHUP's work.
-    pub reload: Reload,
+    pub reload: Reload<E>,
 }
 
-impl Service {
+impl<E: std::error::Error + Send + 'static> Service<E> {
     fn status(&self) -> String {
         status_line((self.voices)(), self.threads, self.stats.open_connections())
     }
@@ -108,7 +108,10 @@ impl Service {
         let s = self.clone();
         match tokio::task::spawn_blocking(move || (s.reload)()).await {
             Ok(Ok(summary)) => tracing::info!("reloaded: {summary}"),
-            Ok(Err(why)) => tracing::error!("reload failed, the previous settings stay: {why}"),
+            Ok(Err(why)) => tracing::error!(
+                "reload failed, the previous settings stay: {}",
+                super::logging::chain(&why)
+            ),
             Err(e) => tracing::error!("reload failed: {e}"),
         }
         self.notifier.ready(&self.status());

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use kokorod::server::{Endpoint, Listener, ServerConfig, ServerError, ServerStats, Stream};
+use kokorod::net::{Endpoint, Listener, Stream};
+use kokorod::server::{ServerConfig, ServerError, ServerStats};
 use kokorod::speech::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
 use kokorod::wyoming::{Event, Synthesize, SynthesizeVoice, WyomingCodec};
 use tokio::sync::watch;
