@@ -347,7 +347,7 @@ impl Bound {
             // here.
             Service {
                 notifier: Notifier::from_env(),
-                stats: self.server.stats(),
+                connections: self.server.stats().connections(),
                 voices: Arc::new(move || voices_now.voices().len()),
                 threads: d.threads,
                 probe: d.probe.clone(),

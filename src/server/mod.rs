@@ -121,6 +121,11 @@ impl ServerStats {
         self.slow_dropped.load(Ordering::Relaxed)
     }
 
+    /// The connection counts alone (what the service status shows).
+    pub fn connections(&self) -> Arc<Connections> {
+        Arc::clone(&self.connections)
+    }
+
     /// Waits until the number of open connections may have changed. A change while
     /// nobody waits is remembered, so none is missed; bursts coalesce.
     pub async fn connections_changed(&self) {

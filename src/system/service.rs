@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::HealthProbe;
-use crate::server::ServerStats;
+use crate::net::Connections;
 use crate::system::notify::{status_line, Notifier};
 use crate::system::watchdog;
 
@@ -22,8 +22,8 @@ pub type Reload<E> = Box<dyn Fn() -> Result<String, E> + Send + Sync>;
 pub struct Service<E> {
     /// Notifications.
     pub notifier: Notifier,
-    /// Connection counts.
-    pub stats: Arc<ServerStats>,
+    /// The Wyoming server's connections, for the status line.
+    pub connections: Arc<Connections>,
     /// Voices served now (changes on reload).
     pub voices: Arc<dyn Fn() -> usize + Send + Sync>,
     /// Inference threads.
@@ -38,7 +38,7 @@ pub struct Service<E> {
 
 impl<E: std::error::Error + Send + 'static> Service<E> {
     fn status(&self) -> String {
-        status_line((self.voices)(), self.threads, self.stats.open_connections())
+        status_line((self.voices)(), self.threads, self.connections.open())
     }
 
     /// Sends READY and starts the status, watchdog and signal tasks. `shutdown` is
@@ -59,7 +59,7 @@ impl<E: std::error::Error + Send + 'static> Service<E> {
             tokio::spawn(async move {
                 loop {
                     tokio::select! {
-                        () = s.stats.connections_changed() => {}
+                        () = s.connections.changed() => {}
                         () = stop.cancelled() => return,
                     }
                     s.notifier.status(&s.status());
@@ -91,7 +91,7 @@ impl<E: std::error::Error + Send + 'static> Service<E> {
                 };
                 // Shutdown first, the log line after: nothing a log write does (a
                 // stalled or closed stderr) can keep the signal from taking effect.
-                let open = this.stats.open_connections();
+                let open = this.connections.open();
                 this.notifier
                     .stopping(&format!("stopping: {open} connection(s) finishing"));
                 shutdown.cancel();
