@@ -108,7 +108,7 @@ pub struct ServeArgs {
         value_name = "NET",
         value_delimiter = ','
     )]
-    pub allow_from: Vec<crate::server::allow::Net>,
+    pub allow_from: Vec<crate::net::allow::Net>,
     /// Seconds a connection may stay silent before it is closed.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,

@@ -3,7 +3,7 @@
 use futures::{SinkExt, StreamExt};
 use tokio_util::codec::Framed;
 
-use crate::server::{Endpoint, EndpointError, Stream};
+use crate::net::{Endpoint, EndpointError, Stream};
 use crate::wyoming::{
     CodecError, Event, EventError, Info, Synthesize, SynthesizeVoice, WyomingCodec,
 };

@@ -20,7 +20,7 @@ use futures::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use kokorod::server::{Endpoint, Stream};
+use kokorod::net::{Endpoint, Stream};
 use kokorod::wyoming::{
     Event, Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeVoice, WyomingCodec,
 };

@@ -1,9 +1,9 @@
 //! The OpenAI-compatible HTTP API: `POST /v1/audio/speech`, voice and model lists,
 //! `/health` and `/metrics`, over the same [`Speech`] as the Wyoming server.
 //!
-//! [`HttpServer::run`] serves until `shutdown` is cancelled, then stops accepting,
-//! lets responses in flight finish for up to [`HttpConfig::shutdown_grace`], and
-//! cuts the rest off. Connections are bounded as `conn` describes.
+//! [`HttpServer::run`] serves until the shutdown drains, then stops accepting, lets
+//! responses in flight finish for up to [`HttpConfig::shutdown_grace`], and cuts the
+//! rest off (see [`crate::net`]). Connections are bounded as `conn` describes.
 
 mod conn;
 mod error;
@@ -11,7 +11,6 @@ pub mod guard;
 mod speech;
 mod voices;
 
-use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,13 +22,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 pub use error::ApiError;
 pub use voices::{map_voice, MODELS, OPENAI_VOICES};
 
 use crate::metrics::{Metrics, Protocol};
-use crate::server::{Listener, LocalAddr};
+use crate::net::allow::AllowList;
+use crate::net::{Connections, Limits, Listener, LocalAddr, Shutdown};
 use crate::speech::Speech;
 
 /// HTTP settings.
@@ -55,7 +54,9 @@ pub struct HttpConfig {
     /// Longest audio of a `"stream": false` answer, which is held until complete.
     pub max_buffered_audio: Duration,
     /// TCP peers allowed to connect.
-    pub allow_from: crate::server::allow::AllowList,
+    pub allow_from: AllowList,
+    /// Where requests and errors are counted (shared with the Wyoming server).
+    pub metrics: Arc<Metrics>,
 }
 
 impl Default for HttpConfig {
@@ -70,7 +71,8 @@ impl Default for HttpConfig {
             write_timeout: Duration::from_secs(30),
             allowed_hosts: Vec::new(),
             max_buffered_audio: Duration::from_secs(300),
-            allow_from: crate::server::allow::AllowList::default(),
+            allow_from: AllowList::default(),
+            metrics: Arc::default(),
         }
     }
 }
@@ -135,101 +137,99 @@ pub(crate) struct AppState {
 
 /// An HTTP server ready to run.
 pub struct HttpServer {
-    listener: Listener,
-    state: Arc<AppState>,
-    router: Router,
+    listeners: Vec<Listener>,
+    speech: Arc<dyn Speech>,
+    cfg: HttpConfig,
+    guard: guard::Guard,
+    connections: Arc<Connections>,
 }
 
 impl HttpServer {
-    /// Prepares the server on a bound listener.
+    /// Prepares the server over bound listeners.
     pub fn new(
-        listener: Listener,
+        listeners: Vec<Listener>,
         speech: Arc<dyn Speech>,
-        metrics: Arc<Metrics>,
         cfg: HttpConfig,
-        shutdown: CancellationToken,
     ) -> Result<Self, HttpError> {
         // Bound to loopback, only local programs should reach us, whatever their Host says.
-        let loopback =
-            matches!(listener.local_addr(), Ok(LocalAddr::Tcp(a)) if a.ip().is_loopback());
+        let loopback = !listeners.is_empty()
+            && listeners
+                .iter()
+                .all(|l| matches!(l.local_addr(), Ok(LocalAddr::Tcp(a)) if a.ip().is_loopback()));
         let guard = guard::Guard::new(&cfg.cors_origins, loopback, &cfg.allowed_hosts);
-        let state = Arc::new(AppState {
-            guard,
-            speech,
-            metrics,
-            body_limit: cfg.body_limit(),
-            cfg,
-            shutdown,
-            kill: CancellationToken::new(),
-        });
-        let router = router(state.clone())?;
+        // A bad origin fails here, before the daemon reports ready.
+        if !cfg.cors_origins.is_empty() {
+            let _valid = cors(&cfg.cors_origins)?;
+        }
         Ok(HttpServer {
-            listener,
-            state,
-            router,
+            listeners,
+            speech,
+            cfg,
+            guard,
+            connections: Arc::default(),
         })
     }
 
-    /// Where it listens.
-    pub fn local_addr(&self) -> io::Result<LocalAddr> {
-        self.listener.local_addr()
+    /// Where it listens (listeners whose address cannot be read are left out).
+    pub fn local_addrs(&self) -> Vec<LocalAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
     }
 
-    /// Serves until the shutdown token is cancelled (see the module docs).
-    pub async fn run(self) -> Result<(), HttpError> {
+    /// Connection counts.
+    #[must_use]
+    pub fn connections(&self) -> Arc<Connections> {
+        Arc::clone(&self.connections)
+    }
+
+    /// Serves until `shutdown` drains and the connections have ended (see the
+    /// module docs).
+    pub async fn run(self, shutdown: impl Into<Shutdown>) -> Result<(), HttpError> {
+        let shutdown: Shutdown = shutdown.into();
         let HttpServer {
-            listener,
-            state,
-            router,
+            listeners,
+            speech,
+            cfg,
+            guard,
+            connections,
         } = self;
-        match listener.local_addr() {
-            Ok(addr) => tracing::info!("HTTP API on {addr}"),
-            Err(e) => tracing::info!("HTTP API listening (address unknown: {e})"),
-        }
-        let cfg = &state.cfg;
-        let limits = conn::Limits {
-            max_connections: cfg.max_connections.max(1),
-            header_timeout: cfg.read_timeout,
-            write_timeout: cfg.write_timeout,
-            allow: cfg.allow_from.clone(),
-        };
-        let connections = TaskTracker::new();
-        let cut = CancellationToken::new();
-        let stopping = conn::Stopping {
-            drain: state.shutdown.clone(),
-            cut: cut.clone(),
-        };
-        // Returns once shutdown begins, dropping the listener (a Unix socket file goes with it).
-        conn::accept_loop(
-            listener,
-            router,
-            limits,
-            state.metrics.clone(),
-            connections.clone(),
-            stopping,
-        )
-        .await;
-        connections.close();
-        // Draining: idle connections close at once; busy ones get the grace.
-        if tokio::time::timeout(cfg.shutdown_grace, connections.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                "HTTP: cutting off responses still running {:?} after shutdown began",
-                cfg.shutdown_grace
-            );
-            state.kill.cancel();
-            // Streams end at their next await; connections then close.
-            if tokio::time::timeout(Duration::from_secs(2), connections.wait())
-                .await
-                .is_err()
-            {
-                tracing::warn!("HTTP: dropping connections that did not close");
-                cut.cancel();
-                connections.wait().await;
+        for listener in &listeners {
+            match listener.local_addr() {
+                Ok(addr) => tracing::info!("HTTP API on {addr}"),
+                Err(e) => tracing::info!("HTTP API listening (address unknown: {e})"),
             }
         }
+        let limits = Limits {
+            max_connections: cfg.max_connections.max(1),
+            allow_from: cfg.allow_from.clone(),
+            shutdown_grace: cfg.shutdown_grace,
+        };
+        let state = Arc::new(AppState {
+            guard,
+            speech,
+            metrics: cfg.metrics.clone(),
+            body_limit: cfg.body_limit(),
+            shutdown: shutdown.drain.clone(),
+            kill: shutdown.cancel.clone(),
+            cfg,
+        });
+        let handler = conn::HttpHandler {
+            router: router(state.clone())?,
+            metrics: state.metrics.clone(),
+            header_timeout: state.cfg.read_timeout,
+            write_timeout: state.cfg.write_timeout,
+        };
+        crate::net::serve(
+            "HTTP",
+            listeners,
+            Arc::new(handler),
+            limits,
+            connections,
+            shutdown,
+        )
+        .await;
         Ok(())
     }
 }
@@ -270,18 +270,14 @@ fn cors(origins: &[String]) -> Result<tower_http::cors::CorsLayer, HttpError> {
     Ok(layer.allow_origin(AllowOrigin::list(list)))
 }
 
-/// The client of a request (`address:port`, or the Unix socket's peer).
-#[derive(Clone)]
-pub(crate) struct Peer(pub Arc<str>);
-
 /// The voice a refused request asked for, attached to its response for the log line.
 #[derive(Clone)]
 pub(crate) struct AskedVoice(pub String);
 
 /// Counts every request and error by endpoint, and logs each refusal or failure at
-/// info: peer, endpoint, status, code and the voice asked for — never the text.
+/// info: endpoint, status, code and the voice asked for (the connection's span
+/// carries the peer) — never the text.
 async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<Peer>().map(|p| p.0.clone());
     let endpoint = match req
         .extensions()
         .get::<MatchedPath>()
@@ -307,7 +303,6 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
             .get::<AskedVoice>()
             .map_or("-", |v| v.0.as_str());
         tracing::info!(
-            peer = peer.as_deref().unwrap_or("-"),
             endpoint,
             status = resp.status().as_u16(),
             code,

@@ -1,30 +1,26 @@
-//! The Wyoming server: listeners, one session per connection, shutdown.
+//! The Wyoming server: one session per connection over the shared transport.
 //!
-//! [`serve`] accepts on every listener until `shutdown` is cancelled, then stops
-//! accepting (Unix socket files are removed right away), lets sessions finish the
-//! request in hand for up to [`ServerConfig::shutdown_grace`], and cancels the rest.
+//! [`Server::run`] accepts on every listener until the shutdown drains (Unix socket
+//! files are removed right away), lets sessions finish the request in hand for up to
+//! [`ServerConfig::shutdown_grace`], and cancels the rest (see [`crate::net`]).
 
-pub mod allow;
 mod fallback;
-mod listener;
 mod session;
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-
-pub use listener::{
-    Endpoint, EndpointError, ListenError, Listener, LocalAddr, Stream, UnixSocketOptions,
-    DEFAULT_SOCKET_MODE,
-};
 
 use crate::metrics::{Metrics, Protocol};
+use crate::net::allow::AllowList;
+use crate::net::{
+    Connections, Handler, Limits, Listener, LocalAddr, Shutdown, Stream, UnixSocketOptions,
+    DEFAULT_SOCKET_MODE,
+};
 use crate::speech::Speech;
 use crate::wyoming::{ErrorEvent, Event, WyomingCodec};
 
@@ -52,7 +48,7 @@ pub struct ServerConfig {
     /// Where requests, errors and audio are counted (shared with the HTTP API).
     pub metrics: Arc<Metrics>,
     /// TCP peers allowed to connect.
-    pub allow_from: allow::AllowList,
+    pub allow_from: AllowList,
 }
 
 impl Default for ServerConfig {
@@ -69,7 +65,7 @@ impl Default for ServerConfig {
             send_buffer_events: 64,
             shutdown_grace: Duration::from_secs(5),
             metrics: Arc::default(),
-            allow_from: allow::AllowList::default(),
+            allow_from: AllowList::default(),
         }
     }
 }
@@ -88,30 +84,26 @@ impl ServerConfig {
 /// Live counters, readable while the server runs (for metrics).
 #[derive(Debug, Default)]
 pub struct ServerStats {
-    open: AtomicUsize,
-    accepted: AtomicU64,
-    refused: AtomicU64,
+    connections: Arc<Connections>,
     pub(crate) requests: AtomicU64,
     pub(crate) errors: AtomicU64,
     pub(crate) slow_dropped: AtomicU64,
-    /// Woken when the number of open connections changes (service status).
-    changed: tokio::sync::Notify,
 }
 
 impl ServerStats {
     /// Connections being served now.
     pub fn open_connections(&self) -> usize {
-        self.open.load(Ordering::Relaxed)
+        self.connections.open()
     }
 
     /// Connections accepted and served since start.
     pub fn accepted_total(&self) -> u64 {
-        self.accepted.load(Ordering::Relaxed)
+        self.connections.accepted_total()
     }
 
     /// Connections refused because `max_connections` were open.
     pub fn refused_total(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
+        self.connections.refused_total()
     }
 
     /// `synthesize` and `synthesize-start` requests received.
@@ -129,24 +121,15 @@ impl ServerStats {
         self.slow_dropped.load(Ordering::Relaxed)
     }
 
+    /// The connection counts alone (what the service status shows).
+    pub fn connections(&self) -> Arc<Connections> {
+        Arc::clone(&self.connections)
+    }
+
     /// Waits until the number of open connections may have changed. A change while
     /// nobody waits is remembered, so none is missed; bursts coalesce.
     pub async fn connections_changed(&self) {
-        self.changed.notified().await;
-    }
-
-    /// Takes a connection slot unless `max` are in use.
-    fn try_open(&self, max: usize) -> bool {
-        let opened = self
-            .open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .is_ok();
-        if opened {
-            self.changed.notify_one();
-        }
-        opened
+        self.connections.changed().await;
     }
 }
 
@@ -178,141 +161,75 @@ impl Server {
         }
     }
 
+    /// Where it listens (listeners whose address cannot be read are left out).
+    pub fn local_addrs(&self) -> Vec<LocalAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
     /// The server's counters.
     #[must_use]
     pub fn stats(&self) -> Arc<ServerStats> {
         Arc::clone(&self.shared.stats)
     }
 
-    /// Serves until `shutdown` is cancelled and the sessions have ended.
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
+    /// Serves until `shutdown` drains and the sessions have ended.
+    pub async fn run(self, shutdown: impl Into<Shutdown>) -> Result<(), ServerError> {
         if self.listeners.is_empty() {
             return Err(ServerError::NoListeners);
         }
-        let sessions = TaskTracker::new();
-        let kill = CancellationToken::new();
-        let mut accepting = tokio::task::JoinSet::new();
-        for listener in self.listeners {
+        for listener in &self.listeners {
             match listener.local_addr() {
                 Ok(addr) => tracing::info!("listening on {addr}"),
                 Err(error) => tracing::info!("listening (address unknown: {error})"),
             }
-            let ctx = AcceptCtx {
-                shared: Arc::clone(&self.shared),
-                sessions: sessions.clone(),
-                shutdown: shutdown.clone(),
-                kill: kill.clone(),
-            };
-            accepting.spawn(accept_loop(listener, ctx));
         }
-        // Each loop ends on shutdown and drops its listener (removing its socket file).
-        while let Some(joined) = accepting.join_next().await {
-            if let Err(error) = joined {
-                tracing::error!("accept loop failed: {error}");
-            }
-        }
-        sessions.close();
-        let grace = self.shared.cfg.shutdown_grace;
-        if tokio::time::timeout(grace, sessions.wait()).await.is_err() {
-            tracing::warn!(
-                "cancelling {} connection(s) still busy {grace:?} after shutdown began",
-                self.shared.stats.open_connections()
-            );
-            kill.cancel();
-            sessions.wait().await;
-        }
+        let cfg = &self.shared.cfg;
+        let limits = Limits {
+            max_connections: cfg.max_connections,
+            allow_from: cfg.allow_from.clone(),
+            shutdown_grace: cfg.shutdown_grace,
+        };
+        let connections = Arc::clone(&self.shared.stats.connections);
+        crate::net::serve(
+            "Wyoming",
+            self.listeners,
+            self.shared,
+            limits,
+            connections,
+            shutdown.into(),
+        )
+        .await;
         Ok(())
     }
 }
 
-/// Serves Wyoming on `listeners` until `shutdown` is cancelled (see [`Server`]).
-pub async fn serve(
-    listeners: Vec<Listener>,
-    speech: Arc<dyn Speech>,
-    cfg: ServerConfig,
-    shutdown: CancellationToken,
-) -> Result<(), ServerError> {
-    Server::new(listeners, speech, cfg).run(shutdown).await
-}
-
-struct AcceptCtx {
-    shared: Arc<session::Shared>,
-    sessions: TaskTracker,
-    shutdown: CancellationToken,
-    kill: CancellationToken,
-}
-
-/// Releases a connection slot when the session ends, however it ends.
-struct Slot(Arc<ServerStats>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::AcqRel);
-        self.0.changed.notify_one();
+impl Handler for session::Shared {
+    async fn serve(self: Arc<Self>, stream: Stream, peer: String, shutdown: Shutdown) {
+        let _counted = self.cfg.metrics.connection(Protocol::Wyoming);
+        session::run(stream, peer, self, shutdown.drain, shutdown.cancel).await;
     }
-}
 
-async fn accept_loop(listener: Listener, ctx: AcceptCtx) {
-    let stats = &ctx.shared.stats;
-    let max = ctx.shared.cfg.max_connections;
-    loop {
-        let accepted = tokio::select! {
-            biased;
-            () = ctx.shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                // Out of file descriptors and the like: wait a little instead of spinning.
-                tracing::warn!("accept failed: {error}");
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(100)) => continue,
-                    () = ctx.shutdown.cancelled() => break,
-                }
-            }
-        };
-        if !stream.peer_allowed(&ctx.shared.cfg.allow_from) {
-            // Not a client of ours: closed without a word, and without a slot.
-            tracing::debug!("{peer}: refused: not in --allow-from");
-            continue;
-        }
-        if !stats.try_open(max) {
-            stats.refused.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!("{peer}: refused: {max} connections are open");
-            ctx.sessions.spawn(refuse(stream, max, ctx.kill.clone()));
-            continue;
-        }
-        stats.accepted.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("{peer}: connected");
-        let slot = Slot(Arc::clone(stats));
-        let counted = ctx.shared.cfg.metrics.connection(Protocol::Wyoming);
-        let shared = Arc::clone(&ctx.shared);
-        let (drain, kill) = (ctx.shutdown.clone(), ctx.kill.clone());
-        ctx.sessions.spawn(async move {
-            let _slot = (slot, counted);
-            session::run(stream, peer, shared, drain, kill).await;
+    /// Tells an over-limit client why it is being closed, then closes.
+    async fn refuse(self: Arc<Self>, stream: Stream, max: usize, cancel: CancellationToken) {
+        let mut framed = Framed::new(stream, WyomingCodec::default());
+        let error = Event::Error(ErrorEvent {
+            text: format!("kokorod is serving its maximum of {max} connections; try again later"),
+            code: Some("too-many-connections".to_owned()),
         });
-    }
-}
-
-/// Tells an over-limit client why it is being closed, then closes.
-async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: S, max: usize, kill: CancellationToken) {
-    let mut framed = Framed::new(stream, WyomingCodec::default());
-    let error = Event::Error(ErrorEvent {
-        text: format!("kokorod is serving its maximum of {max} connections; try again later"),
-        code: Some("too-many-connections".to_owned()),
-    });
-    let goodbye = async {
-        framed.send(error).await?;
-        SinkExt::<Event>::close(&mut framed).await?;
-        // Read until the client closes, so that closing does not reset the
-        // connection before the client has read the error.
-        while let Some(Ok(_)) = framed.next().await {}
-        Ok::<_, crate::wyoming::CodecError>(())
-    };
-    tokio::select! {
-        _ = tokio::time::timeout(Duration::from_secs(1), goodbye) => {}
-        () = kill.cancelled() => {}
+        let goodbye = async {
+            framed.send(error).await?;
+            SinkExt::<Event>::close(&mut framed).await?;
+            // Read until the client closes, so that closing does not reset the
+            // connection before the client has read the error.
+            while let Some(Ok(_)) = framed.next().await {}
+            Ok::<_, crate::wyoming::CodecError>(())
+        };
+        tokio::select! {
+            _ = tokio::time::timeout(Duration::from_secs(1), goodbye) => {}
+            () = cancel.cancelled() => {}
+        }
     }
 }

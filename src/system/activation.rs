@@ -5,7 +5,7 @@
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
-use crate::server::Listener;
+use crate::net::Listener;
 
 /// A listening socket systemd passed.
 #[derive(Debug)]

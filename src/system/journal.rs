@@ -1,14 +1,18 @@
 //! A `tracing` layer that writes records to the systemd journal through
 //! `systemd-journal-logger`: the message as `MESSAGE`, the level as `PRIORITY`,
 //! and every field as `KOKOROD_<NAME>` (`voice` → `KOKOROD_VOICE`, `peer` →
-//! `KOKOROD_PEER`), so `journalctl -u kokorod KOKOROD_VOICE=bf_emma` works.
+//! `KOKOROD_PEER`), so `journalctl -u kokorod KOKOROD_VOICE=bf_emma` works. Fields of
+//! the spans around a record (a connection's `peer`) come first, as if the record
+//! had them, unless it has a field of the same name.
 
 use std::fmt::Write as _;
 
 use systemd_journal_logger::JournalLog;
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
 use super::logging::escape_control;
@@ -78,6 +82,19 @@ impl Fields {
         f
     }
 
+    /// Puts `outer`'s fields (a span's) before this record's, but none whose name
+    /// the record has already.
+    fn inherit(&mut self, outer: &Fields) {
+        let mut fields: Vec<_> = outer
+            .fields
+            .iter()
+            .filter(|(k, _)| !self.fields.iter().any(|(own, _)| own == k))
+            .cloned()
+            .collect();
+        fields.append(&mut self.fields);
+        self.fields = fields;
+    }
+
     /// The message with the fields appended, as `journalctl` shows it.
     pub fn full_message(&self) -> String {
         let mut m = self.message.clone();
@@ -102,10 +119,43 @@ fn log_level(level: &Level) -> log::Level {
     }
 }
 
-impl<S: Subscriber> Layer<S> for JournalLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+/// Keeps a new span's fields, for the records inside it.
+fn keep_span_fields<S>(attrs: &Attributes<'_>, id: &Id, ctx: &Context<'_, S>)
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let mut fields = Fields::default();
+    attrs.record(&mut fields);
+    if let Some(span) = ctx.span(id) {
+        span.extensions_mut().insert(fields);
+    }
+}
+
+/// An event's fields after those of the spans around it.
+fn fields_in_scope<S>(event: &Event<'_>, ctx: &Context<'_, S>) -> Fields
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let mut fields = Fields::of(event);
+    if let Some(scope) = ctx.event_scope(event) {
+        // Innermost first: each outer span's fields go before the inner ones.
+        for span in scope {
+            if let Some(outer) = span.extensions().get::<Fields>() {
+                fields.inherit(outer);
+            }
+        }
+    }
+    fields
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for JournalLayer {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        keep_span_fields(attrs, id, &ctx);
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
-        let fields = Fields::of(event);
+        let fields = fields_in_scope(event, &ctx);
         let kvs: Vec<(&str, &str)> = fields
             .fields
             .iter()
@@ -135,9 +185,13 @@ mod tests {
     /// Records what the journal layer would send.
     struct Capture(Arc<Mutex<Vec<Fields>>>);
 
-    impl<S: Subscriber> Layer<S> for Capture {
-        fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-            self.0.lock().unwrap().push(Fields::of(event));
+    impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
+        fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+            keep_span_fields(attrs, id, &ctx);
+        }
+
+        fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+            self.0.lock().unwrap().push(fields_in_scope(event, &ctx));
         }
     }
 
@@ -172,6 +226,24 @@ mod tests {
         assert!(f
             .full_message()
             .ends_with(" peer=127.0.0.1:4000 voice=bf_emma\\nMESSAGE=forged chars=42 rtf=0.25"));
+    }
+
+    #[test]
+    fn span_fields_come_first_unless_the_record_has_them() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Capture(seen.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let _conn = tracing::info_span!("conn", peer = "unix (pid 7, uid 0)").entered();
+            tracing::info!(voice = "bf_emma", "spoke");
+            tracing::info!(peer = "own", "closing");
+        });
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            seen[0].full_message(),
+            "spoke peer=unix (pid 7, uid 0) voice=bf_emma"
+        );
+        assert_eq!(seen[1].full_message(), "closing peer=own");
     }
 
     #[test]

@@ -52,11 +52,23 @@ pub fn init(level: &str) {
 }
 
 /// Changes the level (a reload); a no-op when `RUST_LOG` set the filter.
-pub fn set_level(level: &str) -> Result<(), String> {
+pub fn set_level(level: &str) -> Result<(), tracing_subscriber::reload::Error> {
     match LEVEL.get() {
-        Some(handle) => handle.reload(filter_for(level)).map_err(|e| e.to_string()),
+        Some(handle) => handle.reload(filter_for(level)),
         None => Ok(()),
     }
+}
+
+/// `error` and its sources, `: `-separated, as `anyhow` prints `{e:#}`.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    use std::fmt::Write as _;
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 /// `s` with every control character (and U+2028/U+2029) written as an escape:

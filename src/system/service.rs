@@ -10,20 +10,20 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::HealthProbe;
-use crate::server::ServerStats;
+use crate::net::Connections;
 use crate::system::notify::{status_line, Notifier};
 use crate::system::watchdog;
 
 /// Reloads configuration, voices and lexicon; returns a summary to log, or why
-/// nothing changed. Runs on a blocking thread.
-pub type Reload = Box<dyn Fn() -> Result<String, String> + Send + Sync>;
+/// nothing changed (the daemon's error). Runs on a blocking thread.
+pub type Reload<E> = Box<dyn Fn() -> Result<String, E> + Send + Sync>;
 
-/// What the service side needs from the daemon.
-pub struct Service {
+/// What the service side needs from the daemon; `E` is why a reload fails.
+pub struct Service<E> {
     /// Notifications.
     pub notifier: Notifier,
-    /// Connection counts.
-    pub stats: Arc<ServerStats>,
+    /// The Wyoming server's connections, for the status line.
+    pub connections: Arc<Connections>,
     /// Voices served now (changes on reload).
     pub voices: Arc<dyn Fn() -> usize + Send + Sync>,
     /// Inference threads.
@@ -33,12 +33,12 @@ pub struct Service {
     /// How long a busy engine may go without finishing a job.
     pub stall: Duration,
     /// SIGHUP's work.
-    pub reload: Reload,
+    pub reload: Reload<E>,
 }
 
-impl Service {
+impl<E: std::error::Error + Send + 'static> Service<E> {
     fn status(&self) -> String {
-        status_line((self.voices)(), self.threads, self.stats.open_connections())
+        status_line((self.voices)(), self.threads, self.connections.open())
     }
 
     /// Sends READY and starts the status, watchdog and signal tasks. `shutdown` is
@@ -59,7 +59,7 @@ impl Service {
             tokio::spawn(async move {
                 loop {
                     tokio::select! {
-                        () = s.stats.connections_changed() => {}
+                        () = s.connections.changed() => {}
                         () = stop.cancelled() => return,
                     }
                     s.notifier.status(&s.status());
@@ -91,7 +91,7 @@ impl Service {
                 };
                 // Shutdown first, the log line after: nothing a log write does (a
                 // stalled or closed stderr) can keep the signal from taking effect.
-                let open = this.stats.open_connections();
+                let open = this.connections.open();
                 this.notifier
                     .stopping(&format!("stopping: {open} connection(s) finishing"));
                 shutdown.cancel();
@@ -108,7 +108,10 @@ impl Service {
         let s = self.clone();
         match tokio::task::spawn_blocking(move || (s.reload)()).await {
             Ok(Ok(summary)) => tracing::info!("reloaded: {summary}"),
-            Ok(Err(why)) => tracing::error!("reload failed, the previous settings stay: {why}"),
+            Ok(Err(why)) => tracing::error!(
+                "reload failed, the previous settings stay: {}",
+                super::logging::chain(&why)
+            ),
             Err(e) => tracing::error!("reload failed: {e}"),
         }
         self.notifier.ready(&self.status());

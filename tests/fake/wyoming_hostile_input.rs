@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use kokorod::client;
-use kokorod::server::{Endpoint, ServerConfig};
+use kokorod::net::Endpoint;
+use kokorod::server::ServerConfig;
 use kokorod::wyoming::{Event, Ping, SynthesizeChunk, SynthesizeStart, WyomingCodec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::Framed;
@@ -20,12 +21,12 @@ use crate::support::fake_speech::FakeSpeech;
 use crate::support::wyoming::{events, long_text, Conn, TestServer};
 use crate::support::{until_closed, GUARD};
 
-async fn connect(uri: &str) -> kokorod::server::Stream {
+async fn connect(uri: &str) -> kokorod::net::Stream {
     uri.parse::<Endpoint>().unwrap().connect().await.unwrap()
 }
 
 /// The events the server sends until it closes the connection.
-async fn events_until_closed(stream: &mut kokorod::server::Stream) -> Vec<Event> {
+async fn events_until_closed(stream: &mut kokorod::net::Stream) -> Vec<Event> {
     events(&until_closed(stream).await)
 }
 

@@ -401,7 +401,7 @@ async fn a_gone_voice_is_replaced_by_one_of_its_language() {
 /// Sends `bytes` on a raw connection; returns the events received before the server
 /// closed it (a reset counts as closed).
 async fn send_raw(uri: &str, bytes: Vec<u8>) -> Vec<Event> {
-    let endpoint: kokorod::server::Endpoint = uri.parse().unwrap();
+    let endpoint: kokorod::net::Endpoint = uri.parse().unwrap();
     let stream = endpoint.connect().await.unwrap();
     let (mut reader, mut writer) = tokio::io::split(stream);
     // Write concurrently: the server may close before taking everything.

@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod daemon_in_process;
 mod every_voice;
 mod first_audio_order;
 mod graph_cache;

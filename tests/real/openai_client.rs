@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use kokorod::http::HttpConfig;
 use kokorod::metrics::Metrics;
-use kokorod::server::{Endpoint, Listener, Server, ServerConfig, UnixSocketOptions};
+use kokorod::net::{Endpoint, Listener, UnixSocketOptions};
+use kokorod::server::{Server, ServerConfig};
 use kokorod::speech::Speech;
 use tokio_util::sync::CancellationToken;
 

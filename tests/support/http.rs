@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use kokorod::http::{HttpConfig, HttpServer};
 use kokorod::metrics::Metrics;
-use kokorod::server::{Endpoint, Listener, UnixSocketOptions};
+use kokorod::net::{Endpoint, Listener, UnixSocketOptions};
 use kokorod::speech::Speech;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -43,17 +43,21 @@ impl TestHttp {
             .await
             .unwrap();
         let shutdown = CancellationToken::new();
-        let server =
-            HttpServer::new(listener, speech, metrics.clone(), cfg, shutdown.clone()).unwrap();
-        let addr = server
-            .local_addr()
-            .unwrap()
+        let cfg = HttpConfig {
+            metrics: metrics.clone(),
+            ..cfg
+        };
+        let server = HttpServer::new(vec![listener], speech, cfg).unwrap();
+        let addr = server.local_addrs()[0]
             .endpoint()
             .unwrap()
             .to_string()
             .trim_start_matches("tcp://")
             .to_owned();
-        let task = tokio::spawn(async move { server.run().await.unwrap() });
+        let task = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { server.run(shutdown).await.unwrap() }
+        });
         TestHttp {
             addr,
             metrics,

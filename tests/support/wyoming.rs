@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use futures::{SinkExt, StreamExt};
-use kokorod::server::{Endpoint, Listener, ServerConfig, ServerError, ServerStats, Stream};
+use kokorod::net::{Endpoint, Listener, Stream};
+use kokorod::server::{ServerConfig, ServerError, ServerStats};
 use kokorod::wyoming::{Event, Synthesize, SynthesizeVoice, WyomingCodec};
 use tokio::task::JoinHandle;
 use tokio_util::codec::Framed;

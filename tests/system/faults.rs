@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use kokorod::server::Endpoint;
+use kokorod::net::Endpoint;
 use kokorod::wyoming::{Event, Synthesize, WyomingCodec};
 use tokio_util::codec::Framed;
 

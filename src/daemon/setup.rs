@@ -1,0 +1,104 @@
+//! The pieces every command that speaks assembles: assets, engine, lexicon and the
+//! phonemizers built ahead of requests.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::DaemonError;
+use crate::assets::AssetPaths;
+use crate::cli::{AssetArgs, EngineArgs, LexiconArgs};
+use crate::engine::{affinity, Engine, EngineConfig};
+use crate::speech::KokoroSpeech;
+use crate::text::Lexicon;
+
+/// The model, voices and runtime named by the options (or found in a data dir).
+pub fn resolve_assets(a: &AssetArgs) -> Result<AssetPaths, DaemonError> {
+    Ok(AssetPaths::resolve(
+        a.data_dir.as_deref(),
+        a.model.as_deref(),
+        a.voices.as_deref(),
+        a.ort_lib.as_deref(),
+    )?)
+}
+
+/// Starts the engine on the planned CPUs. Sets the OpenMP environment first: call it
+/// while the process has a single thread.
+pub fn start_engine(paths: &AssetPaths, e: &EngineArgs) -> Result<Engine, DaemonError> {
+    let allowed = affinity::allowed_cpus();
+    let cpus = e
+        .cpus
+        .as_deref()
+        .map(|s| affinity::parse_cpu_list(s, &allowed))
+        .transpose()?;
+    let cpus = affinity::plan(cpus.as_deref(), e.threads);
+    affinity::set_openmp_env(cpus.len());
+    let t = Instant::now();
+    let engine = Engine::start(EngineConfig {
+        model: paths.model.clone(),
+        runtime: paths.runtime.clone(),
+        cpus,
+        queue_depth: 64,
+        warm_up: true,
+        optimized_cache: e.graph_cache.then(|| paths.data_dir.clone()),
+    })?;
+    tracing::info!(
+        model = %paths.model.display(),
+        cpus = ?engine.info().cpus,
+        load_ms = engine.info().load_time.as_millis() as u64,
+        warm_up_ms = engine.info().warm_up_time.as_millis() as u64,
+        total_ms = t.elapsed().as_millis() as u64,
+        "engine ready"
+    );
+    Ok(engine)
+}
+
+/// The user lexicon: `--lexicon` (which must load), else `lexicon/` in the data dir (if
+/// any). Bad entries are logged with file and line, never fatal.
+pub fn load_lexicon(a: &LexiconArgs, data_dir: Option<&Path>) -> Lexicon {
+    let (path, explicit) = match (&a.lexicon, data_dir) {
+        (Some(p), _) => (p.clone(), true),
+        (None, Some(d)) => (d.join("lexicon"), false),
+        (None, None) => return Lexicon::default(),
+    };
+    let (lex, warnings) = Lexicon::load(&path, explicit);
+    for w in warnings {
+        tracing::warn!("lexicon: {w}");
+    }
+    if !lex.is_empty() {
+        tracing::info!(entries = lex.len(), path = %path.display(), "user lexicon loaded");
+    }
+    lex
+}
+
+/// Builds every installed language's phonemizer (at start just after ready, and on a
+/// reload before the new voices are offered).
+pub fn prepare_phonemizers(speech: &KokoroSpeech) -> Result<(), DaemonError> {
+    let t = Instant::now();
+    let built = speech.prepare_phonemizers()?;
+    if !built.is_empty() {
+        let each = built
+            .iter()
+            .map(|(lang, took)| format!("{} {} ms", lang.bcp47(), took.as_millis()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        tracing::info!(
+            total_ms = t.elapsed().as_millis() as u64,
+            rss_mib = rss_mib(),
+            "phonemizers built: {each}"
+        );
+    }
+    Ok(())
+}
+
+/// This process's resident memory, for the start-up log (0 where /proc has none).
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("VmRSS:")
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            })
+        })
+        .map_or(0, |kb| kb / 1024)
+}
