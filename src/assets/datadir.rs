@@ -70,7 +70,12 @@ pub fn cache_dir() -> Option<PathBuf> {
     }
     if let Some(d) = var("CACHE_DIRECTORY") {
         // systemd lists several as a colon-separated list; the first is ours.
-        let first = d.to_string_lossy().split(':').next().unwrap_or_default().to_owned();
+        let first = d
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         if !first.is_empty() {
             return Some(PathBuf::from(first));
         }

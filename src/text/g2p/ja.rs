@@ -10,7 +10,7 @@
 //! resident (~235 MB at the peak of the build). Numbers are read by our own rules
 //! (`23` ニジューサン); words in Latin script are read as English by espeak-ng.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use regex::Regex;

@@ -95,7 +95,7 @@ pub(super) fn expand(text: &str, locale: Locale) -> String {
     let s = ratio(&s);
     let s = scientific(&s);
     let s = range(&s, locale);
-    fraction(&s, locale)
+    fractions(&s, locale)
 }
 
 fn times(text: &str) -> String {
@@ -190,7 +190,7 @@ fn range(text: &str, locale: Locale) -> String {
     })
 }
 
-fn fraction(text: &str, locale: Locale) -> String {
+fn fractions(text: &str, locale: Locale) -> String {
     rewrite(text, &FRACTION, |c, before, after| {
         if let Some(v) = c.name("v") {
             let ch = v.as_str().chars().next()?;
