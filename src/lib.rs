@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod engine;
+pub mod error;
 pub mod http;
 pub mod manpage;
 pub mod mdns;

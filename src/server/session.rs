@@ -24,8 +24,8 @@ use tokio_util::sync::CancellationToken;
 use super::{fallback, ServerConfig, ServerStats};
 use crate::metrics::Protocol;
 use crate::speech::{
-    speak_blocking, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice,
-    SAMPLE_RATE,
+    speak_blocking, ErrorKind, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat,
+    VoiceChoice, SAMPLE_RATE,
 };
 use crate::text::split::SentenceStream;
 use crate::wyoming::{
@@ -664,7 +664,7 @@ impl Session<'_> {
                 self.advance().await
             }
             Some(Err(error)) => {
-                tracing::warn!("{}: synthesis failed: {error}", self.peer);
+                tracing::warn!("{}: synthesis failed: {}", self.peer, error.message());
                 // No `audio-stop`: a client that ignores `error` must not take the
                 // audio so far for a complete answer. The connection then closes.
                 drop(self.audio.take());
@@ -674,7 +674,7 @@ impl Session<'_> {
     }
 
     async fn send_speech_error(&mut self, error: &SpeechError) -> Result<(), Closed> {
-        self.send_error(error.to_string(), error.code()).await
+        self.send_error(error.message(), error.code()).await
     }
 
     /// Sends `error` and ends the connection once it is written: Home Assistant (and
@@ -896,7 +896,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     if kill.is_cancelled() {
         let error = Event::Error(ErrorEvent {
             text: "kokorod is shutting down; the request was cancelled".to_owned(),
-            code: Some("shutting-down".to_owned()),
+            code: Some(ErrorKind::ShuttingDown.wyoming().to_owned()),
         });
         stats.errors.fetch_add(1, Ordering::Relaxed);
         let goodbye = async {

@@ -52,9 +52,9 @@ pub fn init(level: &str) {
 }
 
 /// Changes the level (a reload); a no-op when `RUST_LOG` set the filter.
-pub fn set_level(level: &str) -> Result<(), String> {
+pub fn set_level(level: &str) -> Result<(), tracing_subscriber::reload::Error> {
     match LEVEL.get() {
-        Some(handle) => handle.reload(filter_for(level)).map_err(|e| e.to_string()),
+        Some(handle) => handle.reload(filter_for(level)),
         None => Ok(()),
     }
 }

@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use kokorod::engine::EngineError;
 use kokorod::server::{Endpoint, Listener, ServerConfig, ServerError, ServerStats, Stream};
 use kokorod::speech::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
+use kokorod::text::ssml::SsmlError;
 use kokorod::wyoming::{Event, Synthesize, SynthesizeVoice, WyomingCodec};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -182,6 +184,16 @@ fn known_voice(name: &str) -> bool {
     })
 }
 
+fn ssml_error(message: &str) -> SpeechError {
+    SsmlError {
+        line: 1,
+        column: 1,
+        offset: 0,
+        message: message.into(),
+    }
+    .into()
+}
+
 fn strip_ssml(text: &str) -> Result<String, SpeechError> {
     let mut out = String::new();
     let mut in_tag = false;
@@ -189,13 +201,13 @@ fn strip_ssml(text: &str) -> Result<String, SpeechError> {
         match (c, in_tag) {
             ('<', false) => in_tag = true,
             ('>', true) => in_tag = false,
-            ('<' | '>', _) => return Err(SpeechError::Ssml("unbalanced `<` or `>`".into())),
+            ('<' | '>', _) => return Err(ssml_error("unbalanced `<` or `>`")),
             (_, false) => out.push(c),
             (_, true) => {}
         }
     }
     if in_tag {
-        return Err(SpeechError::Ssml("a tag is not closed".into()));
+        return Err(ssml_error("a tag is not closed"));
     }
     Ok(out)
 }
@@ -260,7 +272,9 @@ impl Speech for FakeSpeech {
                     tokio::time::sleep(delay).await;
                 }
                 let piece = if sentence.contains("explode") {
-                    Err(SpeechError::Engine("the fake engine exploded".into()))
+                    Err(SpeechError::Engine(EngineError::BadInput(
+                        "the fake engine exploded".into(),
+                    )))
                 } else {
                     Ok(Self::render(&sentence))
                 };
