@@ -191,7 +191,7 @@ impl Model {
             .map_err(|e| model_err(ModelError::Damaged(e)))?;
         let setting = |e: ort::Error| model_err(ModelError::Settings(e));
         let mut b = Session::builder(env)
-            .map_err(|e| setting(e.into()))?
+            .map_err(setting)?
             .with_optimization_level(match tuning.opt_level {
                 0 => GraphOptimizationLevel::Disable,
                 1 => GraphOptimizationLevel::Level1,
@@ -223,7 +223,7 @@ impl Model {
         }
         let session = b
             .commit_from_file(model)
-            .map_err(|e| model_err(ModelError::Unreadable(e.into())))?;
+            .map_err(|e| model_err(ModelError::Unreadable(e)))?;
         let names: Vec<String> = session
             .inputs()
             .iter()
@@ -251,11 +251,11 @@ impl Model {
         // Give the arena's unused memory back after every run: one long input would
         // otherwise keep the process at its peak (≈1 GB for 510 tokens) forever. The
         // arena itself stays: without it inference is ~25 % slower and peaks higher.
-        let mut run_options = RunOptions::new().map_err(|e| setting(e.into()))?;
+        let mut run_options = RunOptions::new().map_err(setting)?;
         if tuning.trim_after_run {
             run_options
                 .set("memory.enable_memory_arena_shrinkage", "cpu:0")
-                .map_err(|e| setting(e.into()))?;
+                .map_err(setting)?;
         }
         Ok(Model {
             session,
