@@ -17,6 +17,7 @@ pub mod overrides;
 pub mod say_as;
 pub mod split;
 pub mod ssml;
+mod tag;
 pub mod vocab;
 pub mod zh;
 
@@ -24,4 +25,5 @@ pub use chunk::split_phonemes;
 pub use error::TextError;
 pub use g2p::{Lang, Phonemizer};
 pub use lexicon::{Lexicon, LexiconWarning};
+pub use tag::bcp47;
 pub use vocab::tokenize;
