@@ -1,12 +1,22 @@
 //! `describe` → `info`: the TTS program and every voice, with the language tags
 //! Home Assistant looks voices up by.
 
+use super::{Closed, Session};
 use crate::speech::Speech;
 use crate::text::bcp47;
-use crate::wyoming::{Attribution, Info, TtsProgram, TtsVoice};
+use crate::wyoming::{Attribution, Event, Info, TtsProgram, TtsVoice};
+
+impl Session<'_> {
+    /// Answers `describe` with `info`, built per request (microseconds): a reload
+    /// (SIGHUP) may change the voices.
+    pub(super) async fn describe(&mut self) -> Result<(), Closed> {
+        let info = build_info(self.shared.speech.as_ref());
+        self.send(Event::Info(info)).await
+    }
+}
 
 /// The `info` for `speech`: one TTS program, `kokorod`, with every voice.
-pub(crate) fn build_info(speech: &dyn Speech) -> Info {
+fn build_info(speech: &dyn Speech) -> Info {
     let attribution = Attribution {
         name: "hexgrad/Kokoro-82M".to_owned(),
         url: "https://huggingface.co/hexgrad/Kokoro-82M".to_owned(),

@@ -4,9 +4,15 @@
 //! handles events and drives the current synthesis, and hands every outgoing event
 //! to the writer side through a bounded channel. So `describe` and `ping` are read
 //! and answered while audio is produced, a new `synthesize` or a disconnect is seen
-//! at once (and drops the running [`PieceStream`], which cancels its queued work),
-//! and a client that stops reading fills the channel, stalls its own synthesis and
-//! is dropped after the write timeout — it never holds more than a bounded buffer.
+//! at once (and drops the running [`PieceStream`](crate::speech::PieceStream), which
+//! cancels its queued work), and a client that stops reading fills the channel,
+//! stalls its own synthesis and is dropped after the write timeout — it never holds
+//! more than a bounded buffer.
+//!
+//! This module reads and dispatches; each event kind has its handler beside it:
+//! [`describe`], [`synthesize`], [`stream`] (`synthesize-start`/`-chunk`/`-stop`),
+//! with [`audio`] sending the audio in hand, [`request`] turning Wyoming's request
+//! into the speech layer's, and [`writer`] writing.
 
 mod audio;
 mod describe;
@@ -14,8 +20,6 @@ mod request;
 mod stream;
 mod synthesize;
 mod writer;
-
-use describe::build_info;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -63,6 +67,7 @@ enum Mode {
     Streaming(Box<stream::Streamed>),
 }
 
+/// One connection's state, shared by the event handlers.
 struct Session<'a> {
     shared: &'a Shared,
     peer: &'a str,
@@ -194,11 +199,7 @@ impl Session<'_> {
     /// One event, to its handler.
     async fn on_event(&mut self, event: Event) -> Result<(), Closed> {
         match event {
-            // Built per request (microseconds): a reload (SIGHUP) may change the voices.
-            Event::Describe => {
-                let info = build_info(self.shared.speech.as_ref());
-                self.send(Event::Info(info)).await
-            }
+            Event::Describe => self.describe().await,
             Event::Ping(ping) => self.send(Event::Pong(Pong { text: ping.text })).await,
             Event::Synthesize(synthesize) => self.synthesize(synthesize).await,
             Event::SynthesizeStart(start) => self.synthesize_start(start).await,
