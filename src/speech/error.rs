@@ -151,3 +151,36 @@ impl ErrorKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_has_one_code_per_protocol() {
+        let busy = SpeechError::Engine(EngineError::Busy(3));
+        assert_eq!(busy.code(), "busy");
+        assert_eq!(busy.kind().http(), (429, "engine_busy"));
+        let failed = SpeechError::Engine(EngineError::Stopped);
+        assert_eq!(failed.code(), "synthesis-failed");
+        assert_eq!(failed.kind().http(), (500, "synthesis_failed"));
+        let long = SpeechError::TooLong { len: 9, max: 8 };
+        assert_eq!(long.code(), "text-too-long");
+        assert_eq!(long.kind().http(), (413, "input_too_long"));
+    }
+
+    #[test]
+    fn the_message_carries_every_cause() {
+        let e: SpeechError = SsmlError {
+            line: 1,
+            column: 2,
+            offset: 1,
+            message: "x".into(),
+        }
+        .into();
+        assert_eq!(e.to_string(), "invalid SSML");
+        assert_eq!(e.message(), "invalid SSML: line 1, column 2: x");
+        let e = SpeechError::Engine(EngineError::Busy(3));
+        assert_eq!(e.message(), e.to_string());
+    }
+}
