@@ -209,8 +209,22 @@ impl PauseArgs {
     }
 }
 
+/// A flag value that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// A size with a suffix other than K, M or G.
+    #[error("{0:?}: unknown size suffix {1:?} (use K, M or G)")]
+    SizeSuffix(String, char),
+    /// Not a size.
+    #[error("{0:?} is not a size such as 32M")]
+    Size(String),
+    /// Not a file mode.
+    #[error("{0:?} is not an octal mode such as 660")]
+    Mode(String),
+}
+
 /// `1048576`, `512K`, `32M`, `1G` (1024-based; an optional trailing `B`/`iB`).
-pub fn parse_size(s: &str) -> Result<usize, String> {
+pub fn parse_size(s: &str) -> Result<usize, ValueError> {
     let t = s.trim();
     let t = t
         .strip_suffix("iB")
@@ -222,7 +236,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
                 'K' => 1 << 10,
                 'M' => 1 << 20,
                 'G' => 1 << 30,
-                _ => return Err(format!("{s:?}: unknown size suffix {c:?} (use K, M or G)")),
+                _ => return Err(ValueError::SizeSuffix(s.to_owned(), c)),
             };
             (&t[..i], m)
         }
@@ -232,7 +246,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .parse::<usize>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("{s:?} is not a size such as 32M"))
+        .ok_or_else(|| ValueError::Size(s.to_owned()))
 }
 
 /// Config files and the service manager (see `config.rs` and `system/`).
@@ -254,11 +268,11 @@ pub struct ServiceArgs {
     pub engine_stall_timeout: u64,
 }
 
-fn parse_octal(s: &str) -> Result<u32, String> {
+fn parse_octal(s: &str) -> Result<u32, ValueError> {
     u32::from_str_radix(s.trim_start_matches("0o"), 8)
         .ok()
         .filter(|m| *m <= 0o777)
-        .ok_or_else(|| format!("{s:?} is not an octal mode such as 660"))
+        .ok_or_else(|| ValueError::Mode(s.to_owned()))
 }
 
 /// `kokorod say`.

@@ -66,8 +66,25 @@ pub enum ConfigError {
         /// The key.
         key: String,
         /// What is wrong.
-        why: String,
+        why: BadValue,
     },
+}
+
+/// Why a config file's value does not fit its option.
+#[derive(Debug, thiserror::Error)]
+pub enum BadValue {
+    /// A switch given something other than a boolean.
+    #[error("expects true or false, not {0}")]
+    NotBoolean(toml::Value),
+    /// A table or a date.
+    #[error("expects a string, number or boolean, not {0}")]
+    NotScalar(&'static str),
+    /// A list for an option given once.
+    #[error("takes one value, not a list")]
+    NotAList,
+    /// The option's own parser refused it (clap's first line).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// The parsed command line with the config files applied.
@@ -347,40 +364,35 @@ fn to_flags(
     arg: &clap::Arg,
     key: &str,
     value: &toml::Value,
-) -> Result<Vec<OsString>, String> {
+) -> Result<Vec<OsString>, BadValue> {
     let takes_values = arg.get_action().takes_values();
     let optional_value = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
     let repeatable = matches!(arg.get_action(), clap::ArgAction::Append);
-    let one = |v: &toml::Value| -> Result<Option<OsString>, String> {
+    let one = |v: &toml::Value| -> Result<Option<OsString>, BadValue> {
         let text = match v {
             toml::Value::Boolean(b) if !takes_values || optional_value => {
                 return Ok(b.then(|| format!("--{key}").into()))
             }
-            _ if !takes_values => return Err(format!("expects true or false, not {v}")),
+            _ if !takes_values => return Err(BadValue::NotBoolean(v.clone())),
             toml::Value::String(s) => s.clone(),
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => {
-                return Err(format!(
-                    "expects a string, number or boolean, not {}",
-                    other.type_str()
-                ))
-            }
+            other => return Err(BadValue::NotScalar(other.type_str())),
         };
         // The option's own parser checks the value now, so the error can name the file.
         let flag = format!("--{key}={text}");
         scope
             .clone()
             .try_get_matches_from([scope.get_name(), &flag])
-            .map_err(|e| first_line(&e.to_string()))?;
+            .map_err(|e| BadValue::Refused(first_line(&e.to_string())))?;
         Ok(Some(flag.into()))
     };
     match value {
         toml::Value::Array(items) if repeatable => {
             items.iter().filter_map(|v| one(v).transpose()).collect()
         }
-        toml::Value::Array(_) => Err("takes one value, not a list".into()),
+        toml::Value::Array(_) => Err(BadValue::NotAList),
         v => Ok(one(v)?.into_iter().collect()),
     }
 }

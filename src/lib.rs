@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod engine;
+pub mod error;
 pub mod http;
 pub mod manpage;
 pub mod mdns;

@@ -185,13 +185,21 @@ pub fn announce(name: &str, addrs: &[SocketAddr]) -> Announcements {
     Announcements { started }
 }
 
+/// Why one announcement could not start.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    /// Avahi (or the service description) refused.
+    #[error(transparent)]
+    Avahi(#[from] zeroconf::error::Error),
+    /// The event loop's thread could not be started.
+    #[error("cannot start the mDNS thread: {0}")]
+    Thread(std::io::Error),
+}
+
 /// Registers one service with Avahi and leaves a thread serving its event loop.
-fn start(p: &Plan) -> Result<(), String> {
+fn start(p: &Plan) -> Result<(), StartError> {
     let (kind, proto) = SERVICE_TYPE;
-    let mut service = MdnsService::new(
-        ServiceType::new(kind, proto).map_err(|e| e.to_string())?,
-        p.port,
-    );
+    let mut service = MdnsService::new(ServiceType::new(kind, proto)?, p.port);
     service.set_name(&p.name);
     if let Some((index, _)) = &p.interface {
         service.set_network_interface(NetworkInterface::AtIndex(*index));
@@ -207,7 +215,7 @@ fn start(p: &Plan) -> Result<(), String> {
         Err(e) => tracing::warn!(port, "mDNS: Avahi refused or dropped the announcement: {e}"),
     }));
     // Fails at once (no daemon, no system bus) before any thread exists.
-    let event_loop = service.register().map_err(|e| e.to_string())?;
+    let event_loop = service.register()?;
     std::thread::Builder::new()
         .name("kokorod-mdns".into())
         .spawn(move || {
@@ -217,7 +225,7 @@ fn start(p: &Plan) -> Result<(), String> {
             while let Ok(()) = event_loop.poll(forever) {}
             tracing::warn!("mDNS: Avahi's event loop failed; the announcement may be gone");
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(StartError::Thread)?;
     Ok(())
 }
 

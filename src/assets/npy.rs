@@ -7,9 +7,24 @@ use std::path::Path;
 /// A malformed npz/npy file.
 #[derive(Debug, thiserror::Error)]
 pub enum NpyError {
+    /// The file cannot be opened.
+    #[error("{file}: not a NumPy .npz archive")]
+    Open {
+        /// The archive.
+        file: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Not a readable zip archive.
-    #[error("{0}: not a NumPy .npz archive: {1}")]
-    Zip(String, String),
+    #[error("{file}: not a NumPy .npz archive")]
+    Zip {
+        /// The archive.
+        file: String,
+        /// Why.
+        #[source]
+        source: zip::result::ZipError,
+    },
     /// An array inside is not what we expect.
     #[error("{file}: array {name}: {why}")]
     Array {
@@ -25,14 +40,18 @@ pub enum NpyError {
 /// Every voice in an npz file as `(name, f32 values)`; each has 510×256 values.
 pub fn read_npz_voices(path: &Path) -> Result<Vec<(String, Vec<f32>)>, NpyError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
-    let mut zip =
-        zip::ZipArchive::new(f).map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
+    let f = std::fs::File::open(path).map_err(|source| NpyError::Open {
+        file: file.clone(),
+        source,
+    })?;
+    let zip_err = |source| NpyError::Zip {
+        file: file.clone(),
+        source,
+    };
+    let mut zip = zip::ZipArchive::new(f).map_err(zip_err)?;
     let mut out = Vec::new();
     for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| NpyError::Zip(file.clone(), e.to_string()))?;
+        let mut entry = zip.by_index(i).map_err(zip_err)?;
         let name = entry.name().trim_end_matches(".npy").to_string();
         let err = |why: String| NpyError::Array {
             file: file.clone(),

@@ -23,33 +23,83 @@ use tokio::sync::oneshot;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// ONNX Runtime could not be loaded.
-    #[error("cannot load ONNX Runtime from {path}: {why}; run `kokorod fetch`, or point ORT_DYLIB_PATH / --ort-lib at a libonnxruntime.so (1.22 or newer)")]
+    #[error("cannot load ONNX Runtime from {path} (run `kokorod fetch`, or point ORT_DYLIB_PATH / --ort-lib at a libonnxruntime.so, 1.22 or newer)")]
     Runtime {
         /// The library path.
         path: String,
         /// The cause.
-        why: String,
+        #[source]
+        source: RuntimeError,
     },
     /// The model could not be loaded.
-    #[error("cannot load model {path}: {why}")]
+    #[error("cannot load model {path}")]
     Model {
         /// The model path.
         path: String,
         /// The cause (for a damaged default model it names `kokorod fetch`).
-        why: String,
+        #[source]
+        source: ModelError,
     },
     /// The request itself is unusable.
     #[error("{0}")]
     BadInput(String),
     /// ONNX Runtime failed on this input.
-    #[error("inference failed: {0}")]
-    Inference(String),
+    #[error("inference failed")]
+    Inference(#[source] ort::Error),
+    /// The model ran but gave nothing back.
+    #[error("inference failed: the model returned no audio")]
+    NoAudio,
+    /// ONNX Runtime panicked on this input (contained to the job).
+    #[error("inference failed: the runtime panicked on this input")]
+    Panicked,
+    /// The worker thread could not be started.
+    #[error("cannot start the inference thread")]
+    Thread(#[source] std::io::Error),
     /// The engine is gone (shut down or its thread died).
     #[error("the inference engine is not running")]
     Stopped,
     /// The queue is full: too much work is waiting.
     #[error("the server is busy ({0} requests waiting); try again shortly")]
     Busy(usize),
+}
+
+/// Why ONNX Runtime could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// Nothing at the path.
+    #[error("no such file")]
+    Missing,
+    /// The file is not the library the manifest lists.
+    #[error(transparent)]
+    Damaged(#[from] crate::assets::VerifyError),
+    /// The library refused to initialise (shared: it is loaded once per process).
+    #[error(transparent)]
+    Init(std::sync::Arc<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why the model could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The file is not the model the manifest lists.
+    #[error("the file is damaged; run `kokorod fetch` to download it again")]
+    Damaged(#[source] crate::assets::VerifyError),
+    /// ONNX Runtime refused a session setting.
+    #[error("ONNX Runtime refused the session settings")]
+    Settings(#[source] ort::Error),
+    /// ONNX Runtime cannot read the file as a model.
+    #[error("not a model ONNX Runtime can run; is it a Kokoro v1.0 ONNX export? `kokorod fetch` installs the default model")]
+    Unreadable(#[source] ort::Error),
+    /// A Kokoro input is missing.
+    #[error("no {what} input (inputs: {names:?})")]
+    MissingInput {
+        /// The input looked for.
+        what: &'static str,
+        /// The inputs the model has.
+        names: Vec<String>,
+    },
+    /// The model has no output.
+    #[error("the model has no output")]
+    NoOutput,
 }
 
 /// What runs the inferences: the ONNX model, or a stand-in in tests.
@@ -284,20 +334,14 @@ impl Engine {
                     let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
                         backend.run(&job.req.tokens, job.req.style.row(n), job.req.speed)
                     }))
-                    .unwrap_or_else(|_| {
-                        Err(EngineError::Inference(
-                            "the runtime panicked on this input".into(),
-                        ))
-                    });
+                    .unwrap_or_else(|_| Err(EngineError::Panicked));
                     info.mark_progress();
                     info.queued.fetch_sub(1, Ordering::Relaxed);
                     info.completed.fetch_add(1, Ordering::Relaxed);
                     let _ = job.reply.send(r);
                 }
             })
-            .map_err(|e| {
-                EngineError::Inference(format!("cannot start the inference thread: {e}"))
-            })?;
+            .map_err(EngineError::Thread)?;
         let info = ready_rx.recv().map_err(|_| EngineError::Stopped)??;
         Ok(Engine {
             queue: Arc::new(Closer(queue)),

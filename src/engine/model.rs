@@ -2,34 +2,37 @@
 //! missing runtime or a damaged model), input-name discovery, one inference.
 
 use super::affinity::ort_affinity_string;
-use super::EngineError;
+use super::{EngineError, ModelError, RuntimeError};
 use crate::assets::{verify_file, VerifyError, MANIFEST};
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::{NoSelectedOutputs, RunOptions, Session};
 use ort::value::Tensor;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Kokoro's context: 512 positions, two of them the padding tokens.
 pub const MAX_TOKENS: usize = 510;
 /// Output sample rate.
 pub const SAMPLE_RATE: u32 = 24_000;
 
-static ENV: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
+/// The error is shared: every later load reports the first one's cause.
+type SharedError = Arc<dyn std::error::Error + Send + Sync>;
+
+static ENV: OnceLock<Result<ort::environment::Environment, SharedError>> = OnceLock::new();
 
 /// Loads ONNX Runtime from `lib` once per process.
 fn environment(lib: &Path) -> Result<&'static ort::environment::Environment, EngineError> {
     let r = ENV.get_or_init(|| {
-        let builder = ort::init_from(lib).map_err(|e| e.to_string())?;
+        let builder = ort::init_from(lib).map_err(|e| Arc::new(e) as SharedError)?;
         builder
             .with_name("kokorod")
             .with_telemetry(false)
             .build()
-            .map_err(|e| e.to_string())
+            .map_err(|e| Arc::new(e) as SharedError)
     });
-    r.as_ref().map_err(|why| EngineError::Runtime {
+    r.as_ref().map_err(|e| EngineError::Runtime {
         path: lib.display().to_string(),
-        why: why.clone(),
+        source: RuntimeError::Init(e.clone()),
     })
 }
 
@@ -103,7 +106,7 @@ impl Model {
         let m = &MANIFEST.model;
         check_known(model, &m.file, m.size, &m.sha256).map_err(|e| EngineError::Model {
             path: model.display().to_string(),
-            why: format!("{e}; run `kokorod fetch` to download it again"),
+            source: ModelError::Damaged(e),
         })?;
         let tuning = Tuning::default();
         let Ok(file) = super::optcache::path(cache_dir, model, runtime, &tuning) else {
@@ -124,7 +127,7 @@ impl Model {
                     return Ok(loaded);
                 }
                 Err(e) => {
-                    tracing::warn!(path = %file.display(), "optimized graph unusable, rebuilding it: {e}");
+                    tracing::warn!(path = %file.display(), "optimized graph unusable, rebuilding it: {}", crate::error::Chain(&e));
                     let _ = std::fs::remove_file(&file);
                 }
             }
@@ -167,75 +170,72 @@ impl Model {
         if !runtime.is_file() {
             return Err(EngineError::Runtime {
                 path: runtime.display().to_string(),
-                why: "no such file".into(),
+                source: RuntimeError::Missing,
             });
         }
         if let Some(rt) = MANIFEST.runtime_for_host() {
             check_known(runtime, &rt.file, rt.size, &rt.sha256).map_err(|e| {
                 EngineError::Runtime {
                     path: runtime.display().to_string(),
-                    why: e.to_string(),
+                    source: e.into(),
                 }
             })?;
         }
         let env = environment(runtime)?;
         let m = &MANIFEST.model;
-        check_known(model, &m.file, m.size, &m.sha256).map_err(|e| EngineError::Model {
+        let model_err = |source: ModelError| EngineError::Model {
             path: model.display().to_string(),
-            why: format!("{e}; run `kokorod fetch` to download it again"),
-        })?;
-        let model_err = |why: String| EngineError::Model {
-            path: model.display().to_string(),
-            why,
+            source,
         };
-        let ort_err = |e: ort::Error| model_err(e.to_string());
+        check_known(model, &m.file, m.size, &m.sha256)
+            .map_err(|e| model_err(ModelError::Damaged(e)))?;
+        let setting = |e: ort::Error| model_err(ModelError::Settings(e));
         let mut b = Session::builder(env)
-            .map_err(ort_err)?
+            .map_err(setting)?
             .with_optimization_level(match tuning.opt_level {
                 0 => GraphOptimizationLevel::Disable,
                 1 => GraphOptimizationLevel::Level1,
                 2 => GraphOptimizationLevel::Level2,
                 _ => GraphOptimizationLevel::Level3,
             })
-            .map_err(|e| model_err(e.to_string()))?
+            .map_err(|e| setting(e.into()))?
             .with_memory_pattern(tuning.memory_pattern)
-            .map_err(|e| model_err(e.to_string()))?
+            .map_err(|e| setting(e.into()))?
             .with_prepacking(tuning.prepacking)
-            .map_err(|e| model_err(e.to_string()))?
+            .map_err(|e| setting(e.into()))?
             .with_intra_threads(cpus.len().max(1))
-            .map_err(|e| model_err(e.to_string()))?
+            .map_err(|e| setting(e.into()))?
             .with_inter_threads(1)
-            .map_err(|e| model_err(e.to_string()))?
+            .map_err(|e| setting(e.into()))?
             .with_intra_op_spinning(tuning.spinning)
-            .map_err(|e| model_err(e.to_string()))?
+            .map_err(|e| setting(e.into()))?
             .with_inter_op_spinning(false)
-            .map_err(|e| model_err(e.to_string()))?;
+            .map_err(|e| setting(e.into()))?;
         if let Some(out) = &tuning.save_optimized {
             b = b
                 .with_optimized_model_path(out)
-                .map_err(|e| model_err(e.to_string()))?;
+                .map_err(|e| setting(e.into()))?;
         }
         if let Some(aff) = ort_affinity_string(cpus) {
             b = b
                 .with_config_entry("session.intra_op_thread_affinities", aff)
-                .map_err(|e| model_err(e.to_string()))?;
+                .map_err(|e| setting(e.into()))?;
         }
-        let session = b.commit_from_file(model).map_err(|e| {
-            model_err(format!(
-                "{e}; is it a Kokoro v1.0 ONNX export? `kokorod fetch` installs the default model"
-            ))
-        })?;
+        let session = b
+            .commit_from_file(model)
+            .map_err(|e| model_err(ModelError::Unreadable(e)))?;
         let names: Vec<String> = session
             .inputs()
             .iter()
             .map(|i| i.name().to_string())
             .collect();
-        let find = |pred: &dyn Fn(&str) -> bool, what: &str| {
-            names
-                .iter()
-                .find(|n| pred(n))
-                .cloned()
-                .ok_or_else(|| model_err(format!("no {what} input (inputs: {names:?})")))
+        let find = |pred: &dyn Fn(&str) -> bool, what: &'static str| {
+            names.iter().find(|n| pred(n)).cloned().ok_or_else(|| {
+                model_err(ModelError::MissingInput {
+                    what,
+                    names: names.clone(),
+                })
+            })
         };
         let tokens = find(
             &|n| n == "tokens" || n == "input_ids",
@@ -247,15 +247,15 @@ impl Model {
             .outputs()
             .first()
             .map(|o| o.name().to_string())
-            .ok_or_else(|| model_err("the model has no output".into()))?;
+            .ok_or_else(|| model_err(ModelError::NoOutput))?;
         // Give the arena's unused memory back after every run: one long input would
         // otherwise keep the process at its peak (≈1 GB for 510 tokens) forever. The
         // arena itself stays: without it inference is ~25 % slower and peaks higher.
-        let mut run_options = RunOptions::new().map_err(|e| model_err(e.to_string()))?;
+        let mut run_options = RunOptions::new().map_err(setting)?;
         if tuning.trim_after_run {
             run_options
                 .set("memory.enable_memory_arena_shrinkage", "cpu:0")
-                .map_err(|e| model_err(e.to_string()))?;
+                .map_err(setting)?;
         }
         Ok(Model {
             session,
@@ -286,7 +286,7 @@ impl Model {
         ids.push(0);
         ids.extend_from_slice(tokens);
         ids.push(0);
-        let fail = |e: ort::Error| EngineError::Inference(e.to_string());
+        let fail = EngineError::Inference;
         let t = Tensor::from_array(([1usize, ids.len()], ids)).map_err(fail)?;
         let s = Tensor::from_array(([1usize, style.len()], style.to_vec())).map_err(fail)?;
         let v = Tensor::from_array(([1usize], vec![speed])).map_err(fail)?;
@@ -295,9 +295,7 @@ impl Model {
             .session
             .run_with_options(inputs, &self.run_options)
             .map_err(fail)?;
-        let audio = out
-            .get(&self.output)
-            .ok_or_else(|| EngineError::Inference("the model returned no audio".into()))?;
+        let audio = out.get(&self.output).ok_or(EngineError::NoAudio)?;
         let (_, samples) = audio.try_extract_tensor::<f32>().map_err(fail)?;
         let samples = samples.to_vec();
         drop(out);

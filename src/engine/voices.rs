@@ -18,12 +18,13 @@ pub const MAX_MIX: usize = 8;
 #[derive(Debug, thiserror::Error)]
 pub enum VoiceError {
     /// A voice file could not be read or has the wrong size.
-    #[error("voice file {path}: {why}")]
+    #[error("voice file {path}")]
     BadFile {
         /// The file.
         path: String,
         /// What is wrong.
-        why: String,
+        #[source]
+        source: VoiceFileError,
     },
     /// No voices at the path.
     #[error("no voices found in {0}")]
@@ -44,6 +45,20 @@ pub enum VoiceError {
         /// What is wrong.
         why: String,
     },
+}
+
+/// What is wrong with a voice file.
+#[derive(Debug, thiserror::Error)]
+pub enum VoiceFileError {
+    /// It cannot be read.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A `.bin` voice of the wrong size.
+    #[error("{0} bytes, expected {expected} (510×256 f32); run `kokorod fetch` to repair", expected = STYLE_LEN * 4)]
+    Size(usize),
+    /// A malformed `.npz` archive.
+    #[error(transparent)]
+    Npz(#[from] crate::assets::NpyError),
 }
 
 fn suggest(s: &[String]) -> String {
@@ -137,12 +152,12 @@ impl Voices {
     /// Loads a dir of `<name>.bin` (raw f32 LE [510,256]) or a kokoro-onnx npz file.
     pub fn load(path: &Path) -> Result<Self, VoiceError> {
         let mut map = BTreeMap::new();
-        let bad = |p: &Path, why: String| VoiceError::BadFile {
+        let bad = |p: &Path, why: VoiceFileError| VoiceError::BadFile {
             path: p.display().to_string(),
-            why,
+            source: why,
         };
         if path.is_dir() {
-            let rd = std::fs::read_dir(path).map_err(|e| bad(path, e.to_string()))?;
+            let rd = std::fs::read_dir(path).map_err(|e| bad(path, e.into()))?;
             for entry in rd.filter_map(Result::ok) {
                 let p = entry.path();
                 let Some(name) = p
@@ -155,16 +170,9 @@ impl Voices {
                 if !valid_name(name) {
                     continue;
                 }
-                let bytes = std::fs::read(&p).map_err(|e| bad(&p, e.to_string()))?;
+                let bytes = std::fs::read(&p).map_err(|e| bad(&p, e.into()))?;
                 if bytes.len() != STYLE_LEN * 4 {
-                    return Err(bad(
-                        &p,
-                        format!(
-                            "{} bytes, expected {} (510×256 f32); run `kokorod fetch` to repair",
-                            bytes.len(),
-                            STYLE_LEN * 4
-                        ),
-                    ));
+                    return Err(bad(&p, VoiceFileError::Size(bytes.len())));
                 }
                 let v = bytes
                     .chunks_exact(4)
@@ -173,7 +181,7 @@ impl Voices {
                 map.insert(name.to_string(), VoiceStyle::from_vec(v));
             }
         } else {
-            for (name, v) in read_npz_voices(path).map_err(|e| bad(path, e.to_string()))? {
+            for (name, v) in read_npz_voices(path).map_err(|e| bad(path, e.into()))? {
                 if valid_name(&name) {
                     map.insert(name, VoiceStyle::from_vec(v));
                 }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::speech::SpeechError;
+use crate::speech::{ErrorKind, SpeechError};
 
 /// An error answer.
 #[derive(Debug, Clone)]
@@ -68,25 +68,32 @@ impl ApiError {
 
     /// From the speech layer's error; `shutting_down` turns engine failures into 503.
     pub fn from_speech(e: &SpeechError, shutting_down: bool) -> Self {
-        let msg = e.to_string();
-        match e {
-            SpeechError::Voice(_) => Self::invalid("voice", "unknown_voice", msg),
-            SpeechError::EmptyText(_) => Self::invalid("input", "empty_input", msg),
-            SpeechError::TooLong { .. } => ApiError {
-                param: Some("input"),
-                ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "input_too_long", msg)
-            },
-            SpeechError::Speed(_) => Self::invalid("speed", "unsupported_speed", msg),
-            SpeechError::Ssml(_) => Self::invalid("input", "bad_ssml", msg),
-            SpeechError::Busy(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "engine_busy", msg),
-            SpeechError::Engine(_) if shutting_down => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "kokorod is shutting down",
-            ),
-            SpeechError::Text(_) | SpeechError::Engine(_) => {
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "synthesis_failed", msg)
+        let kind = match e.kind() {
+            ErrorKind::SynthesisFailed if shutting_down => {
+                return Self::from_kind(ErrorKind::ShuttingDown, "kokorod is shutting down")
             }
+            kind => kind,
+        };
+        Self::from_kind(kind, e.message())
+    }
+
+    /// The answer for `kind` (see [`ErrorKind::http`]), naming the request field at
+    /// fault.
+    pub fn from_kind(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let (status, code) = kind.http();
+        let param = match kind {
+            ErrorKind::UnknownVoice => Some("voice"),
+            ErrorKind::EmptyText | ErrorKind::TextTooLong | ErrorKind::BadSsml => Some("input"),
+            ErrorKind::BadSpeed => Some("speed"),
+            _ => None,
+        };
+        ApiError {
+            param,
+            ..Self::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                code,
+                message,
+            )
         }
     }
 }

@@ -21,7 +21,9 @@ use super::voices::{map_voice, MODELS};
 use super::AppState;
 use crate::audio::encode::{Encoder, Format};
 use crate::metrics::Protocol;
-use crate::speech::{PieceStream, SpeakRequest, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE};
+use crate::speech::{
+    ErrorKind, PieceStream, SpeakRequest, SpeechError, TextFormat, VoiceChoice, SAMPLE_RATE,
+};
 
 /// The speed range OpenAI's API accepts.
 const OPENAI_SPEED: std::ops::RangeInclusive<f64> = 0.25..=4.0;
@@ -260,9 +262,8 @@ async fn speak(
     asked: &mut Option<String>,
 ) -> Result<Response, ApiError> {
     if st.shutdown.is_cancelled() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
+        return Err(ApiError::from_kind(
+            ErrorKind::ShuttingDown,
             "kokorod is shutting down",
         ));
     }
@@ -327,9 +328,8 @@ async fn speak(
         Some(Ok(p)) => p,
         Some(Err(e)) => return Err(speech_err(&e)),
         None => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
+            return Err(ApiError::from_kind(
+                ErrorKind::ShuttingDown,
                 "kokorod is shutting down",
             ))
         }
@@ -393,12 +393,14 @@ async fn next_bytes(mut s: BodyState) -> Option<(Result<Bytes, std::io::Error>, 
                     Err(e) => return Some((Err(fail(&mut s, "encoder_failed", e.to_string())), s)),
                 }
             }
-            Some(Err(e)) => return Some((Err(fail(&mut s, e.code(), e.to_string())), s)),
+            Some(Err(e)) => {
+                // The code the answer would have carried had it failed before any audio.
+                let code = ApiError::from_speech(&e, s.st.shutdown.is_cancelled()).code;
+                return Some((Err(fail(&mut s, code, e.message())), s));
+            }
             None if s.st.kill.is_cancelled() => {
-                return Some((
-                    Err(fail(&mut s, "shutting_down", "kokorod stopped".into())),
-                    s,
-                ))
+                let code = ErrorKind::ShuttingDown.http().1;
+                return Some((Err(fail(&mut s, code, "kokorod stopped".into())), s));
             }
             None => {
                 s.pieces = None;

@@ -2,6 +2,7 @@
 //! voice and model listings.
 
 use crate::speech::VoiceInfo;
+use crate::text::bcp47;
 use serde_json::{json, Value};
 
 /// OpenAI voice → Kokoro voice (Kokoro ships namesakes of five: alloy, echo, fable,
@@ -36,7 +37,7 @@ pub fn map_voice(name: &str) -> String {
 
 /// The `/v1/audio/voices` body: every installed voice, then the OpenAI aliases.
 pub fn voices_body(voices: &[VoiceInfo]) -> Value {
-    let list: Vec<Value> = voices.iter().map(|v| json!({"id": v.name, "name": v.name, "language": v.language, "gender": v.gender, "grade": v.grade})).collect();
+    let list: Vec<Value> = voices.iter().map(|v| json!({"id": v.name, "name": v.name, "language": bcp47(&v.language), "gender": v.gender, "grade": v.grade})).collect();
     let aliases: Vec<Value> = OPENAI_VOICES
         .iter()
         .filter(|(_, k)| voices.iter().any(|v| v.name == *k))

@@ -258,7 +258,7 @@ impl Phonemizers {
         if let Some(p) = cell.get() {
             return Ok(p.clone());
         }
-        let p = Arc::new(Phonemizer::new(lang).map_err(|e| SpeechError::Text(e.to_string()))?);
+        let p = Arc::new(Phonemizer::new(lang).map_err(SpeechError::Text)?);
         tracing::info!(language = lang.bcp47(), "phonemizer ready");
         Ok(cell.get_or_init(|| p).clone())
     }
@@ -442,9 +442,9 @@ async fn produce(
     let phonemes = match g2p {
         Ok(Ok(Ok(p))) => p,
         Ok(Ok(Err(TextError::Empty | TextError::NothingSpeakable))) => return Ok(Vec::new()),
-        Ok(Ok(Err(e))) => return Err(SpeechError::Text(e.to_string())),
+        Ok(Ok(Err(e))) => return Err(SpeechError::Text(e)),
         Ok(Err(e)) => return Err(e),
-        Err(e) => return Err(SpeechError::Text(e.to_string())),
+        Err(e) => return Err(SpeechError::TextTask(e)),
     };
     if let Some(after) = turn.after {
         // An error only means the previous piece ended without queueing: our turn.
@@ -464,25 +464,18 @@ async fn produce(
             speed,
             priority,
         };
-        jobs.push((ctx.engine.queue(req).map_err(engine_error)?, chunk));
+        jobs.push((ctx.engine.queue(req)?, chunk));
     }
     drop(turn.queued);
     let mut audio = Vec::new();
     for (job, chunk) in jobs {
-        let pcm = job.await.map_err(engine_error)?;
+        let pcm = job.await?;
         let mut pcm = f32_to_i16(&pcm);
         trim_silence(&mut pcm, keep_after(&chunk, ctx.pauses));
         fade_edges(&mut pcm, FADE_IN, FADE_OUT);
         audio.extend(pcm);
     }
     Ok(audio)
-}
-
-fn engine_error(e: crate::engine::EngineError) -> SpeechError {
-    match e {
-        crate::engine::EngineError::Busy(_) => SpeechError::Busy(e.to_string()),
-        e => SpeechError::Engine(e.to_string()),
-    }
 }
 
 /// Yields the next piece's audio; pieces with nothing to say are skipped.
@@ -516,7 +509,7 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
         };
         let result = match (&mut current.0).await {
             Ok(r) => r,
-            Err(e) => Err(SpeechError::Engine(format!("synthesis task failed: {e}"))),
+            Err(e) => Err(SpeechError::SynthesisTask(e)),
         };
         match result {
             Ok(audio) if audio.is_empty() => continue,
@@ -658,7 +651,7 @@ pub fn explain(
                         phonemes: ph,
                     }),
                     Err(TextError::Empty | TextError::NothingSpeakable) => {}
-                    Err(e) => return Err(SpeechError::Text(e.to_string())),
+                    Err(e) => return Err(SpeechError::Text(e)),
                 }
             }
         }

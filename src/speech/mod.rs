@@ -54,56 +54,6 @@ impl SpeakRequest {
     }
 }
 
-/// Why a request cannot be (fully) spoken. Each kind has a stable code for clients.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum SpeechError {
-    /// The voice does not exist or its spec is malformed.
-    #[error("{0}")]
-    Voice(String),
-    /// Nothing speakable: empty, only punctuation or emoji.
-    #[error("{0}")]
-    EmptyText(String),
-    /// Over the configured text limit.
-    #[error("text is {len} characters; the limit is {max}")]
-    TooLong {
-        /// Characters sent.
-        len: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// Speed outside what the model can do.
-    #[error("speed {0} is out of range: kokorod speaks at 0.5 to 2.0 times normal speed")]
-    Speed(f32),
-    /// Malformed SSML.
-    #[error("invalid SSML: {0}")]
-    Ssml(String),
-    /// The text pipeline failed.
-    #[error("cannot phonemize the text: {0}")]
-    Text(String),
-    /// The engine failed or is gone.
-    #[error("{0}")]
-    Engine(String),
-    /// The engine's queue is full: too much work is waiting; retry shortly.
-    #[error("{0}")]
-    Busy(String),
-}
-
-impl SpeechError {
-    /// A stable, machine-readable code (`unknown-voice`, `empty-text`, …).
-    pub fn code(&self) -> &'static str {
-        match self {
-            SpeechError::Voice(_) => "unknown-voice",
-            SpeechError::EmptyText(_) => "empty-text",
-            SpeechError::TooLong { .. } => "text-too-long",
-            SpeechError::Speed(_) => "bad-speed",
-            SpeechError::Ssml(_) => "bad-ssml",
-            SpeechError::Text(_) => "text-error",
-            SpeechError::Engine(_) => "synthesis-failed",
-            SpeechError::Busy(_) => "busy",
-        }
-    }
-}
-
 /// PCM pieces as they become ready. Dropping the stream cancels the work not yet started.
 pub type PieceStream = BoxStream<'static, Result<Vec<i16>, SpeechError>>;
 
@@ -131,11 +81,13 @@ pub async fn speak_blocking(
 ) -> Result<PieceStream, SpeechError> {
     match tokio::task::spawn_blocking(move || speech.speak(req)).await {
         Ok(result) => result,
-        Err(e) => Err(SpeechError::Text(format!("planning the text failed: {e}"))),
+        Err(e) => Err(SpeechError::TextTask(e)),
     }
 }
 
 pub mod cache;
+mod error;
+pub use error::{ErrorKind, SpeechError, SsmlRefusal};
 pub mod kokoro;
 pub use cache::{CacheStats, CachedSpeech};
 pub mod plan;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::kokoro::SPEED_RANGE;
-use super::{SpeechError, SAMPLE_RATE};
+use super::{SpeechError, SsmlRefusal, SAMPLE_RATE};
 use crate::text::overrides::Run;
 use crate::text::split::MAX_PIECE_BYTES;
 use crate::text::ssml::{self, Segment};
@@ -69,8 +69,7 @@ pub fn plan_ssml(
     speed: f32,
     split: impl Fn(&str) -> Vec<String>,
 ) -> Result<Vec<Piece>, SpeechError> {
-    let segments =
-        ssml::parse(ssml_text, Some(lang.bcp47())).map_err(|e| SpeechError::Ssml(e.to_string()))?;
+    let segments = ssml::parse(ssml_text, Some(lang.bcp47()))?;
     let mut plan = Plan {
         pieces: Vec::new(),
         open: None,
@@ -78,11 +77,8 @@ pub fn plan_ssml(
     let resolve = |tag: &Option<String>| -> Result<Lang, SpeechError> {
         match tag {
             None => Ok(lang),
-            Some(t) => ssml::lang_from_tag(t).ok_or_else(|| {
-                SpeechError::Ssml(format!(
-                    "xml:lang=\"{t}\" is not a language kokorod can speak"
-                ))
-            }),
+            Some(t) => ssml::lang_from_tag(t)
+                .ok_or_else(|| SpeechError::Ssml(SsmlRefusal::Language(t.clone()))),
         }
     };
     let speed_for = |rate: f32| (speed * rate).clamp(*SPEED_RANGE.start(), *SPEED_RANGE.end());
@@ -112,7 +108,7 @@ pub fn plan_ssml(
             } => {
                 let l = resolve(&tag)?;
                 let ps = ssml::phoneme_symbols(&ph, alphabet, l == Lang::EnGb)
-                    .map_err(SpeechError::Ssml)?;
+                    .map_err(|e| SpeechError::Ssml(e.into()))?;
                 plan.add(Run::Phonemes(ps), l, speed_for(rate));
             }
             Segment::Break(d) => plan.silence(d),
@@ -350,13 +346,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code(), "bad-ssml");
         assert!(
-            e.to_string()
+            e.message()
                 .contains("xml:lang=\"de-DE\" is not a language kokorod can speak"),
             "{e}"
         );
         let e = plan_ssml("<speak>Hi", Lang::EnUs, 1.0, split).unwrap_err();
         assert_eq!(
-            e.to_string(),
+            e.message(),
             "invalid SSML: line 1, column 1: <speak> is never closed"
         );
     }

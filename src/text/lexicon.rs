@@ -163,10 +163,10 @@ impl Lexicon {
             };
             let result = check_word(word).and_then(|()| check_phonemes(phonemes));
             match result {
-                Err(message) => warnings.push(LexiconWarning {
+                Err(e) => warnings.push(LexiconWarning {
                     file: file.to_owned(),
                     line: n,
-                    message,
+                    message: e.to_string(),
                 }),
                 Ok(ps) => {
                     if let Some(first) = seen.insert(word.to_owned(), n) {
@@ -184,7 +184,7 @@ impl Lexicon {
     }
 
     /// Add one entry; the phonemes are checked as in a file.
-    pub fn insert(&mut self, key: &str, word: &str, phonemes: &str) -> Result<(), String> {
+    pub fn insert(&mut self, key: &str, word: &str, phonemes: &str) -> Result<(), EntryError> {
         check_word(word)?;
         let ps = check_phonemes(phonemes)?;
         self.tables
@@ -224,21 +224,55 @@ fn language_key(stem: &str) -> Option<String> {
     ok.then_some(tag)
 }
 
+/// Why a lexicon entry (or inline phoneme markup) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    /// The line has phonemes but no word.
+    #[error("no word")]
+    NoWord,
+    /// The word could never match a word of a text.
+    #[error(
+        "{0:?} is not a single word (letters and digits, with ' or - inside); it could never match"
+    )]
+    NotAWord(String),
+    /// The word has no phonemes.
+    #[error("no phonemes after the word")]
+    NoPhonemes,
+    /// Symbols outside Kokoro's vocabulary.
+    #[error("phonemes {phonemes:?} have symbols Kokoro does not know: {} (write Kokoro's symbols, as misaki does)", symbol_list(.symbols))]
+    UnknownSymbols {
+        /// The phonemes as written.
+        phonemes: String,
+        /// The symbols Kokoro does not know (at most 8).
+        symbols: Vec<char>,
+    },
+    /// Only stress marks or punctuation.
+    #[error("phonemes {0:?} have no sounds")]
+    Silent(String),
+}
+
+/// `'x', 'y'` for an error message.
+pub(crate) fn symbol_list(symbols: &[char]) -> String {
+    symbols
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A word the pipeline can look up: letters and digits, with `'`, `’` or `-` inside.
-fn check_word(word: &str) -> Result<(), String> {
+fn check_word(word: &str) -> Result<(), EntryError> {
     if word.is_empty() {
-        return Err("no word".into());
+        return Err(EntryError::NoWord);
     }
     if super::overrides::words(word).ne([(0, word)]) {
-        return Err(format!(
-            "{word:?} is not a single word (letters and digits, with ' or - inside); it could never match"
-        ));
+        return Err(EntryError::NotAWord(word.to_owned()));
     }
     Ok(())
 }
 
 /// Phonemes as stored: slashes stripped, single spaces, every symbol in the vocabulary.
-pub(crate) fn check_phonemes(ps: &str) -> Result<String, String> {
+pub(crate) fn check_phonemes(ps: &str) -> Result<String, EntryError> {
     let ps = ps.trim();
     let ps = ps
         .strip_prefix('/')
@@ -246,20 +280,20 @@ pub(crate) fn check_phonemes(ps: &str) -> Result<String, String> {
         .unwrap_or(ps);
     let ps = ps.split_whitespace().collect::<Vec<_>>().join(" ");
     if ps.is_empty() {
-        return Err("no phonemes after the word".into());
+        return Err(EntryError::NoPhonemes);
     }
     let mut bad: Vec<char> = ps.chars().filter(|&c| !vocab::in_vocab(c)).collect();
     bad.sort_unstable();
     bad.dedup();
     if !bad.is_empty() {
-        let list: Vec<String> = bad.iter().take(8).map(|c| format!("{c:?}")).collect();
-        return Err(format!(
-            "phonemes {ps:?} have symbols Kokoro does not know: {} (write Kokoro's symbols, as misaki does)",
-            list.join(", ")
-        ));
+        bad.truncate(8);
+        return Err(EntryError::UnknownSymbols {
+            phonemes: ps,
+            symbols: bad,
+        });
     }
     if !ps.chars().any(char::is_alphabetic) {
-        return Err(format!("phonemes {ps:?} have no sounds"));
+        return Err(EntryError::Silent(ps));
     }
     Ok(ps)
 }

@@ -13,10 +13,12 @@ pub mod overrides;
 pub mod say_as;
 pub mod split;
 pub mod ssml;
+mod tag;
 pub mod vocab;
 
 pub use chunk::split_phonemes;
 pub use error::TextError;
 pub use g2p::{Lang, Phonemizer};
 pub use lexicon::{Lexicon, LexiconWarning};
+pub use tag::bcp47;
 pub use vocab::tokenize;

@@ -605,5 +605,8 @@ fn is_plain_word(word: &str) -> bool {
     word.chars().all(char::is_alphabetic) && word.starts_with(char::is_lowercase)
 }
 
+mod streamed;
+pub use streamed::Sentences;
+
 #[cfg(test)]
 mod tests;

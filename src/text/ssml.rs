@@ -205,7 +205,11 @@ pub fn lang_from_tag(tag: &str) -> Option<Lang> {
 /// affricates are tied first, `'` is the stress mark, `g` is `ɡ`, syllable dots are
 /// dropped) with the espeak mapping for the accent; Kokoro symbols are checked. An
 /// error names the symbols the model cannot say.
-pub fn phoneme_symbols(ph: &str, alphabet: Alphabet, british: bool) -> Result<String, String> {
+pub fn phoneme_symbols(
+    ph: &str,
+    alphabet: Alphabet,
+    british: bool,
+) -> Result<String, PhonemeError> {
     let ph = ph.trim();
     let ph = ph
         .strip_prefix('/')
@@ -258,16 +262,32 @@ pub fn phoneme_symbols(ph: &str, alphabet: Alphabet, british: bool) -> Result<St
     let mut bad: Vec<char> = out.chars().filter(|&c| !vocab::in_vocab(c)).collect();
     bad.dedup();
     if !bad.is_empty() {
-        let list: Vec<String> = bad.iter().take(8).map(|c| format!("{c:?}")).collect();
-        return Err(format!(
-            "ph={ph:?} has symbols Kokoro cannot say: {}",
-            list.join(", ")
-        ));
+        bad.truncate(8);
+        return Err(PhonemeError::Unsayable {
+            ph: ph.to_owned(),
+            symbols: bad,
+        });
     }
     if !out.chars().any(|c| c.is_alphabetic()) {
-        return Err(format!("ph={ph:?} has no phonemes"));
+        return Err(PhonemeError::Silent(ph.to_owned()));
     }
     Ok(out)
+}
+
+/// Why a `<phoneme ph>` cannot be spoken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhonemeError {
+    /// Symbols Kokoro has no sound for.
+    #[error("ph={ph:?} has symbols Kokoro cannot say: {}", super::lexicon::symbol_list(.symbols))]
+    Unsayable {
+        /// The `ph` attribute, trimmed.
+        ph: String,
+        /// The symbols (at most 8).
+        symbols: Vec<char>,
+    },
+    /// Only stress marks or punctuation.
+    #[error("ph={0:?} has no phonemes")]
+    Silent(String),
 }
 
 /// Kokoro's symbols that are (or start) a vowel.

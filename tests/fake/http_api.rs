@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kokorod::engine::EngineError;
 use kokorod::http::HttpConfig;
 use kokorod::speech::{PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo};
 
@@ -102,8 +103,10 @@ async fn a_failure_mid_stream_cuts_the_response_off() {
     let mut raw = Vec::new();
     // The first piece arrives while the second is not even synthesized.
     crate::support::http::read_body_until(&mut s, &mut raw, first.len() * 2).await;
-    tx.send(Err(SpeechError::Engine("the engine failed".into())))
-        .unwrap();
+    tx.send(Err(SpeechError::Engine(EngineError::BadInput(
+        "the engine failed".into(),
+    ))))
+    .unwrap();
     use tokio::io::AsyncReadExt;
     let _ = tokio::time::timeout(GUARD, s.read_to_end(&mut raw))
         .await
@@ -112,8 +115,10 @@ async fn a_failure_mid_stream_cuts_the_response_off() {
     assert_eq!(a.status, 200);
     assert!(!a.complete, "a failed stream must not look complete");
     assert_eq!(a.body, le_bytes(&first));
+    // Counted under the code an answer failing before any audio carries.
     let m = http.metrics.render(0);
-    assert!(m.contains("kokorod_errors_total{protocol=\"http\",endpoint=\"speech\",code=\"synthesis-failed\"} 1"), "{m}");
+    assert!(m.contains("kokorod_errors_total{protocol=\"http\",endpoint=\"speech\",code=\"synthesis_failed\"} 1"), "{m}");
+    assert!(!m.contains("synthesis-failed"), "{m}");
     http.stop().await;
 }
 
@@ -134,9 +139,7 @@ impl Speech for Busy {
     }
     fn speak(&self, _: SpeakRequest) -> Result<PieceStream, SpeechError> {
         Ok(Box::pin(futures::stream::once(async {
-            Err(SpeechError::Busy(
-                "the server is busy (64 requests waiting)".into(),
-            ))
+            Err(SpeechError::Engine(EngineError::Busy(64)))
         })))
     }
     fn queue_depth(&self) -> usize {

@@ -189,7 +189,7 @@ print("errors: ok")
 
 # Lists.
 status, voices = raw("GET", "/v1/audio/voices")
-check(status == 200 and any(v["name"] == "af_heart" and v["language"] == "en-us" and v["gender"] == "female" and v["grade"] for v in voices["voices"]), f"voices: {status}")
+check(status == 200 and any(v["name"] == "af_heart" and v["language"] == "en-US" and v["gender"] == "female" and v["grade"] for v in voices["voices"]), f"voices: {status}")
 check({a["name"] for a in voices["openai_aliases"]} >= {"alloy", "echo", "fable", "onyx", "nova", "shimmer"}, "voices: aliases")
 check(raw("GET", "/v1/voices")[1] == voices, "/v1/voices differs")
 models = client.models.list()

@@ -1,6 +1,8 @@
 //! A fake [`Speech`]: a sine per sentence, optionally slow or held at a gate, counting
 //! the streams it hands out and the ones dropped early.
 
+use kokorod::engine::EngineError;
+use kokorod::text::ssml::SsmlError;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -178,13 +180,13 @@ fn strip_ssml(text: &str) -> Result<String, SpeechError> {
         match (c, in_tag) {
             ('<', false) => in_tag = true,
             ('>', true) => in_tag = false,
-            ('<' | '>', _) => return Err(SpeechError::Ssml("unbalanced `<` or `>`".into())),
+            ('<' | '>', _) => return Err(ssml_error("unbalanced `<` or `>`")),
             (_, false) => out.push(c),
             (_, true) => {}
         }
     }
     if in_tag {
-        return Err(SpeechError::Ssml("a tag is not closed".into()));
+        return Err(ssml_error("a tag is not closed"));
     }
     Ok(out)
 }
@@ -249,7 +251,9 @@ impl Speech for FakeSpeech {
                     tokio::time::sleep(delay).await;
                 }
                 let piece = if sentence.contains("explode") {
-                    Err(SpeechError::Engine("the fake engine exploded".into()))
+                    Err(SpeechError::Engine(EngineError::BadInput(
+                        "the fake engine exploded".into(),
+                    )))
                 } else {
                     Ok(Self::render(&sentence))
                 };
@@ -258,4 +262,14 @@ impl Speech for FakeSpeech {
         );
         Ok(Box::pin(stream))
     }
+}
+
+fn ssml_error(message: &str) -> SpeechError {
+    SsmlError {
+        line: 1,
+        column: 1,
+        offset: 0,
+        message: message.into(),
+    }
+    .into()
 }
