@@ -207,9 +207,10 @@ impl Server {
 }
 
 impl Handler for session::Shared {
-    async fn serve(self: Arc<Self>, stream: Stream, peer: String, shutdown: Shutdown) {
+    /// The peer is in the connection's span, on every line the session logs.
+    async fn serve(self: Arc<Self>, stream: Stream, _peer: String, shutdown: Shutdown) {
         let _counted = self.cfg.metrics.connection(Protocol::Wyoming);
-        session::run(stream, peer, self, shutdown.drain, shutdown.cancel).await;
+        session::run(stream, self, shutdown.drain, shutdown.cancel).await;
     }
 
     /// Tells an over-limit client why it is being closed, then closes.

@@ -88,7 +88,6 @@ impl Session<'_> {
                     let audio_s = audio.samples as f64 / f64::from(SAMPLE_RATE);
                     let took = audio.started.elapsed().as_secs_f64();
                     tracing::info!(
-                        peer = %self.peer,
                         voice = %audio.voice,
                         chars = audio.chars,
                         audio_ms = (audio_s * 1000.0) as u64,
@@ -109,7 +108,7 @@ impl Session<'_> {
                 self.advance().await
             }
             Some(Err(error)) => {
-                tracing::warn!("{}: synthesis failed: {}", self.peer, error.message());
+                tracing::warn!("synthesis failed: {}", error.message());
                 // No `audio-stop`: a client that ignores `error` must not take the
                 // audio so far for a complete answer. The connection then closes.
                 drop(self.audio.take());

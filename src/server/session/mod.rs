@@ -70,7 +70,6 @@ enum Mode {
 /// One connection's state, shared by the event handlers.
 struct Session<'a> {
     shared: &'a Shared,
-    peer: &'a str,
     tx: mpsc::Sender<Event>,
     kill: CancellationToken,
     mode: Mode,
@@ -85,7 +84,6 @@ struct Session<'a> {
 /// (between requests) or kills sessions (`kill`).
 pub(crate) async fn run<S>(
     stream: S,
-    peer: String,
     shared: Arc<Shared>,
     drain: CancellationToken,
     kill: CancellationToken,
@@ -100,7 +98,6 @@ pub(crate) async fn run<S>(
 
     let mut session = Session {
         shared: &shared,
-        peer: &peer,
         tx,
         kill: kill.clone(),
         mode: Mode::Idle,
@@ -114,12 +111,12 @@ pub(crate) async fn run<S>(
         drop(session);
         broken
     };
-    let writer = writer::write_loop(sink, rx, cfg.write_timeout, &kill, &peer, &shared.stats);
+    let writer = writer::write_loop(sink, rx, cfg.write_timeout, &kill, &shared.stats);
     let (broken, ()) = tokio::join!(reader, writer);
     if broken {
         writer::linger(frames.into_inner(), &kill).await;
     }
-    tracing::debug!("{peer}: connection closed");
+    tracing::debug!("connection closed");
 }
 
 impl Session<'_> {
@@ -145,7 +142,7 @@ impl Session<'_> {
                     let result = match frame {
                         None => {
                             if !quiet {
-                                tracing::debug!("{}: client left during synthesis; cancelling it", self.peer);
+                                tracing::debug!("client left during synthesis; cancelling it");
                             }
                             return false;
                         }
@@ -175,7 +172,7 @@ impl Session<'_> {
                     idle.as_mut().reset(Instant::now() + idle_timeout);
                 }
                 () = &mut idle, if quiet => {
-                    tracing::info!("{}: closing connection idle for {idle_timeout:?}", self.peer);
+                    tracing::info!("closing connection idle for {idle_timeout:?}");
                     return false;
                 }
             }
@@ -184,13 +181,10 @@ impl Session<'_> {
 
     async fn broken_stream(&mut self, error: &CodecError) {
         if let CodecError::Io(io) = error {
-            tracing::debug!("{}: read failed: {io}", self.peer);
+            tracing::debug!("read failed: {io}");
             return;
         }
-        tracing::info!(
-            "{}: closing connection after invalid input: {error}",
-            self.peer
-        );
+        tracing::info!("closing connection after invalid input: {error}");
         if !matches!(error, CodecError::UnexpectedEof(_)) {
             let _ = self.send_error(error.to_string(), "bad-frame").await;
         }
@@ -206,7 +200,7 @@ impl Session<'_> {
             Event::SynthesizeChunk(chunk) => self.synthesize_chunk(chunk).await,
             Event::SynthesizeStop => self.synthesize_stop().await,
             other => {
-                tracing::debug!("{}: ignoring `{}` event", self.peer, other.kind());
+                tracing::debug!("ignoring `{}` event", other.kind());
                 Ok(())
             }
         }
@@ -224,8 +218,8 @@ impl Session<'_> {
             "" => "-".to_owned(),
             asked => asked.chars().take(64).collect(),
         };
-        tracing::info!(peer = %self.peer, code, voice = %voice, "request refused; closing the connection");
-        tracing::debug!("{}: error `{code}`: {text}", self.peer);
+        tracing::info!(code, voice = %voice, "request refused; closing the connection");
+        tracing::debug!("error `{code}`: {text}");
         self.closing = true;
         self.shared.stats.errors.fetch_add(1, Ordering::Relaxed);
         self.shared

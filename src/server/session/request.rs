@@ -21,11 +21,7 @@ pub(super) struct Spoken {
 /// was wanted (see [`fallback`]) is replaced by the best voice of that language, or
 /// else the default voice, with a warning. Planning runs on a blocking thread: text
 /// analysis is CPU work.
-pub(super) async fn speak(
-    shared: &Shared,
-    peer: &str,
-    request: SpeakRequest,
-) -> Result<Spoken, SpeechError> {
+pub(super) async fn speak(shared: &Shared, request: SpeakRequest) -> Result<Spoken, SpeechError> {
     let speech = shared.speech.as_ref();
     let label = voice_label(speech, &request.voice);
     let substitutes = request
@@ -58,7 +54,7 @@ pub(super) async fn speak(
         let choice = substitute.voice.clone();
         match speak_blocking(shared.speech.clone(), substitute).await {
             Ok(pieces) => {
-                tracing::warn!(peer = %peer, voice = %label, code = "unknown-voice", "{why}; speaking with {instead} instead");
+                tracing::warn!(voice = %label, code = "unknown-voice", "{why}; speaking with {instead} instead");
                 return Ok(Spoken {
                     pieces,
                     label: instead,

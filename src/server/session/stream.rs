@@ -65,7 +65,7 @@ impl Session<'_> {
     pub(super) async fn synthesize_chunk(&mut self, chunk: SynthesizeChunk) -> Result<(), Closed> {
         let max = self.shared.cfg.max_text_chars;
         let Mode::Streaming(streamed) = &mut self.mode else {
-            tracing::debug!("{}: ignoring synthesize-chunk outside a stream", self.peer);
+            tracing::debug!("ignoring synthesize-chunk outside a stream");
             return Ok(());
         };
         if streamed.failed {
@@ -95,7 +95,7 @@ impl Session<'_> {
     /// its audio.
     pub(super) async fn synthesize_stop(&mut self) -> Result<(), Closed> {
         let Mode::Streaming(streamed) = &mut self.mode else {
-            tracing::debug!("{}: ignoring synthesize-stop outside a stream", self.peer);
+            tracing::debug!("ignoring synthesize-stop outside a stream");
             return Ok(());
         };
         streamed.stopping = true;
@@ -128,14 +128,14 @@ impl Session<'_> {
                 return Ok(());
             };
             let chars = sentence.chars().count();
-            tracing::debug!(peer = %self.peer, chars, "synthesize (streamed): {}", preview(&sentence));
+            tracing::debug!(chars, "synthesize (streamed): {}", preview(&sentence));
             let request = SpeakRequest {
                 text: sentence,
                 format: streamed.format,
                 voice: streamed.voice.clone(),
                 speed: 1.0,
             };
-            match speak(self.shared, self.peer, request).await {
+            match speak(self.shared, request).await {
                 Ok(spoken) => {
                     if let Some(choice) = spoken.substituted {
                         streamed.voice = choice;

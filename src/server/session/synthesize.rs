@@ -49,15 +49,15 @@ impl Session<'_> {
             speed: 1.0,
         };
         // Client text, raw: the log sinks escape control characters (no forged lines).
-        tracing::debug!(peer = %self.peer, chars = len, "synthesize: {}", preview(&request.text));
-        match speak(self.shared, self.peer, request).await {
+        tracing::debug!(chars = len, "synthesize: {}", preview(&request.text));
+        match speak(self.shared, request).await {
             Ok(spoken) => {
                 self.mode = Mode::Single;
                 self.begin_audio(spoken.pieces, spoken.label, len).await
             }
             // Nothing to say is an answer, not a failure: empty audio.
             Err(SpeechError::EmptyText(_)) => {
-                tracing::info!(peer = %self.peer, voice = %self.asked_voice, "nothing speakable: empty audio");
+                tracing::info!(voice = %self.asked_voice, "nothing speakable: empty audio");
                 self.send(audio_start()).await?;
                 self.send(audio_stop(0)).await
             }

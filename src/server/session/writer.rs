@@ -24,7 +24,6 @@ pub(super) async fn write_loop<W: AsyncWrite + Unpin>(
     mut rx: mpsc::Receiver<Event>,
     timeout: Duration,
     kill: &CancellationToken,
-    peer: &str,
     stats: &ServerStats,
 ) {
     loop {
@@ -50,18 +49,16 @@ pub(super) async fn write_loop<W: AsyncWrite + Unpin>(
         match written {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
-                tracing::debug!("{peer}: write failed: {error}");
+                tracing::debug!("write failed: {error}");
                 return;
             }
             Err(_) if kill.is_cancelled() => {
-                tracing::warn!("{peer}: closing on shutdown: the client is not reading");
+                tracing::warn!("closing on shutdown: the client is not reading");
                 return;
             }
             Err(_) => {
                 stats.slow_dropped.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(
-                    "{peer}: dropping connection: the client read nothing for {timeout:?}"
-                );
+                tracing::warn!("dropping connection: the client read nothing for {timeout:?}");
                 return;
             }
         }
