@@ -172,10 +172,7 @@ impl HttpServer {
 
     /// Where it listens (listeners whose address cannot be read are left out).
     pub fn local_addrs(&self) -> Vec<LocalAddr> {
-        self.listeners
-            .iter()
-            .filter_map(|l| l.local_addr().ok())
-            .collect()
+        crate::net::local_addrs(&self.listeners)
     }
 
     /// Connection counts.

@@ -18,3 +18,11 @@ pub use listener::{
     DEFAULT_SOCKET_MODE,
 };
 pub use shutdown::Shutdown;
+
+/// Where `listeners` listen (a listener whose address cannot be read is left out).
+pub fn local_addrs(listeners: &[Listener]) -> Vec<LocalAddr> {
+    listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .collect()
+}

@@ -163,10 +163,7 @@ impl Server {
 
     /// Where it listens (listeners whose address cannot be read are left out).
     pub fn local_addrs(&self) -> Vec<LocalAddr> {
-        self.listeners
-            .iter()
-            .filter_map(|l| l.local_addr().ok())
-            .collect()
+        crate::net::local_addrs(&self.listeners)
     }
 
     /// The server's counters.
