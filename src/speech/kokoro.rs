@@ -155,11 +155,6 @@ impl KokoroSpeech {
         Ok(built)
     }
 
-    /// The engine (for status and metrics).
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
     fn lang_of(&self, voice: &ResolvedVoice) -> Result<Lang, SpeechError> {
         voice.primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
             SpeechError::Voice(format!("voice {} is of no language kokorod knows (Kokoro's voices start with a, b, e, f, h, i, j, p or z)", voice.primary))
