@@ -1,5 +1,5 @@
 //! Why the daemon cannot start, run or reload. Each variant keeps its cause as the
-//! source, so `{e:#}` through `anyhow` (or [`crate::system::logging::chain`]) reads
+//! source, so `{e:#}` through `anyhow` (or [`crate::error::Chain`]) reads
 //! as one line.
 
 use crate::assets::DataDirError;

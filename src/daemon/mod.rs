@@ -28,6 +28,7 @@ use crate::assets::AssetPaths;
 use crate::cli::ServeArgs;
 use crate::config::Effective;
 use crate::engine::{Engine, HealthProbe, Voices};
+use crate::error::Chain;
 use crate::http::{HttpConfig, HttpServer};
 use crate::metrics::Metrics;
 use crate::net::allow::AllowList;
@@ -35,7 +36,6 @@ use crate::net::{Endpoint, Listener, LocalAddr, Shutdown};
 use crate::server::{Server, ServerConfig};
 use crate::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, Speech, SwapSpeech};
 use crate::system::activation::{self, Activated};
-use crate::system::logging::chain;
 use crate::system::notify::Notifier;
 use crate::system::service::Service;
 
@@ -370,7 +370,7 @@ impl Bound {
             .name("kokorod-g2p".into())
             .spawn(move || {
                 if let Err(e) = prepare_phonemizers(&warm) {
-                    tracing::warn!("building the phonemizers: {}", chain(&e));
+                    tracing::warn!("building the phonemizers: {}", Chain(&e));
                 }
             })?;
         self.server.run(shutdown).await?;

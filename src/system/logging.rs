@@ -59,18 +59,6 @@ pub fn set_level(level: &str) -> Result<(), tracing_subscriber::reload::Error> {
     }
 }
 
-/// `error` and its sources, `: `-separated, as `anyhow` prints `{e:#}`.
-pub fn chain(error: &dyn std::error::Error) -> String {
-    use std::fmt::Write as _;
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let _ = write!(text, ": {cause}");
-        source = cause.source();
-    }
-    text
-}
-
 /// `s` with every control character (and U+2028/U+2029) written as an escape:
 /// `\n`, `\r`, `\t`, `\u{1b}`, …
 pub fn escape_control(s: &str) -> Cow<'_, str> {

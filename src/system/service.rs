@@ -110,7 +110,7 @@ impl<E: std::error::Error + Send + 'static> Service<E> {
             Ok(Ok(summary)) => tracing::info!("reloaded: {summary}"),
             Ok(Err(why)) => tracing::error!(
                 "reload failed, the previous settings stay: {}",
-                super::logging::chain(&why)
+                crate::error::Chain(&why).to_string()
             ),
             Err(e) => tracing::error!("reload failed: {e}"),
         }
