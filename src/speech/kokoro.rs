@@ -83,18 +83,24 @@ impl KokoroSpeech {
         voices: Arc<Voices>,
         cfg: KokoroConfig,
     ) -> Result<Self, SpeechError> {
-        let default = voices
-            .resolve(&cfg.default_voice)
-            .map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let speech = KokoroSpeech {
+        KokoroSpeech {
             engine,
             voices,
             phonemizers: Arc::default(),
             lexicon: Arc::default(),
             cfg,
-        };
-        speech.phonemizers.get(speech.lang_of(&default)?)?;
-        Ok(speech)
+        }
+        .default_voice_ready()
+    }
+
+    /// Checks the default voice and builds its language's phonemizer.
+    fn default_voice_ready(self) -> Result<Self, SpeechError> {
+        let default = self
+            .voices
+            .resolve(&self.cfg.default_voice)
+            .map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
+        self.phonemizers.get(self.lang_of(&default)?)?;
+        Ok(self)
     }
 
     /// Use `lexicon` for every request from now on (see [`Lexicon::load`]).
@@ -111,18 +117,14 @@ impl KokoroSpeech {
         lexicon: Lexicon,
         cfg: KokoroConfig,
     ) -> Result<Self, SpeechError> {
-        let default = voices
-            .resolve(&cfg.default_voice)
-            .map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        let speech = KokoroSpeech {
+        KokoroSpeech {
             engine: self.engine.clone(),
             voices,
             phonemizers: self.phonemizers.clone(),
             lexicon: Arc::new(lexicon),
             cfg,
-        };
-        speech.phonemizers.get(speech.lang_of(&default)?)?;
-        Ok(speech)
+        }
+        .default_voice_ready()
     }
 
     /// Builds now the phonemizer of every installed voice's language, so that no
