@@ -141,7 +141,8 @@ pub struct InferRequest {
     pub style: VoiceStyle,
     /// Speed factor.
     pub speed: f32,
-    /// Scheduling level: the first piece of a request goes first.
+    /// Scheduling level: the first piece of a request goes first (the one with the
+    /// fewest tokens first among those).
     pub priority: Priority,
 }
 
@@ -375,14 +376,14 @@ impl Engine {
     ) -> Result<oneshot::Receiver<Result<Vec<f32>, EngineError>>, EngineError> {
         Self::check(&req)?;
         let (reply, rx) = oneshot::channel();
-        let priority = req.priority;
+        let (priority, cost) = (req.priority, req.tokens.len());
         if self.info.queued.fetch_add(1, Ordering::Relaxed) == 0 {
             // An idle engine gets work: the stall clock starts now, not at its last job.
             self.info.mark_progress();
         }
         self.queue
             .0
-            .push(Job { req, reply }, priority)
+            .push(Job { req, reply }, priority, cost)
             .map_err(|e| {
                 self.info.queued.fetch_sub(1, Ordering::Relaxed);
                 match e {

@@ -1,9 +1,12 @@
 //! The job queue between requesters and the inference thread: two levels, so the
 //! first piece of every request (what a listener waits for) goes before later pieces
-//! of long requests; FIFO within a level. The priority is bounded: after
-//! [`FIRSTS_IN_A_ROW`] first pieces, a waiting later piece goes next, so a long answer
-//! keeps advancing even while new requests never stop arriving. The worker sleeps on a condvar while the
-//! queue is empty: an idle engine uses no CPU.
+//! of long requests. Later pieces go in FIFO order; among first pieces the cheapest
+//! goes first (fewest tokens: the shortest wait for everyone's first sound), but one
+//! that has been overtaken [`MAX_OVERTAKEN`] times goes next, so a long first piece
+//! is not put off for ever. The priority is bounded: after [`FIRSTS_IN_A_ROW`] first
+//! pieces, a waiting later piece goes next, so a long answer keeps advancing even while
+//! new requests never stop arriving. The worker sleeps on a condvar while the queue is
+//! empty: an idle engine uses no CPU.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
@@ -32,8 +35,18 @@ pub enum PushError {
 /// program: long requests got no audio for 10 minutes under 10 busy clients).
 pub const FIRSTS_IN_A_ROW: usize = 2;
 
+/// Times a first piece may be overtaken by cheaper ones before it goes next.
+pub const MAX_OVERTAKEN: usize = 2;
+
+/// A first-level job with what it costs and how often it was passed over.
+struct Waiting<T> {
+    job: T,
+    cost: usize,
+    overtaken: usize,
+}
+
 struct State<T> {
-    first: VecDeque<T>,
+    first: VecDeque<Waiting<T>>,
     rest: VecDeque<T>,
     /// First pieces popped since the last later piece.
     firsts: usize,
@@ -48,7 +61,22 @@ impl<T> State<T> {
                 return Some(job);
             }
         }
-        let job = self.first.pop_front()?;
+        let pick = match self.first.front() {
+            None => return None,
+            Some(w) if w.overtaken >= MAX_OVERTAKEN => 0,
+            // The first of the cheapest: FIFO among equals.
+            Some(_) => {
+                let cheapest = self.first.iter().map(|w| w.cost).min().unwrap_or(0);
+                self.first
+                    .iter()
+                    .position(|w| w.cost == cheapest)
+                    .unwrap_or(0)
+            }
+        };
+        for w in self.first.iter_mut().take(pick) {
+            w.overtaken += 1;
+        }
+        let job = self.first.remove(pick)?.job;
         self.firsts += 1;
         Some(job)
     }
@@ -81,8 +109,9 @@ impl<T> JobQueue<T> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a job; never blocks.
-    pub fn push(&self, job: T, priority: Priority) -> Result<(), PushError> {
+    /// Queues a job costing `cost` (tokens, say; only compared between first-level
+    /// jobs); never blocks.
+    pub fn push(&self, job: T, priority: Priority, cost: usize) -> Result<(), PushError> {
         let mut s = self.lock();
         if s.closed {
             return Err(PushError::Closed);
@@ -91,7 +120,11 @@ impl<T> JobQueue<T> {
             return Err(PushError::Full);
         }
         match priority {
-            Priority::First => s.first.push_back(job),
+            Priority::First => s.first.push_back(Waiting {
+                job,
+                cost,
+                overtaken: 0,
+            }),
             Priority::Rest => s.rest.push_back(job),
         }
         drop(s);
@@ -134,10 +167,10 @@ mod tests {
     #[test]
     fn first_pieces_jump_the_queue_fifo_within_a_level() {
         let q = JobQueue::new(10);
-        q.push("a2", Priority::Rest).unwrap();
-        q.push("a3", Priority::Rest).unwrap();
-        q.push("b1", Priority::First).unwrap();
-        q.push("c1", Priority::First).unwrap();
+        q.push("a2", Priority::Rest, 1).unwrap();
+        q.push("a3", Priority::Rest, 1).unwrap();
+        q.push("b1", Priority::First, 1).unwrap();
+        q.push("c1", Priority::First, 1).unwrap();
         let order: Vec<_> = (0..4).map(|_| q.pop().unwrap()).collect();
         assert_eq!(order, ["b1", "c1", "a2", "a3"]);
     }
@@ -146,10 +179,10 @@ mod tests {
     fn later_pieces_are_not_starved_by_endless_first_pieces() {
         let q = JobQueue::new(100);
         for i in 0..3 {
-            q.push(format!("long{i}"), Priority::Rest).unwrap();
+            q.push(format!("long{i}"), Priority::Rest, 1).unwrap();
         }
         for i in 0..9 {
-            q.push(format!("new{i}"), Priority::First).unwrap();
+            q.push(format!("new{i}"), Priority::First, 1).unwrap();
         }
         let order: Vec<String> = (0..12).map(|_| q.pop().unwrap()).collect();
         assert_eq!(
@@ -162,13 +195,27 @@ mod tests {
     }
 
     #[test]
+    fn the_cheapest_first_piece_goes_first_but_not_for_ever() {
+        let q = JobQueue::new(10);
+        q.push("long", Priority::First, 200).unwrap();
+        q.push("short", Priority::First, 10).unwrap();
+        q.push("mid", Priority::First, 50).unwrap();
+        q.push("short2", Priority::First, 10).unwrap();
+        q.push("tiny", Priority::First, 5).unwrap();
+        let order: Vec<_> = (0..5).map(|_| q.pop().unwrap()).collect();
+        // "long" is overtaken by "tiny" and "short", then goes; "mid" by "tiny" and
+        // "short2". "short" goes before "short2": FIFO among equal costs.
+        assert_eq!(order, ["tiny", "short", "long", "short2", "mid"]);
+    }
+
+    #[test]
     fn bounded_and_closable() {
         let q = JobQueue::new(2);
-        q.push(1, Priority::Rest).unwrap();
-        q.push(2, Priority::First).unwrap();
-        assert_eq!(q.push(3, Priority::First), Err(PushError::Full));
+        q.push(1, Priority::Rest, 1).unwrap();
+        q.push(2, Priority::First, 1).unwrap();
+        assert_eq!(q.push(3, Priority::First, 1), Err(PushError::Full));
         q.close();
-        assert_eq!(q.push(4, Priority::Rest), Err(PushError::Closed));
+        assert_eq!(q.push(4, Priority::Rest, 1), Err(PushError::Closed));
         assert_eq!((q.pop(), q.pop(), q.pop()), (Some(2), Some(1), None));
     }
 
@@ -178,7 +225,7 @@ mod tests {
         let q2 = q.clone();
         let t = std::thread::spawn(move || q2.pop());
         std::thread::sleep(std::time::Duration::from_millis(50));
-        q.push(7, Priority::Rest).unwrap();
+        q.push(7, Priority::Rest, 1).unwrap();
         assert_eq!(t.join().unwrap(), Some(7));
     }
 }

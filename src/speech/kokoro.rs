@@ -362,7 +362,9 @@ pub fn plan_request(
             "the text has nothing speakable (only punctuation, symbols or emoji)".into()
         }));
     }
-    Ok(pieces)
+    // A piece with no letter, digit or phoneme says nothing: sending it through G2P
+    // would only spend CPU (a run of 100,000 `?` is 250 such pieces).
+    Ok(pieces.into_iter().filter(Piece::has_content).collect())
 }
 
 /// What every piece of one request needs, shared by its tasks.
@@ -448,7 +450,10 @@ async fn produce(
         let _ = after.await;
     }
     // All of this piece's inferences are queued at once, in order, so the engine runs
-    // them back to back ahead of the next piece's.
+    // them back to back ahead of the next piece's. Only the first of them keeps the
+    // piece's priority: a first piece that needs several (a long sentence with nowhere
+    // to cut) must not hold back another client's first audio for all of them.
+    let mut priority = priority;
     let mut jobs = Vec::new();
     for chunk in text::split_phonemes(&phonemes, PIECE_MAX_TOKENS) {
         let tokens = text::tokenize(&chunk);
@@ -459,7 +464,7 @@ async fn produce(
             tokens,
             style: ctx.voice.style.clone(),
             speed,
-            priority,
+            priority: std::mem::replace(&mut priority, Priority::Rest),
         };
         jobs.push((ctx.engine.queue(req)?, chunk));
     }
@@ -714,6 +719,14 @@ fn normalize_around_markup(text: &str, locale: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_with_nothing_to_say_are_not_planned() {
+        let text = "?".repeat(999) + " x";
+        let pieces = plan_request(&text, TextFormat::Text, Lang::EnUs, 1.0).unwrap();
+        assert_eq!(pieces.len(), 1, "{pieces:?}");
+        assert!(pieces[0].has_content());
+    }
 
     #[test]
     fn a_swallowed_sentence_stop_is_put_back() {

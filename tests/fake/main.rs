@@ -8,6 +8,7 @@ mod support;
 
 mod assistant_text;
 mod english_phonemes;
+mod first_inference_priority;
 mod http_api;
 mod http_hostile_clients;
 mod language_guess;
