@@ -7,6 +7,10 @@
 //! cargo run --release --example kokorod_load -- --spawn target/release/kokorod --clients 10 --requests 1000
 
 mod load;
+// The same spawner the system tests use: one copy of how to start the daemon and
+// read its addresses from its log.
+#[path = "../../tests/support/daemon.rs"]
+#[allow(dead_code)]
 mod spawn;
 
 use std::path::PathBuf;
