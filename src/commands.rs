@@ -142,7 +142,15 @@ fn write_output(path: &Path, rate: u32, samples: &[i16]) -> Result<()> {
 pub fn voices(a: VoicesArgs) -> Result<()> {
     let paths = resolve_assets(&a.assets)?;
     let voices = Voices::load(&paths.voices)?;
-    let infos = voices.infos();
+    // Tags as the HTTP API and Wyoming give them (`en-US`; the voice table writes `en-us`).
+    let infos: Vec<_> = voices
+        .infos()
+        .into_iter()
+        .map(|mut v| {
+            v.language = crate::text::bcp47(&v.language);
+            v
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(&mut out, &infos)?;

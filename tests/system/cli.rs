@@ -94,7 +94,7 @@ fn voices_and_phonemize() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|x| x["name"] == "af_heart" && x["language"] == "en-us" && x["grade"] == "A"));
+        .any(|x| x["name"] == "af_heart" && x["language"] == "en-US" && x["grade"] == "A"));
     let o = kokorod(&["phonemize", "--tokens", "They record a record."]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = String::from_utf8(o.stdout).unwrap();
