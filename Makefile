@@ -30,16 +30,21 @@ PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 zeroconf==0
 AVAHI_DIR := $(CACHE_DIR)/avahi-daemon
 export AVAHI_DAEMON := $(AVAHI_DIR)/usr/sbin/avahi-daemon
 
-.PHONY: run test deps fetch build venv avahi deb bench check-toolchain clean-assets fuzz fuzz-smoke cargo-fuzz load lint
+.PHONY: run test deps fetch build venv avahi deb bench check-toolchain clean-assets fuzz fuzz-smoke cargo-fuzz load lint lint-tools
 
 run: deps build
 	$(MAKE) --no-print-directory fetch PROFILE=release
 	./target/release/kokorod
 
-# The release build is for tests/debian_package.rs: a .deb carries a release binary.
-test: deps venv avahi build lint
-	$(MAKE) --no-print-directory fetch PROFILE=release
-	WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
+# One dev build serves the fetch, clippy and the tests: clippy-driver compiles our own
+# crates (RUSTC_WORKSPACE_WRAPPER, as `cargo clippy` does) while building them for real,
+# so the lints cost no second build of the dependencies; -Dwarnings fails the build on
+# any warning, clippy's included. The same flags for every step, so nothing builds twice.
+LINTED_BUILD := RUSTC_WORKSPACE_WRAPPER="$$(command -v clippy-driver)" RUSTFLAGS=-Dwarnings
+test: deps venv avahi lint-tools
+	$(CARGO) fmt --all --check
+	$(LINTED_BUILD) $(MAKE) --no-print-directory fetch PROFILE=dev
+	$(LINTED_BUILD) WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
 	$(MAKE) --no-print-directory fuzz-smoke
 
 deps: check-toolchain
@@ -109,12 +114,15 @@ fuzz: cargo-fuzz
 		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz: $$t found a crash (fuzz/artifacts/$$t)"; exit 1; }; \
 	done
 
-# Style by machine: formatting and clippy's lints, warnings as errors.
-lint: check-toolchain
-	@$(CARGO) fmt --version >/dev/null 2>&1 && $(CARGO) clippy --version >/dev/null 2>&1 || \
-		{ command -v rustup >/dev/null && rustup component add rustfmt clippy; }
+# Style by machine: formatting and clippy's lints, warnings as errors (`make test`
+# checks the same during its build).
+lint: lint-tools
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets -- -D warnings
+
+lint-tools: check-toolchain
+	@$(CARGO) fmt --version >/dev/null 2>&1 && command -v clippy-driver >/dev/null || \
+		{ command -v rustup >/dev/null && rustup component add rustfmt clippy; }
 
 fuzz-smoke:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30

@@ -1,14 +1,17 @@
 //! The Debian packages, end to end on this machine: `packaging/build-deb.sh` builds
-//! them from the release binary and the fetched assets; lintian finds no error; apt
+//! them from this test's build of the binary and the fetched assets; lintian finds no error; apt
 //! installs them; without the model the installed daemon refuses to start naming the
 //! exact fetch command; with it, the installed binary, run as the `kokorod` user,
 //! answers `describe` (Python `wyoming`) and speaks on its Unix socket; the installed
 //! units pass `systemd-analyze verify`; `dpkg -r` then `dpkg --purge` leave nothing.
 //!
-//! Needs root (it installs packages; skipped loudly otherwise) and the release build
-//! (`make test` builds it; `cargo build --release` by hand). Service starts during the
-//! install are refused through policy-rc.d, so that a machine run by systemd neither
-//! listens on the network nor announces itself.
+//! The package is built from the binary cargo built for this test run: what is tested
+//! is the packaging (files, scripts, units, the installed daemon's behaviour), and a
+//! release build would add minutes to every CI run for no check of its own;
+//! `make deb` packages the release build. Needs root (it installs packages; skipped
+//! loudly otherwise). Service starts during the install are refused through
+//! policy-rc.d, so that a machine run by systemd neither listens on the network nor
+//! announces itself.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -147,18 +150,8 @@ fn packages_build_install_serve_and_purge_cleanly() {
         eprintln!("\n*** SKIPPED debian_package: needs root to install packages ***\n");
         return;
     }
-    // The release binary next to this test's build (a .deb carries a release build).
-    let target = Path::new(env!("CARGO_BIN_EXE_kokorod"))
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap();
-    let release = target.join("release/kokorod");
-    assert!(
-        release.is_file(),
-        "no release build at {}: run `cargo build --release` (make test does)",
-        release.display()
-    );
+    // build-deb.sh strips it, as it does a release binary.
+    let binary = Path::new(env!("CARGO_BIN_EXE_kokorod"));
     let data = kokorod::assets::AssetPaths::resolve(None, None, None, None)
         .expect("fetched assets (make fetch)")
         .data_dir;
@@ -166,7 +159,7 @@ fn packages_build_install_serve_and_purge_cleanly() {
     // Build.
     let out = tempfile::tempdir().unwrap();
     ok(Command::new(repo().join("packaging/build-deb.sh"))
-        .arg(&release)
+        .arg(binary)
         .arg(&data)
         .arg(out.path()));
     let debs: Vec<PathBuf> = PACKAGES
