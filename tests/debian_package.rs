@@ -244,12 +244,16 @@ fn packages_build_install_serve_and_purge_cleanly() {
         "/usr/bin/kokorod",
         "/usr/lib/systemd/system/kokorod.service",
         "/usr/lib/systemd/system/kokorod.socket",
+        "/usr/lib/systemd/system/kokorod@.service",
+        "/usr/share/doc/kokorod/examples/haproxy.cfg",
         "/etc/kokorod/kokorod.toml",
         "/usr/share/man/man1/kokorod-serve.1.gz",
         "/usr/share/doc/kokorod/copyright",
     ] {
         assert!(Path::new(f).is_file(), "{f} not installed");
     }
+    // The example balancer config is one HAProxy accepts as it stands.
+    ok(Command::new("haproxy").args(["-c", "-f", "/usr/share/doc/kokorod/examples/haproxy.cfg"]));
     assert!(std::fs::read_dir("/usr/lib/kokorod").unwrap().any(|e| e
         .unwrap()
         .file_name()
