@@ -3,7 +3,8 @@
 //! Wyoming and HTTP requests from four clients are all answered and spread over both
 //! daemons; one daemon stopped with SIGTERM mid-load loses nothing — every answer is
 //! complete, or refused before any audio and asked again by the client — HAProxy
-//! marks it down and the rest go to the other; started again, it is back in rotation.
+//! marks it down and the rest go to the other; started again, it is back in rotation,
+//! and Home Assistant's Wyoming client and the `openai` client are answered through it.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -440,4 +441,41 @@ fn two_daemons_behind_haproxy_lose_nothing_when_one_stops() {
         "a back up served {again:?}, {a_served:?} before:\n{}",
         haproxy.log()
     );
+
+    // The real clients through the balancer: Home Assistant's Wyoming request and
+    // read loop, and the official `openai` client.
+    let python = |var| std::env::var(var).unwrap_or_else(|_| "python3".to_owned());
+    let cases = r#"[{"case": "spoken", "text": "The balancer is up.", "voice": "af_heart"}]"#;
+    let ha = Command::new(python("WYOMING_PYTHON"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/ha_wyoming_tts.py"))
+        .args(["127.0.0.1", &front.wyoming.to_string(), cases])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&ha.stdout);
+    assert!(
+        ha.status.success() && said.contains(r#""outcome": "wav""#),
+        "{said}\n{}",
+        String::from_utf8_lossy(&ha.stderr)
+    );
+    let openai = Command::new(python("KOKOROD_PYTHON"))
+        .arg("-c")
+        .arg(OPENAI)
+        .arg(format!("http://127.0.0.1:{}/v1", front.http))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&openai.stdout);
+    assert!(
+        openai.status.success() && said.starts_with("RIFF"),
+        "{said}\n{}",
+        String::from_utf8_lossy(&openai.stderr)
+    );
 }
+
+/// The official client asks for a WAV through the balancer and prints its first bytes.
+const OPENAI: &str = r#"
+import sys, openai
+client = openai.OpenAI(base_url=sys.argv[1], api_key="none", max_retries=0, timeout=120)
+wav = client.audio.speech.create(model="tts-1", voice="alloy", input="Hello from the balancer.", response_format="wav").read()
+assert len(wav) > 44 + 24000, len(wav)
+print(wav[:4].decode("ascii"))
+"#;
