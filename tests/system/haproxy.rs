@@ -280,7 +280,7 @@ async fn http_once(addr: &str, text: &str) -> Try {
     }
     let a = parse(&raw);
     match a.status {
-        200 if a.complete && !a.body.is_empty() && a.body.len() % 2 == 0 => Try::Answered,
+        200 if a.complete && !a.body.is_empty() && a.body.len().is_multiple_of(2) => Try::Answered,
         // HAProxy found no server to take it, or the one it had was stopping.
         502..=504 => Try::Refused(format!("HTTP {}", a.status)),
         status => Try::Lost(format!(
