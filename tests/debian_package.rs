@@ -3,7 +3,8 @@
 //! installs them; without the model the installed daemon refuses to start naming the
 //! exact fetch command; with it, the installed binary, run as the `kokorod` user,
 //! answers `describe` (Python `wyoming`) and speaks on its Unix socket; the installed
-//! units pass `systemd-analyze verify`; `dpkg -r` then `dpkg --purge` leave nothing.
+//! units pass `systemd-analyze verify` and the HAProxy example `haproxy -c`; `dpkg -r`
+//! then `dpkg --purge` leave nothing.
 //!
 //! Needs root (it installs packages; skipped loudly otherwise) and the release build
 //! (`make test` builds it; `cargo build --release` by hand). Service starts during the

@@ -44,18 +44,17 @@ struct Ports {
 }
 
 impl Ports {
-    fn free() -> Self {
-        let port = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        };
-        Ports {
-            wyoming: port(),
-            http: port(),
-        }
+    /// Free loopback ports for `N` daemons or balancers, all held until every one is
+    /// chosen so that no two are the same.
+    fn free<const N: usize>() -> [Ports; N] {
+        let held: Vec<_> = (0..2 * N)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let port = |i: usize| held[i].local_addr().unwrap().port();
+        std::array::from_fn(|i| Ports {
+            wyoming: port(2 * i),
+            http: port(2 * i + 1),
+        })
     }
 }
 
@@ -361,7 +360,7 @@ fn load(front: Ports, clients: usize, each: usize, during: impl FnOnce(&AtomicUs
 
 #[test]
 fn two_daemons_behind_haproxy_lose_nothing_when_one_stops() {
-    let (front, pa, pb) = (Ports::free(), Ports::free(), Ports::free());
+    let [front, pa, pb] = Ports::free::<3>();
     let dirs = [(); 4].map(|()| tempfile::tempdir().unwrap());
     let mut a = start_daemon(dirs[0].path(), pa);
     let _b = start_daemon(dirs[1].path(), pb);
