@@ -17,12 +17,14 @@ export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 # clients (pip, npm), test tools (venv, sox, ffmpeg to decode every HTTP format); mDNS
 # (Avahi's client library to build; a private D-Bus, the libraries of the unpacked
 # avahi-daemon, iproute2 and unshare for the namespace test); packaging and its tests
-# (dpkg-dev, lintian, systemd-analyze, python3-seccomp for the MemoryDenyWriteExecute test).
+# (dpkg-dev, lintian, systemd-analyze, python3-seccomp for the MemoryDenyWriteExecute test);
+# haproxy for the test of two daemons behind it (its own service is disabled: the test
+# starts it).
 DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data mecab-ipadic \
                 libmp3lame-dev libopus-dev \
                 python3 python3-pip python3-venv sox ffmpeg ca-certificates \
                 libavahi-client-dev libavahi-core7 libdaemon0 libcap2 libexpat1 dbus-daemon iproute2 util-linux \
-                systemd python3-seccomp dpkg-dev lintian
+                systemd python3-seccomp dpkg-dev lintian haproxy
 # Python packages the tests drive kokorod with: real clients nobody here wrote.
 PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 zeroconf==0.154.0 openai==3.57.0 prometheus_client==0.26.0
 # avahi-daemon for the mDNS test, unpacked (never installed: an installed one starts
@@ -54,6 +56,7 @@ deps: check-toolchain
 		echo "installing Debian packages:$$missing"; \
 		if [ "$$(id -u)" != 0 ]; then echo "run as root (or install:$$missing)"; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		if echo "$$missing" | grep -qw haproxy; then systemctl disable --now haproxy >/dev/null 2>&1 || true; fi; \
 	fi
 
 check-toolchain:

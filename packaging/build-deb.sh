@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian packages from a release binary and a fetched data dir:
-#   OUT/kokorod_<version>_<arch>.deb        the daemon, ONNX Runtime, units, config, man pages
+#   OUT/kokorod_<version>_<arch>.deb        the daemon, ONNX Runtime, units, config, man pages,
+#                                           the HAProxy example
 #   OUT/kokorod-model-int8_<version>_all.deb the int8 model and the 54 voices
 # Usage: packaging/build-deb.sh BINARY DATA_DIR OUT_DIR   (`make deb` runs it)
 # Every asset is checked against the manifests (size, sha256) before it is packed.
@@ -57,7 +58,10 @@ install -m 0755 "$bin" "$main/usr/bin/kokorod"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$main/usr/bin/kokorod"
 # Byte-identical to the verified file: kokorod checks its hash at start.
 install -m 0644 "$data/lib/$runtime" "$main/usr/lib/kokorod/$runtime"
-install -m 0644 systemd/kokorod.service systemd/kokorod.socket "$main/usr/lib/systemd/system/"
+install -m 0644 systemd/kokorod.service systemd/kokorod.socket systemd/kokorod@.service \
+    "$main/usr/lib/systemd/system/"
+# Several instances behind HAProxy: an example, never active by itself.
+install -D -m 0644 packaging/haproxy/kokorod.cfg "$main/usr/share/doc/kokorod/examples/haproxy.cfg"
 install -m 0644 packaging/kokorod.toml "$main/etc/kokorod/kokorod.toml"
 "$main/usr/bin/kokorod" man "$main/usr/share/man/man1"
 gzip -9n "$main"/usr/share/man/man1/*.1

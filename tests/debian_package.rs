@@ -3,7 +3,8 @@
 //! installs them; without the model the installed daemon refuses to start naming the
 //! exact fetch command; with it, the installed binary, run as the `kokorod` user,
 //! answers `describe` (Python `wyoming`) and speaks on its Unix socket; the installed
-//! units pass `systemd-analyze verify`; `dpkg -r` then `dpkg --purge` leave nothing.
+//! units pass `systemd-analyze verify` and the HAProxy example `haproxy -c`; `dpkg -r`
+//! then `dpkg --purge` leave nothing.
 //!
 //! The package is built from the binary cargo built for this test run: what is tested
 //! is the packaging (files, scripts, units, the installed daemon's behaviour), and a
@@ -237,12 +238,16 @@ fn packages_build_install_serve_and_purge_cleanly() {
         "/usr/bin/kokorod",
         "/usr/lib/systemd/system/kokorod.service",
         "/usr/lib/systemd/system/kokorod.socket",
+        "/usr/lib/systemd/system/kokorod@.service",
+        "/usr/share/doc/kokorod/examples/haproxy.cfg",
         "/etc/kokorod/kokorod.toml",
         "/usr/share/man/man1/kokorod-serve.1.gz",
         "/usr/share/doc/kokorod/copyright",
     ] {
         assert!(Path::new(f).is_file(), "{f} not installed");
     }
+    // The example balancer config is one HAProxy accepts as it stands.
+    ok(Command::new("haproxy").args(["-c", "-f", "/usr/share/doc/kokorod/examples/haproxy.cfg"]));
     assert!(std::fs::read_dir("/usr/lib/kokorod").unwrap().any(|e| e
         .unwrap()
         .file_name()

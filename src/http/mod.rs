@@ -372,8 +372,14 @@ async fn list_models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value>
     Json(voices::models_body(created))
 }
 
+/// What a load balancer's check asks: can this instance speak now? `ready` and `busy`
+/// (the engine has work: a new answer waits behind `queue_depth` jobs) are 200, so a
+/// busy instance stays in rotation and least-connections spreads the load; `not ready`
+/// is 503. A draining instance fails the check sooner still: its listeners close when
+/// the shutdown begins, and the check's next connection is refused.
 async fn health(State(st): State<Arc<AppState>>) -> Response {
     let voices = st.speech.voices().len();
+    let depth = st.speech.queue_depth();
     let reason = if st.shutdown.is_cancelled() {
         Some("shutting down")
     } else if voices == 0 {
@@ -381,23 +387,29 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
     } else {
         None
     };
+    let status = match reason {
+        Some(_) => "not ready",
+        None if depth > 0 => "busy",
+        None => "ready",
+    };
     let body = json!({
-        "status": if reason.is_none() { "ready" } else { "not ready" },
+        "status": status,
         "ready": reason.is_none(),
+        "busy": depth > 0,
         "reason": reason,
         "model": "kokoro",
         "version": env!("CARGO_PKG_VERSION"),
         "default_voice": st.speech.default_voice(),
         "voices": voices,
-        "queue_depth": st.speech.queue_depth(),
+        "queue_depth": depth,
         "uptime_seconds": st.metrics.uptime().as_secs_f64(),
     });
-    let status = if reason.is_none() {
+    let code = if reason.is_none() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(body)).into_response()
+    (code, Json(body)).into_response()
 }
 
 /// Prometheus text, or OpenMetrics when the scraper asks for it.

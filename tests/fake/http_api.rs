@@ -162,7 +162,11 @@ async fn a_full_queue_is_429_and_health_shows_its_depth() {
     assert_eq!(a.error_code(), "engine_busy");
     assert_eq!(a.json()["error"]["type"], "rate_limit_error");
     let h = http.request("GET", "/health", &[], b"").await;
+    // Busy is no failure: the balancer keeps the instance in rotation.
     assert_eq!(h.status, 200);
+    assert_eq!(h.json()["status"], "busy");
+    assert_eq!(h.json()["busy"], true);
+    assert_eq!(h.json()["ready"], true);
     assert_eq!(h.json()["queue_depth"], 64);
     assert!(
         String::from_utf8_lossy(&http.request("GET", "/metrics", &[], b"").await.body)
@@ -193,6 +197,8 @@ async fn api_key_guards_v1_only_and_cors_is_opt_in() {
     }
     let a = http.request("GET", "/health", &[origin], b"").await;
     assert_eq!(a.status, 200, "health needs no key");
+    assert_eq!(a.json()["status"], "ready", "an idle engine is not busy");
+    assert_eq!(a.json()["busy"], false);
     assert_eq!(
         a.header("access-control-allow-origin"),
         None,

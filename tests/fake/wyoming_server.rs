@@ -607,6 +607,24 @@ async fn shutdown_lets_running_requests_finish() {
 }
 
 #[tokio::test]
+async fn a_connection_accepted_before_shutdown_gets_its_first_request_answered() {
+    // A balancer connected here just before the drain; the client's request follows.
+    let server = TestServer::start(FakeSpeech::new(), ServerConfig::default()).await;
+    let mut conn = Conn::open(&server.tcp).await;
+    while server.stats.connections().open() == 0 {
+        tokio::time::timeout(GUARD, server.stats.connections_changed())
+            .await
+            .expect("the connection is accepted");
+    }
+    server.shutdown.cancel();
+    let text = "Sent after the shutdown began.";
+    conn.send(synthesize(text, None)).await;
+    assert_eq!(conn.audio(CHUNK).await, FakeSpeech::expected(text));
+    assert!(conn.recv().await.is_none(), "closed after its request");
+    server.join().await;
+}
+
+#[tokio::test]
 async fn shutdown_cancels_sessions_after_the_grace_period() {
     let speech = FakeSpeech::new();
     speech.close_gate();

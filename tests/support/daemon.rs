@@ -72,13 +72,19 @@ impl Daemon {
     /// Starts `bin` on 127.0.0.1:0 and a Unix socket in `dir`; waits until it listens
     /// (on HTTP too, when `extra` has `--http`).
     pub fn spawn(bin: &Path, dir: &Path, extra: &[&str]) -> Result<Daemon, String> {
+        Self::spawn_at(bin, dir, "tcp://127.0.0.1:0", extra)
+    }
+
+    /// [`Daemon::spawn`] with Wyoming on `tcp` (a fixed port, for a daemon restarted
+    /// where a balancer expects it).
+    pub fn spawn_at(bin: &Path, dir: &Path, tcp: &str, extra: &[&str]) -> Result<Daemon, String> {
         let socket = dir.join("kokorod.sock");
         let unix = format!("unix://{}", socket.display());
         let wants_http = extra
             .iter()
             .any(|a| *a == "--http" || a.starts_with("--http="));
         let mut child = Command::new(bin)
-            .args(["--uri", "tcp://127.0.0.1:0", "--uri", &unix])
+            .args(["--uri", tcp, "--uri", &unix])
             .args(extra)
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "info,ort=warn")

@@ -1,7 +1,9 @@
-//! The systemd units in `systemd/`: `systemd-analyze verify` accepts them, and the
-//! real daemon's engine works under the unit's `MemoryDenyWriteExecute=yes` — emulated
-//! here (systemd need not be PID 1) with the same seccomp filter systemd installs and
-//! with the kernel's PR_SET_MDWE, each checked to bite on a write+execute mapping.
+//! The systemd units in `systemd/`: `systemd-analyze verify` accepts them, the
+//! instance template `kokorod@.service` differs from `kokorod.service` only in its
+//! config file, and the real daemon's engine works under the unit's
+//! `MemoryDenyWriteExecute=yes` — emulated here (systemd need not be PID 1) with the
+//! same seccomp filter systemd installs and with the kernel's PR_SET_MDWE, each checked
+//! to bite on a write+execute mapping.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,9 +17,14 @@ fn units_pass_systemd_analyze_verify() {
     // verify wants ExecStart's binary to exist: point the copies at the one cargo built.
     let dir = tempfile::tempdir().unwrap();
     let mut units = Vec::new();
-    for name in ["kokorod.service", "kokorod.socket"] {
+    // The template as an instance: verify wants a unit it could start.
+    for (name, file) in [
+        ("kokorod.service", "kokorod.service"),
+        ("kokorod.socket", "kokorod.socket"),
+        ("kokorod@.service", "kokorod@a.service"),
+    ] {
         let text = std::fs::read_to_string(repo().join("systemd").join(name)).unwrap();
-        let path = dir.path().join(name);
+        let path = dir.path().join(file);
         std::fs::write(
             &path,
             text.replace("/usr/bin/kokorod", env!("CARGO_BIN_EXE_kokorod")),
@@ -40,6 +47,40 @@ fn units_pass_systemd_analyze_verify() {
     assert!(
         service.contains("\nMemoryDenyWriteExecute=yes\n"),
         "the test below proves MDWE works; keep it on"
+    );
+}
+
+/// The settings of a unit, comments and blank lines left out.
+fn settings(name: &str) -> Vec<String> {
+    std::fs::read_to_string(repo().join("systemd").join(name))
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_instance_template_is_the_service_with_its_own_config() {
+    let service = settings("kokorod.service");
+    let template = settings("kokorod@.service");
+    let instance_only = |l: &str| !l.starts_with("Description=") && !l.starts_with("ExecStart=");
+    assert_eq!(
+        service
+            .iter()
+            .filter(|l| instance_only(l))
+            .collect::<Vec<_>>(),
+        template
+            .iter()
+            .filter(|l| instance_only(l))
+            .collect::<Vec<_>>(),
+        "kokorod@.service must harden and limit like kokorod.service"
+    );
+    assert!(
+        template
+            .contains(&"ExecStart=/usr/bin/kokorod serve --config /etc/kokorod/%i.toml".to_owned()),
+        "{template:?}"
     );
 }
 

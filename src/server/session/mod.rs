@@ -81,7 +81,7 @@ struct Session<'a> {
 }
 
 /// Serves one connection until the peer leaves, it idles out, the server drains
-/// (between requests) or kills sessions (`kill`).
+/// (between requests, once it has had one) or kills sessions (`kill`).
 pub(crate) async fn run<S>(
     stream: S,
     shared: Arc<Shared>,
@@ -129,6 +129,11 @@ impl Session<'_> {
         let idle_timeout = self.shared.cfg.idle_timeout;
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
+        // A connection accepted before the drain began has its first request answered
+        // even when it arrives after: a balancer may have routed a client here an
+        // instant before the listeners closed. One that never sends is cut at the end
+        // of the grace period (`kill`).
+        let mut spoke = false;
         loop {
             let quiet = self.audio.is_none();
             let between_requests = quiet && matches!(self.mode, Mode::Idle);
@@ -136,8 +141,9 @@ impl Session<'_> {
                 biased;
                 () = self.kill.cancelled() => return false,
                 () = self.tx.closed() => return false,
-                () = drain.cancelled(), if between_requests => return false,
+                () = drain.cancelled(), if between_requests && spoke => return false,
                 frame = frames.next() => {
+                    spoke = true;
                     idle.as_mut().reset(Instant::now() + idle_timeout);
                     let result = match frame {
                         None => {
