@@ -400,7 +400,11 @@ fn locale_from_tag() {
     assert_eq!(Locale::from_tag("en"), Some(Locale::EnUs));
     assert_eq!(Locale::from_tag("fr-FR"), Some(Locale::Fr));
     assert_eq!(Locale::from_tag("pt-BR"), Some(Locale::PtBr));
-    assert_eq!(Locale::from_tag("ja-JP"), None);
+    assert_eq!(Locale::from_tag("ja-JP"), Some(Locale::Ja));
+    assert_eq!(Locale::from_tag("hi-IN"), Some(Locale::Hi));
+    assert_eq!(Locale::from_tag("zh-CN"), Some(Locale::Zh));
+    assert_eq!(Locale::from_tag("zh"), Some(Locale::Zh));
+    assert_eq!(Locale::from_tag("de-DE"), None);
     assert_eq!(Locale::default(), Locale::EnUs);
 }
 
