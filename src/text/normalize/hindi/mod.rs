@@ -51,7 +51,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?(?:\s?(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?",
+        r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?(?:\s?(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?(?P<baje>\s?बजे)?",
     )
 });
 static RANGE: LazyLock<Regex> = LazyLock::new(|| re(r"(?P<a>NUM)\s?(?P<sep>[~–-])\s?(?P<b>NUM)"));
@@ -225,8 +225,14 @@ fn clock(text: &str) -> String {
             (_, 4..=7) => "शाम",
             _ => "रात",
         });
-        let baje_follows = after.trim_start().starts_with("बजे");
-        let bare = |t: String| if baje_follows { t } else { t + " बजे" };
+        // A "बजे" written after the time is part of what is read ("7:30 बजे"), unless
+        // it begins a longer word ("बजेगा").
+        if caps.name("baje").is_some()
+            && after.starts_with(|c: char| c.is_alphanumeric() || is_sign(c))
+        {
+            return None;
+        }
+        let bare = |t: String| t + " बजे";
         let twelve = (1..=12).contains(&h);
         let next = h % 12 + 1;
         let mut out = match m {
