@@ -8,6 +8,10 @@
 //! only then bare numbers and symbols. Every pass replaces what it reads with words, so a
 //! later pass never re-reads an earlier one's output. Acronyms are left as written: the
 //! lexicon decides whether "USB" is spelled and "NASA" read.
+//!
+//! The other languages have passes of their own in the same spirit: `romance` (es, fr,
+//! it, pt-BR), `hindi`, `japanese` (katakana readings with their counters) and
+//! `chinese` (Chinese numerals).
 
 mod abbrev;
 mod chinese;

@@ -142,7 +142,7 @@ pub(super) fn cardinal(n: u64) -> String {
             parts.push(format!("{} {word}", UNDER_100[count as usize]));
         }
     }
-    if rest % 100 > 0 {
+    if !rest.is_multiple_of(100) {
         parts.push(UNDER_100[(rest % 100) as usize].into());
     }
     parts.join(" ")
@@ -226,7 +226,7 @@ mod tests {
             (100_000, "एक लाख"),
             (150_000, "एक लाख पचास हज़ार"),
             (10_000_000, "एक करोड़"),
-            (2_50_00_000, "दो करोड़ पचास लाख"),
+            (25_000_000, "दो करोड़ पचास लाख"),
             (5_000_000_000, "पाँच सौ करोड़"),
         ] {
             assert_eq!(cardinal(n), s, "{n}");

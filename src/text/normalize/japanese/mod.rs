@@ -245,7 +245,7 @@ fn hour(h: u64) -> String {
 /// others: イップン, サンプン, ロップン, ジュップン, ヒャップン.
 fn minutes(m: u64) -> String {
     let raw = m.to_string();
-    if m > 0 && m % 10 == 0 {
+    if m > 0 && m.is_multiple_of(10) {
         return before_counter(&raw, "プン");
     }
     let head = if m >= 10 {
