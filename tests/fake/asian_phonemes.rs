@@ -62,3 +62,16 @@ fn written_forms_are_phonemized_as_the_words_said() {
         );
     }
 }
+
+/// An English sentence inside a Chinese voice's SSML is normalized as English, not
+/// turned into Chinese numerals that the English G2P cannot read.
+#[test]
+fn an_ssml_segment_is_normalized_in_its_own_language() {
+    let ssml = r#"<speak>温度22°C。<s xml:lang="en-US">It is 22°C.</s></speak>"#;
+    let pieces = explain(ssml, TextFormat::Ssml, Lang::Zh, &Lexicon::default())
+        .expect("explain")
+        .pieces;
+    let english = pieces.last().expect("a piece").phonemes.clone();
+    assert_eq!(english, phonemes("It is 22°C.", Lang::EnUs));
+    assert_eq!(pieces[0].phonemes, phonemes("温度二十二摄氏度。", Lang::Zh));
+}
