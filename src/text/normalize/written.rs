@@ -84,6 +84,14 @@ pub(super) fn free_after(after: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// True if a unit, a degree or a percent sign follows (spaces skipped): what makes
+/// "20-25" a range ("20-25°C", "3-5 km") rather than a code ("010-1234").
+pub(super) fn unit_follows(after: &str) -> bool {
+    after
+        .trim_start()
+        .starts_with(|c: char| "°%‰度".contains(c) || c.is_ascii_alphabetic())
+}
+
 /// Full-width digits, letters and signs (`１９：３０`, `４５％`) as ASCII, and the
 /// one-character degree signs `℃`, `℉` as `°C`, `°F`, so that one set of patterns reads
 /// both. Superscripts (`m²`) are kept, unlike NFKC.

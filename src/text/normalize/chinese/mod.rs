@@ -16,7 +16,9 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::rewrite::rewrite_unspaced as rewrite;
-use super::written::{ascii_forms, free_after, free_before, negative, parse, re, Written};
+use super::written::{
+    ascii_forms, free_after, free_before, negative, parse, re, unit_follows, Written,
+};
 use hanzi::{cardinal, counted, digits, number};
 
 /// Rewrites `text` (already stripped of Markdown) for Mandarin. Never panics.
@@ -180,10 +182,7 @@ fn ranges(text: &str) -> String {
         if !free_before(before) || before.ends_with(['-', ':']) {
             return None;
         }
-        let unit_after = after.starts_with(|c: char| {
-            c == '°' || c == '%' || c == '度' || c.is_ascii_alphabetic() || c == ' '
-        });
-        if matches!(&caps["sep"], "-" | "–") && !unit_after {
+        if matches!(&caps["sep"], "-" | "–") && !unit_follows(after) {
             return None;
         }
         Some(format!("{}到{}", &caps["a"], &caps["b"]))

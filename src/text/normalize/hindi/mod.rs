@@ -17,7 +17,9 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::rewrite::rewrite;
-use super::written::{ascii_forms, free_after, free_before, negative, parse, re, Written};
+use super::written::{
+    ascii_forms, free_after, free_before, negative, parse, re, unit_follows, Written,
+};
 use words::{cardinal, digits, ordinal, year, Form, MAX_DIGITS, MONTHS};
 
 /// Rewrites `text` (already stripped of Markdown) for Hindi. Never panics.
@@ -218,6 +220,11 @@ fn clock(text: &str) -> String {
         {
             return None;
         }
+        // Midnight on the 24-hour clock is said on the 12-hour one: "रात बारह बजे".
+        let (h, ampm) = match (h, ampm) {
+            (0, None) => (12, Some("a".to_owned())),
+            other => other,
+        };
         let part = ampm.map(|a| match (a.as_str(), h) {
             ("a", 12 | 1..=3) => "रात",
             ("a", _) => "सुबह",
@@ -261,9 +268,7 @@ fn ranges(text: &str) -> String {
         if !free_before(before) || before.ends_with(['-', ':', '/']) {
             return None;
         }
-        let unit_after = after
-            .starts_with(|c: char| c == '°' || c == '%' || c.is_ascii_alphabetic() || c == ' ');
-        if matches!(&caps["sep"], "-" | "–") && !unit_after {
+        if matches!(&caps["sep"], "-" | "–") && !unit_follows(after) {
             return None;
         }
         Some(format!("{} से {}", &caps["a"], &caps["b"]))

@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::rewrite::rewrite_unspaced as rewrite;
-use super::written::{ascii_forms, free_after, free_before, negative, parse, re};
+use super::written::{ascii_forms, free_after, free_before, negative, parse, re, unit_follows};
 pub(crate) use kana::number_kana;
 
 /// Rewrites `text` (already stripped of Markdown) for Japanese. Never panics.
@@ -320,10 +320,7 @@ fn ranges(text: &str) -> String {
         if !free_before(before) || before.ends_with(['-', ':']) {
             return None;
         }
-        let unit_after = after.starts_with(|c: char| {
-            c == '°' || c == '%' || c == '度' || c.is_ascii_alphabetic() || c == ' '
-        });
-        if matches!(&caps["sep"], "-" | "–") && !unit_after {
+        if matches!(&caps["sep"], "-" | "–") && !unit_follows(after) {
             return None;
         }
         // The first number is read here: before から it would look like a counted
