@@ -115,6 +115,26 @@ const COUNTERS: &[(&str, &str)] = &[
     ("度", "ド"),
     ("番目", "バンメ"),
     ("番", "バン"),
+    ("冊", "サツ"),
+    ("本", "ホン"),
+    ("匹", "ヒキ"),
+    ("杯", "ハイ"),
+    ("日", "ニチ"),
+    ("つ", "ツ"),
+];
+
+/// 1つ to 10: the native numbers (ひとつ … とお).
+const NATIVE: [&str; 10] = [
+    "ヒトツ",
+    "フタツ",
+    "ミッツ",
+    "ヨッツ",
+    "イツツ",
+    "ムッツ",
+    "ナナツ",
+    "ヤッツ",
+    "ココノツ",
+    "トー",
 ];
 
 /// The months, 1月 to 12月 (4 し, 7 しち, 9 く).
@@ -444,7 +464,8 @@ fn units(text: &str) -> String {
 }
 
 /// Counters that change the number's sound: `5分` ゴフン, `10分` ジュップン, `1個`
-/// イッコ, `3人` サンニン (`1人` ヒトリ, `2人` フタリ), `20歳` ハタチ, `3番目` サンバンメ.
+/// イッコ, `3人` サンニン (`1人` ヒトリ, `2人` フタリ), `20歳` ハタチ, `3番目` サンバンメ,
+/// `3つ` ミッツ, `3日` ミッカ, `3本` サンボン.
 fn counters(text: &str) -> String {
     rewrite(text, &COUNTER, |caps, before, after| {
         if before.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '.') {
@@ -470,12 +491,51 @@ fn counters(text: &str) -> String {
             }
             "歳" | "才" if n == 20 => "ハタチ".into(),
             "階" if n % 10 == 3 && n < 100 => number_kana(raw) + "ガイ",
+            "つ" => NATIVE.get((n as usize).checked_sub(1)?)?.to_string(),
+            // 1日 is ついたち as a date (毎月1日), いちにち as a length of time.
+            "日" if n == 1 && before.ends_with('月') => DAYS[0].into(),
+            "日" if n == 1 => "イチニチ".into(),
+            "日" => DAYS.get((n as usize).checked_sub(1)?)?.to_string(),
+            "本" | "匹" | "杯" => {
+                h_counter(raw, COUNTERS.iter().find(|(c, _)| *c == counter)?.1)
+            }
             _ => {
                 let (_, reading) = COUNTERS.iter().find(|(c, _)| *c == counter)?;
                 before_counter(raw, reading)
             }
         })
     })
+}
+
+/// A counter in h (本 ホン, 匹 ヒキ, 杯 ハイ): p after a number cut short (イッポン,
+/// ロッピキ, ジュッパイ), b after サン, セン, マン, ナン (サンボン, センボン), h after
+/// the others (ニホン, ヨンホン).
+fn h_counter(raw: &str, reading: &str) -> String {
+    let k = number_kana(raw);
+    let shift = |to: &str| {
+        let mut chars = reading.chars();
+        let first = chars.next().unwrap_or_default();
+        let row = "ハヒフヘホ".chars().position(|c| c == first).unwrap_or(0);
+        format!("{}{}", to.chars().nth(row).unwrap_or(first), chars.as_str())
+    };
+    for (full, short) in [
+        ("イチ", "イッ"),
+        ("ロク", "ロッ"),
+        ("ハチ", "ハッ"),
+        ("ジュー", "ジュッ"),
+        ("ヒャク", "ヒャッ"),
+    ] {
+        if let Some(head) = k.strip_suffix(full).filter(|_| !raw.contains('.')) {
+            return format!("{head}{short}{}", shift("パピプペポ"));
+        }
+    }
+    if ["サン", "セン", "マン", "ナン"]
+        .iter()
+        .any(|e| k.ends_with(e))
+    {
+        return k + &shift("バビブベボ");
+    }
+    k + reading
 }
 
 /// Bare numbers not before a kanji or kana: `12345` イチマンニセンサンビャクヨンジューゴ,
