@@ -428,3 +428,17 @@ fn normalized_answers_split_into_sentences() {
         ]
     );
 }
+
+/// Checks `cases` (at least 30, written from the language's rules) for `locale`,
+/// reporting every case that fails.
+pub(super) fn golden(locale: Locale, cases: &[(&str, &str)]) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(input, want)| {
+            let got = normalize(input, locale);
+            (got != *want).then(|| format!("{input:?}\n   got  {got:?}\n   want {want:?}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{locale:?}:\n{}", failures.join("\n"));
+    assert!(cases.len() >= 30);
+}

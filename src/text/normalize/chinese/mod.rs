@@ -4,10 +4,11 @@
 //! with its dictionary.
 //!
 //! Passes run in a fixed order, each replacing what it reads with Chinese characters,
-//! so a later pass never re-reads an earlier one's output: dates, times and ranges
-//! first (they hold several numbers), then money, temperatures, percentages, units,
-//! and bare numbers last. Nothing adds spaces: Chinese has none between words, and
-//! the segmenter reads "二十二摄氏度" better whole.
+//! so a later pass never re-reads an earlier one's output: dates and times first (they
+//! hold several numbers), ranges (which leave their numbers to the passes after them),
+//! then money, temperatures, percentages, units, and bare numbers last. Nothing adds
+//! spaces: Chinese has none between words, and the segmenter must see "二十二摄氏度"
+//! whole.
 
 mod hanzi;
 
@@ -335,4 +336,4 @@ pub(crate) fn numbers(text: &str) -> String {
 }
 
 #[cfg(test)]
-pub(super) mod tests;
+mod tests;

@@ -1,18 +1,7 @@
 //! Golden cases, written from Mandarin's rules for reading numbers aloud.
 
+use crate::text::normalize::tests::golden;
 use crate::text::normalize::{normalize, Locale};
-
-pub(in crate::text::normalize) fn golden(locale: Locale, cases: &[(&str, &str)]) {
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|(input, want)| {
-            let got = normalize(input, locale);
-            (got != *want).then(|| format!("{input:?}\n   got  {got:?}\n   want {want:?}"))
-        })
-        .collect();
-    assert!(failures.is_empty(), "{locale:?}:\n{}", failures.join("\n"));
-    assert!(cases.len() >= 30);
-}
 
 #[test]
 fn mandarin() {

@@ -140,7 +140,8 @@ fn in_word(before: &str) -> bool {
         .is_some_and(|c| c.is_alphanumeric() || is_sign(c))
 }
 
-/// A Devanagari vowel sign, virama or nukta (not alphabetic to Rust, part of a word).
+/// A Devanagari vowel sign, virama or nukta: part of a word, though the virama and
+/// the nukta are not alphabetic to Rust.
 fn is_sign(c: char) -> bool {
     matches!(c, '\u{0900}'..='\u{0903}' | '\u{093A}'..='\u{094F}' | '\u{0955}'..='\u{0957}' | '\u{0962}' | '\u{0963}')
 }

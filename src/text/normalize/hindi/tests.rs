@@ -1,6 +1,6 @@
 //! Golden cases, written from Hindi's rules for reading numbers and times aloud.
 
-use crate::text::normalize::chinese::tests::golden;
+use crate::text::normalize::tests::golden;
 use crate::text::normalize::{normalize, Locale};
 
 #[test]

@@ -1,6 +1,6 @@
 //! Golden cases, written from Japanese rules for reading numbers with their counters.
 
-use crate::text::normalize::chinese::tests::golden;
+use crate::text::normalize::tests::golden;
 use crate::text::normalize::{normalize, Locale};
 
 #[test]
