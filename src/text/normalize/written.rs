@@ -2,8 +2,11 @@
 //! [`ascii_forms`]), commas between thousands (Hindi also between lakhs: `1,00,000`) and a
 //! decimal point.
 
-/// A written number, to put into a pattern: `1,234.5`, `1,00,000`, `21.5`, `7`.
-pub(super) const NUM: &str = r"[0-9]{1,3}(?:,[0-9]{2,3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?";
+/// A written number, to put into a pattern: `1,234.5`, `1,00,000`, `21.5`, `7`. Its
+/// length is bounded, so that resolving a match's groups stays cheap: a longer run of
+/// digits is read in pieces, each digit by digit.
+pub(super) const NUM: &str =
+    r"[0-9]{1,3}(?:,[0-9]{2,3}){1,8}(?:\.[0-9]{1,32})?|[0-9]{1,32}(?:\.[0-9]{1,32})?";
 
 /// A signed number: `(?P<sign>…)?(?P<n>NUM)`.
 pub(super) const SIGNED: &str = r"(?P<sign>[-−])?(?P<n>NUM)";
