@@ -321,7 +321,11 @@ pub(crate) fn numbers(text: &str) -> String {
         if caps.name("sign").is_some() {
             out.push_str(if neg { "负" } else { "-" });
         }
-        if w.frac.is_none() && w.int.len() == 4 && after.starts_with('年') {
+        // The rest of a run of digits too long for one match: digit by digit, as its
+        // start was.
+        if caps.name("sign").is_none() && before.ends_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(&digits(&caps[0]));
+        } else if w.frac.is_none() && w.int.len() == 4 && after.starts_with('年') {
             out.push_str(&digits(&w.int));
         } else if w.is(2)
             && !before.ends_with('第')

@@ -14,6 +14,14 @@ pub(super) const DIGIT_KANA: [&str; 10] = [
     "キュー",
 ];
 
+/// Digit by digit (signs and separators are skipped): `0612` ゼロロクイチニ.
+pub(super) fn digits(s: &str) -> String {
+    s.bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| DIGIT_KANA[(b - b'0') as usize])
+        .collect()
+}
+
 /// A number as it is read, in katakana: `1,234` センニヒャクサンジューヨン,
 /// `21.5` ニジューイッテンゴ, `-5` マイナスゴ.
 pub(crate) fn number_kana(num: &str) -> String {

@@ -542,9 +542,12 @@ fn h_counter(raw: &str, reading: &str) -> String {
 /// `-5` マイナスゴ, `3.14` サンテンイチヨン.
 fn numbers(text: &str) -> String {
     rewrite(text, &NUMBER, |caps, before, after| {
-        if before.ends_with(|c: char| c.is_ascii_digit() || c == '.')
-            || after.starts_with(|c: char| is_japanese(c) && c != 'ー')
-        {
+        // The rest of a run of digits too long for one match: digit by digit, as its
+        // start was.
+        if before.ends_with(|c: char| c.is_ascii_digit()) {
+            return caps.name("sign").is_none().then(|| kana::digits(&caps[0]));
+        }
+        if before.ends_with('.') || after.starts_with(|c: char| is_japanese(c) && c != 'ー') {
             return None;
         }
         let neg = negative(caps, before).unwrap_or(false);
