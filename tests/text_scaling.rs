@@ -25,28 +25,33 @@ fn pattern(unit: &str, chars: usize, tail: &str) -> String {
 }
 
 /// The fastest of a few runs: the machine is shared, the minimum is the least noisy.
-fn cost(text: &str, format: TextFormat, runs: usize) -> Duration {
+fn cost(text: &str, format: TextFormat, lang: Lang, runs: usize) -> Duration {
     (0..runs)
         .map(|_| {
             let t = Instant::now();
             // Errors (nothing speakable, a break budget) are costs like any other.
-            let _ = std::hint::black_box(plan_request(text, format, Lang::EnUs, 1.0));
+            let _ = std::hint::black_box(plan_request(text, format, lang, 1.0));
             t.elapsed()
         })
         .min()
         .unwrap_or_default()
 }
 
-fn check(name: &str, make: impl Fn(usize) -> String, format: TextFormat) -> Option<String> {
+fn check(
+    name: &str,
+    make: impl Fn(usize) -> String,
+    format: TextFormat,
+    lang: Lang,
+) -> Option<String> {
     let (small, large) = (make(10_000), make(100_000));
     assert_eq!(large.chars().count(), 100_000, "{name}");
     // Warm up lazily built tables (regexes, abbreviations).
-    let _ = plan_request(&small, format, Lang::EnUs, 1.0);
+    let _ = plan_request(&small, format, lang, 1.0);
     // Interleaved, so that a busy spell on the shared machine hits both sizes alike.
     let (mut a, mut b) = (Duration::MAX, Duration::MAX);
     for _ in 0..4 {
-        a = a.min(cost(&small, format, 3));
-        b = b.min(cost(&large, format, 1));
+        a = a.min(cost(&small, format, lang, 3));
+        b = b.min(cost(&large, format, lang, 1));
     }
     // Below a millisecond, timer noise dominates the small run.
     let ratio = b.as_secs_f64() / a.as_secs_f64().max(1e-3);
@@ -54,11 +59,19 @@ fn check(name: &str, make: impl Fn(usize) -> String, format: TextFormat) -> Opti
     (ratio > MAX_RATIO).then(|| format!("{name}: 10k chars {a:?}, 100k chars {b:?} (×{ratio:.1})"))
 }
 
+/// Timing tests run one at a time: two at once on a shared machine measure each other.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Builds a pattern of the given length in characters.
 type MakeText = Box<dyn Fn(usize) -> String>;
 
 #[test]
 fn every_adversarial_pattern_plans_in_linear_time() {
+    let _one_at_a_time = serial();
     let text = TextFormat::Text;
     let ssml = TextFormat::Ssml;
     let cases: Vec<(&str, MakeText, TextFormat)> = vec![
@@ -137,8 +150,33 @@ fn every_adversarial_pattern_plans_in_linear_time() {
     ];
     let failures: Vec<String> = cases
         .into_iter()
-        .filter_map(|(name, make, format)| check(name, make, format))
+        .filter_map(|(name, make, format)| check(name, make, format, Lang::EnUs))
         .collect();
+    assert!(
+        failures.is_empty(),
+        "super-linear planning:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The Hindi, Japanese and Chinese normalizers' worst patterns: digit runs, runs of
+/// symbols each pass looks for, and times, dates and ranges chained without end.
+#[test]
+fn hindi_japanese_chinese_patterns_plan_in_linear_time() {
+    let _one_at_a_time = serial();
+    let units = ["1", "%", "19:30:", "-1", "1~", "1°"];
+    let mut failures = Vec::new();
+    for (lang, extra) in [
+        (Lang::Zh, &["2026-1", "¥1,"][..]),
+        (Lang::Ja, &["1月1日", "1分"][..]),
+        (Lang::Hi, &["₹1,", "7:30 बजे"][..]),
+    ] {
+        for unit in units.iter().chain(extra) {
+            let name = format!("{} {unit}", lang.bcp47());
+            let make = |n: usize| pattern(unit, n, "");
+            failures.extend(check(&name, make, TextFormat::Text, lang));
+        }
+    }
     assert!(
         failures.is_empty(),
         "super-linear planning:\n{}",
@@ -151,6 +189,7 @@ fn every_adversarial_pattern_plans_in_linear_time() {
 #[test]
 #[ignore = "prints figures; not a check"]
 fn figures_up_to_a_million_characters() {
+    let _one_at_a_time = serial();
     for (name, unit, tail) in [
         ("!…", "!…", "x"),
         ("digits", "1", ""),
@@ -160,7 +199,7 @@ fn figures_up_to_a_million_characters() {
     ] {
         let costs: Vec<Duration> = [10_000, 100_000, 1_000_000]
             .iter()
-            .map(|&n| cost(&pattern(unit, n, tail), TextFormat::Text, 3))
+            .map(|&n| cost(&pattern(unit, n, tail), TextFormat::Text, Lang::EnUs, 3))
             .collect();
         eprintln!(
             "{name:<8} {:>10.2?} {:>10.2?} {:>10.2?}",

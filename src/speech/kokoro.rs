@@ -349,10 +349,9 @@ pub fn plan_request(
     lang: Lang,
     speed: f32,
 ) -> Result<VecDeque<Piece>, SpeechError> {
-    let split = |t: &str| split_pieces(t, lang);
     let pieces: VecDeque<Piece> = match format {
-        TextFormat::Text => plan::plan_text(text, lang, speed, split),
-        TextFormat::Ssml => plan::plan_ssml(text, lang, speed, split)?,
+        TextFormat::Text => plan::plan_text(text, lang, speed, split_pieces),
+        TextFormat::Ssml => plan::plan_ssml(text, lang, speed, split_pieces)?,
     }
     .into();
     if !pieces.iter().any(Piece::has_content) {
@@ -614,10 +613,9 @@ pub fn explain(
     lang: Lang,
     lexicon: &Lexicon,
 ) -> Result<Explanation, SpeechError> {
-    let split = |t: &str| split_pieces(t, lang);
     let plan = match format {
-        TextFormat::Text => plan::plan_text(text, lang, 1.0, split),
-        TextFormat::Ssml => plan::plan_ssml(text, lang, 1.0, split)?,
+        TextFormat::Text => plan::plan_text(text, lang, 1.0, split_pieces),
+        TextFormat::Ssml => plan::plan_ssml(text, lang, 1.0, split_pieces)?,
     };
     let normalized = match format {
         TextFormat::Text => {

@@ -42,14 +42,15 @@ impl Piece {
     }
 }
 
-/// Plain text: one piece per part `split` makes (sentences, a short first clause).
+/// Plain text: one piece per part `split` makes (sentences, a short first clause) for
+/// the text in `lang`.
 pub fn plan_text(
     text: &str,
     lang: Lang,
     speed: f32,
-    split: impl Fn(&str) -> Vec<String>,
+    split: impl Fn(&str, Lang) -> Vec<String>,
 ) -> Vec<Piece> {
-    split(text)
+    split(text, lang)
         .into_iter()
         .map(|t| Piece::Speak {
             runs: vec![Run::Text(t)],
@@ -67,7 +68,7 @@ pub fn plan_ssml(
     ssml_text: &str,
     lang: Lang,
     speed: f32,
-    split: impl Fn(&str) -> Vec<String>,
+    split: impl Fn(&str, Lang) -> Vec<String>,
 ) -> Result<Vec<Piece>, SpeechError> {
     let segments = ssml::parse(ssml_text, Some(lang.bcp47()))?;
     let mut plan = Plan {
@@ -90,7 +91,8 @@ pub fn plan_ssml(
                 rate,
             } => {
                 let (l, s) = (resolve(&tag)?, speed_for(rate));
-                let parts = split(&text);
+                // Each segment is split (and normalized) in its own language.
+                let parts = split(&text, l);
                 let n = parts.len();
                 for (i, part) in parts.into_iter().enumerate() {
                     let ends = i + 1 < n || part.ends_with(['.', '!', '?', '…', '\n']);
@@ -185,7 +187,7 @@ mod tests {
     use super::*;
 
     /// Sentence ends only, like the interim splitter.
-    fn split(t: &str) -> Vec<String> {
+    fn split(t: &str, _: Lang) -> Vec<String> {
         let mut out = Vec::new();
         let mut cur = String::new();
         for c in t.chars() {
@@ -296,6 +298,20 @@ mod tests {
                 speak(&[tx("one")], Lang::EnUs, 1.0),
             ]
         );
+    }
+
+    #[test]
+    fn each_segment_is_split_in_its_own_language() {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let split = |t: &str, l: Lang| {
+            seen.borrow_mut().push((t.trim().to_owned(), l));
+            vec![t.to_owned()]
+        };
+        let ssml = r#"<speak>A. <s xml:lang="en-GB">B.</s></speak>"#;
+        plan_ssml(ssml, Lang::Zh, 1.0, split).unwrap();
+        let seen = seen.into_inner();
+        assert!(seen.contains(&("A.".into(), Lang::Zh)), "{seen:?}");
+        assert!(seen.contains(&("B.".into(), Lang::EnGb)), "{seen:?}");
     }
 
     #[test]

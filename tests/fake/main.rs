@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod asian_phonemes;
 mod assistant_text;
 mod english_phonemes;
 mod first_inference_priority;

@@ -1,8 +1,8 @@
-//! Mandarin G2P as misaki reads it for Kokoro v1.0: numbers to Chinese numerals,
-//! jieba segmentation, pinyin per syllable, pinyin to IPA, and the tone contours
-//! written as Kokoro's arrows (1 →, 2 ↗, 3 ↓, 4 ↘, neutral unmarked). Words are
+//! Mandarin G2P as misaki reads it for Kokoro v1.0: jieba segmentation, pinyin per
+//! syllable, pinyin to IPA, and the tone contours written as Kokoro's arrows (1 →, 2 ↗, 3 ↓, 4 ↘, neutral unmarked). Words are
 //! separated by spaces; punctuation is mapped to ASCII. No tone sandhi: misaki's
-//! v1.0 path applies none, so the model was trained without it.
+//! v1.0 path applies none, so the model was trained without it. Numbers, times and
+//! units arrive as Chinese words from the normalizer (`normalize::chinese`).
 //!
 //! The `pinyin` crate gives each character its most common reading; words whose
 //! characters read otherwise (银行 yínháng, 长大 zhǎngdà) come from a table here.
@@ -16,6 +16,7 @@ use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
 use super::espeak::{self, EspeakError};
+use crate::text::normalize::chinese_numbers as numbers;
 
 /// jieba's dictionary and model, loaded once (~0.3 s).
 pub struct Mandarin {
@@ -33,7 +34,9 @@ impl Mandarin {
     /// Phonemes for `text` (before the vocabulary filter).
     pub fn phonemize(&self, text: &str) -> Result<String, EspeakError> {
         let text: String = text.nfkc().collect();
-        let text = map_punctuation(&numbers_to_hanzi(&text));
+        // The normalizer has read the numbers already; a text that did not pass through
+        // it (a lone G2P call) gets its bare numbers read the same way.
+        let text = map_punctuation(&numbers(&text));
         let mut out = String::with_capacity(text.len() * 2);
         let mut rest = text.as_str();
         while let Some(c) = rest.chars().next() {
@@ -131,127 +134,6 @@ fn map_punctuation(text: &str) -> String {
         }
     }
     out.trim().to_string()
-}
-
-const DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-
-/// Arabic numbers to the Chinese words read aloud: cardinals (`1234` 一千二百三十四),
-/// decimals (`3.14` 三点一四), percentages (`50%` 百分之五十), negatives (负) and
-/// years digit by digit (`2024年` 二零二四年).
-pub fn numbers_to_hanzi(text: &str) -> String {
-    static NUM: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(-)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%)?").expect("valid regex")
-    });
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut last = 0;
-    for caps in NUM.captures_iter(text) {
-        let Some(m) = caps.get(0) else { continue };
-        out.push_str(&text[last..m.start()]);
-        last = m.end();
-        let before = text[..m.start()].chars().next_back();
-        // A hyphen after a letter or digit is a dash, not a minus sign.
-        let negative = caps.get(1).is_some() && !before.is_some_and(|c| c.is_alphanumeric());
-        if caps.get(1).is_some() && !negative {
-            out.push('-');
-        }
-        let int: String = caps[2].chars().filter(|c| c.is_ascii_digit()).collect();
-        let frac = caps.get(3).map(|f| f.as_str());
-        let percent = caps.get(4).is_some();
-        let year =
-            !percent && frac.is_none() && int.len() == 4 && text[m.end()..].starts_with('年');
-        if percent {
-            out.push_str("百分之");
-        }
-        if negative {
-            out.push('负');
-        }
-        if year {
-            out.extend(int.bytes().map(|b| DIGITS[(b - b'0') as usize]));
-        } else {
-            match int.parse::<u64>() {
-                Ok(n) if n < 10_000_000_000_000_000 => out.push_str(&cardinal(n)),
-                // Too long for a cardinal: digit by digit.
-                _ => out.extend(int.bytes().map(|b| DIGITS[(b - b'0') as usize])),
-            }
-        }
-        if let Some(frac) = frac {
-            out.push('点');
-            out.extend(frac.bytes().map(|b| DIGITS[(b - b'0') as usize]));
-        }
-        // Degrees after a number (NFKC has made ℃ into °C).
-        let after = &text[m.end()..];
-        let unit = [
-            (" °C", "摄氏度"),
-            ("°C", "摄氏度"),
-            (" °F", "华氏度"),
-            ("°F", "华氏度"),
-            ("°", "度"),
-        ]
-        .into_iter()
-        .find(|(sym, _)| after.starts_with(sym));
-        if let Some((sym, word)) = unit {
-            if !percent {
-                out.push_str(word);
-                last += sym.len();
-            }
-        }
-    }
-    out.push_str(&text[last..]);
-    out
-}
-
-/// A cardinal number below 10^16 in Chinese numerals.
-fn cardinal(n: u64) -> String {
-    if n == 0 {
-        return "零".into();
-    }
-    const BIG: [&str; 4] = ["", "万", "亿", "万亿"];
-    let mut groups = Vec::new();
-    let mut m = n;
-    while m > 0 {
-        groups.push((m % 10_000) as usize);
-        m /= 10_000;
-    }
-    let mut out = String::new();
-    let mut zero_pending = false;
-    for (i, &g) in groups.iter().enumerate().rev() {
-        if g == 0 {
-            zero_pending = !out.is_empty();
-            continue;
-        }
-        // A gap before a group that does not fill its thousands is read as 零.
-        if zero_pending || (!out.is_empty() && g < 1000) {
-            out.push('零');
-        }
-        zero_pending = false;
-        out.push_str(&four_digits(g));
-        out.push_str(BIG[i]);
-    }
-    // 10..19 at the head read 十…, not 一十….
-    if out.starts_with("一十") {
-        out.replace_range(.."一".len(), "");
-    }
-    out
-}
-
-/// 1..=9999 with 千百十; inner zeros read once as 零.
-fn four_digits(g: usize) -> String {
-    let mut out = String::new();
-    let mut zero = false;
-    for (div, unit) in [(1000, "千"), (100, "百"), (10, "十"), (1, "")] {
-        let d = g / div % 10;
-        if d == 0 {
-            zero = !out.is_empty();
-            continue;
-        }
-        if zero {
-            out.push('零');
-            zero = false;
-        }
-        out.push(DIGITS[d]);
-        out.push_str(unit);
-    }
-    out
 }
 
 /// Words whose characters do not take their most common reading here (tone numbers,
@@ -548,34 +430,6 @@ mod tests {
         assert_eq!(syllable_ipa("xyz1"), None);
     }
 
-    #[test]
-    fn numbers() {
-        for (n, s) in [
-            (0, "零"),
-            (7, "七"),
-            (10, "十"),
-            (12, "十二"),
-            (20, "二十"),
-            (101, "一百零一"),
-            (110, "一百一十"),
-            (1001, "一千零一"),
-            (10_000, "一万"),
-            (10_001, "一万零一"),
-            (120_000, "十二万"),
-            (100_000_000, "一亿"),
-            (305_000_020, "三亿零五百万零二十"),
-        ] {
-            assert_eq!(cardinal(n), s, "{n}");
-        }
-        assert_eq!(numbers_to_hanzi("2024年"), "二零二四年");
-        assert_eq!(numbers_to_hanzi("3.14"), "三点一四");
-        assert_eq!(numbers_to_hanzi("50%"), "百分之五十");
-        assert_eq!(numbers_to_hanzi("-5度"), "负五度");
-        assert_eq!(numbers_to_hanzi("1,234"), "一千二百三十四");
-        assert_eq!(numbers_to_hanzi("气温21°C"), "气温二十一摄氏度");
-        assert_eq!(numbers_to_hanzi("-3 °F, 90°"), "负三华氏度, 九十度");
-    }
-
     fn zh() -> &'static Mandarin {
         static M: LazyLock<Mandarin> = LazyLock::new(Mandarin::new);
         &M
@@ -591,7 +445,8 @@ mod tests {
         assert_eq!(ps("我们去北京。"), "wo↓mən ʨʰy↘ pei↓ʨi→ŋ.");
         // A polyphone read by the word it is in.
         assert_eq!(ps("银行"), "i↗nxa↗ŋ");
-        // Numbers are read in Chinese; jieba segments 二十|一度.
+        // A bare number is read in Chinese even without the normalizer; jieba
+        // segments 二十|一度.
         assert_eq!(ps("今天21度。"), "ʨi→ntʰjɛ→n ɚ↘ʂɨ↗ i→tu↘.");
     }
 

@@ -8,10 +8,17 @@
 //! only then bare numbers and symbols. Every pass replaces what it reads with words, so a
 //! later pass never re-reads an earlier one's output. Acronyms are left as written: the
 //! lexicon decides whether "USB" is spelled and "NASA" read.
+//!
+//! The other languages have passes of their own in the same spirit: `romance` (es, fr,
+//! it, pt-BR), `hindi`, `japanese` (katakana readings with their counters) and
+//! `chinese` (Chinese numerals).
 
 mod abbrev;
+mod chinese;
 mod currency;
 mod dates;
+mod hindi;
+mod japanese;
 mod markdown;
 mod math;
 pub(crate) mod numbers;
@@ -23,6 +30,10 @@ mod symbols;
 mod time;
 mod units;
 mod web;
+mod written;
+
+pub(crate) use chinese::numbers as chinese_numbers;
+pub(crate) use japanese::number_kana;
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +55,12 @@ pub enum Locale {
     It,
     /// Brazilian Portuguese: "vinte e um graus", "dezenove e trinta".
     PtBr,
+    /// Hindi: "साढ़े सात बजे", "तेईस डिग्री सेल्सियस", "पैंतालीस प्रतिशत".
+    Hi,
+    /// Japanese, in katakana: "ジュークジ サンジュップン", "ニジューサンド".
+    Ja,
+    /// Mandarin Chinese: "十九点三十分", "二十二摄氏度", "百分之四十五".
+    Zh,
 }
 
 impl Locale {
@@ -57,6 +74,9 @@ impl Locale {
             "fr" | "fr-fr" => Some(Self::Fr),
             "it" | "it-it" => Some(Self::It),
             "pt" | "pt-br" => Some(Self::PtBr),
+            "hi" | "hi-in" => Some(Self::Hi),
+            "ja" | "ja-jp" => Some(Self::Ja),
+            "zh" | "zh-cn" | "zh-hans" | "cmn" => Some(Self::Zh),
             _ => None,
         }
     }
@@ -80,6 +100,9 @@ pub fn normalize(text: &str, locale: Locale) -> String {
     let s = markdown::pre_clean(text);
     let s = markdown::strip(&s);
     let romance = match locale {
+        Locale::Hi => return hindi::normalize(&s),
+        Locale::Ja => return japanese::normalize(&s),
+        Locale::Zh => return chinese::normalize(&s),
         Locale::EnUs | Locale::EnGb => None,
         Locale::Es => Some(romance::Romance::Es),
         Locale::Fr => Some(romance::Romance::Fr),

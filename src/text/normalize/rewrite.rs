@@ -7,7 +7,33 @@ use regex::{Captures, Regex};
 /// `f` gets the captures and the original text before and after the match. A space is
 /// added wherever a replacement would otherwise glue onto a neighbouring letter or digit,
 /// so "5G" becomes "five G", never "fiveG".
-pub(super) fn rewrite<F>(text: &str, re: &Regex, mut f: F) -> String
+pub(super) fn rewrite<F>(text: &str, re: &Regex, f: F) -> String
+where
+    F: FnMut(&Captures<'_>, &str, &str) -> Option<String>,
+{
+    rewrite_with(text, re, glues, f)
+}
+
+/// [`rewrite`] for Chinese and Japanese, which put no spaces between words: a space is
+/// added only between two Latin letters or digits.
+pub(super) fn rewrite_unspaced<F>(text: &str, re: &Regex, f: F) -> String
+where
+    F: FnMut(&Captures<'_>, &str, &str) -> Option<String>,
+{
+    rewrite_with(
+        text,
+        re,
+        |a, b| matches!((a, b), (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric()),
+        f,
+    )
+}
+
+fn rewrite_with<F>(
+    text: &str,
+    re: &Regex,
+    glues: impl Fn(Option<char>, Option<char>) -> bool,
+    mut f: F,
+) -> String
 where
     F: FnMut(&Captures<'_>, &str, &str) -> Option<String>,
 {

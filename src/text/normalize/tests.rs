@@ -400,7 +400,11 @@ fn locale_from_tag() {
     assert_eq!(Locale::from_tag("en"), Some(Locale::EnUs));
     assert_eq!(Locale::from_tag("fr-FR"), Some(Locale::Fr));
     assert_eq!(Locale::from_tag("pt-BR"), Some(Locale::PtBr));
-    assert_eq!(Locale::from_tag("ja-JP"), None);
+    assert_eq!(Locale::from_tag("ja-JP"), Some(Locale::Ja));
+    assert_eq!(Locale::from_tag("hi-IN"), Some(Locale::Hi));
+    assert_eq!(Locale::from_tag("zh-CN"), Some(Locale::Zh));
+    assert_eq!(Locale::from_tag("zh"), Some(Locale::Zh));
+    assert_eq!(Locale::from_tag("de-DE"), None);
     assert_eq!(Locale::default(), Locale::EnUs);
 }
 
@@ -423,4 +427,18 @@ fn normalized_answers_split_into_sentences() {
             "Monday: twenty-one degrees Celsius.",
         ]
     );
+}
+
+/// Checks `cases` (at least 30, written from the language's rules) for `locale`,
+/// reporting every case that fails.
+pub(super) fn golden(locale: Locale, cases: &[(&str, &str)]) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(input, want)| {
+            let got = normalize(input, locale);
+            (got != *want).then(|| format!("{input:?}\n   got  {got:?}\n   want {want:?}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{locale:?}:\n{}", failures.join("\n"));
+    assert!(cases.len() >= 30);
 }
