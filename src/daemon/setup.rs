@@ -76,6 +76,8 @@ pub fn prepare_phonemizers(speech: &KokoroSpeech) -> Result<(), DaemonError> {
     let t = Instant::now();
     let built = speech.prepare_phonemizers()?;
     if !built.is_empty() {
+        // Parsing lexicons and dictionaries leaves freed pages in the heap: give them back.
+        crate::engine::trim_heap();
         let each = built
             .iter()
             .map(|(lang, took)| format!("{} {} ms", lang.bcp47(), took.as_millis()))
