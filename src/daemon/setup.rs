@@ -76,8 +76,7 @@ pub fn prepare_phonemizers(speech: &KokoroSpeech) -> Result<(), DaemonError> {
     let t = Instant::now();
     let built = speech.prepare_phonemizers()?;
     if !built.is_empty() {
-        // Parsing lexicons and dictionaries leaves freed pages in the heap: give them back.
-        crate::engine::trim_heap();
+        super::memory::release_after_build();
         let each = built
             .iter()
             .map(|(lang, took)| format!("{} {} ms", lang.bcp47(), took.as_millis()))

@@ -2,7 +2,7 @@
 //! data dir holds all 54, nine languages): once every phonemizer is built, after an
 //! answer in each language, and after the same requests again, inferred again (the
 //! response cache is off), which must not add more than a little. The bounds are far
-//! above what is measured (docs/PERFORMANCE.md, *Memory*), so only a real regression —
+//! above what is measured (docs/RELIABILITY.md, *Memory*), so only a real regression —
 //! a phonemizer built twice, a leak per request, arena pages kept — trips them.
 
 use std::path::Path;
@@ -14,8 +14,7 @@ use crate::support::rt;
 use crate::support::wyoming::{synthesize, Conn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
-/// Measured ~390 MiB with all voices; before the two English dialects shared their
-/// G2P it was ~460.
+/// Measured 380–434 MiB with all voices.
 const STEADY_MAX_MIB: u64 = 600;
 /// What a second round of the same nine requests may add.
 const ROUND_GROWTH_MAX_MIB: u64 = 16;
