@@ -2,7 +2,7 @@
 //! Runtime and the model, one inference, the language detector, then each language's
 //! phonemizer built alone, with the heap trimmed after each step so that what the step
 //! keeps is told apart from what glibc merely holds on to. Prints figures (MiB, from
-//! /proc/self/smaps_rollup); asserts nothing. docs/PERFORMANCE.md has a run.
+//! /proc/self/smaps_rollup); asserts nothing. docs/RELIABILITY.md (*Memory*) has a run.
 //!
 //! cargo run --release --example memory -- [--thread] [--no-model] [--no-prepack]
 //!     [--no-pattern] [--opt1|--opt2] [LANG…]
