@@ -14,6 +14,7 @@
 //! daemon in-process on an engine they share, the same way.
 
 mod error;
+mod memory;
 mod reload;
 mod setup;
 

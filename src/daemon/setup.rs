@@ -76,6 +76,7 @@ pub fn prepare_phonemizers(speech: &KokoroSpeech) -> Result<(), DaemonError> {
     let t = Instant::now();
     let built = speech.prepare_phonemizers()?;
     if !built.is_empty() {
+        super::memory::release_after_build();
         let each = built
             .iter()
             .map(|(lang, took)| format!("{} {} ms", lang.bcp47(), took.as_millis()))

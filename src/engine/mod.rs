@@ -7,7 +7,7 @@ mod optcache;
 mod queue;
 pub mod voices;
 
-pub use model::{Model, Tuning, MAX_TOKENS, SAMPLE_RATE};
+pub use model::{trim_heap, Model, Tuning, MAX_TOKENS, SAMPLE_RATE};
 pub use queue::Priority;
 use queue::{JobQueue, PushError};
 pub use voices::{info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, VoiceStyle, Voices};

@@ -307,9 +307,11 @@ impl Model {
     }
 }
 
-/// Returns the heap's free pages to the kernel.
+/// Returns the free pages of every glibc arena to the kernel: glibc keeps what is
+/// freed for reuse, so a burst of allocations (an inference, building a lexicon) would
+/// otherwise stay resident.
 #[allow(unsafe_code)] // FFI
-fn trim_heap() {
+pub fn trim_heap() {
     // SAFETY: malloc_trim only returns free heap pages to the kernel.
     unsafe { libc::malloc_trim(0) };
 }

@@ -15,5 +15,6 @@ mod languages_ready;
 mod load;
 mod mdns_avahi;
 mod reload;
+mod steady_memory;
 mod systemd;
 mod systemd_units;

@@ -13,10 +13,11 @@ pub mod zh;
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use misaki_rs::fallback::FallbackError;
-use misaki_rs::{Fallback, Language, G2P};
+use misaki_rs::{Fallback, Language, Lexicon, G2P};
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::error::TextError;
 use super::vocab;
@@ -159,11 +160,10 @@ impl Drop for Reentry {
 /// own (a number); Python misaki only does so when a part is truly unknown. So the
 /// fallback first asks the same G2P for the word alone, with itself switched off (on
 /// re-entry it answers [`DEFERRED`]), and uses espeak only if a part stays unknown.
-/// The G2P is reached through a `Weak`, set once it exists, to avoid a cycle; one
-/// instance is ~90 MB, too much to keep a second one just for this.
+/// The G2P is reached through a `Weak`, to avoid a cycle; one instance is ~90 MB, too
+/// much to keep a second one just for this.
 struct EspeakFallback {
-    lang: Lang,
-    owner: Arc<OnceLock<Weak<G2P>>>,
+    core: Weak<EnglishCore>,
 }
 
 impl EspeakFallback {
@@ -173,32 +173,38 @@ impl EspeakFallback {
         if !word.chars().any(char::is_alphanumeric) {
             return Ok(String::new());
         }
-        if let Some(g2p) = self.owner.get().and_then(Weak::upgrade) {
-            let _reentry = Reentry::enter();
-            if let Some(ps) =
-                plural_number(&g2p, word, self.lang.british()).or_else(|| by_parts(&g2p, word))
-            {
-                return Ok(ps);
-            }
+        let Some(core) = self.core.upgrade() else {
+            return espeak_word(word, Lang::EnUs);
+        };
+        // Called from inside a G2P call on this thread, which holds a read guard: a
+        // recursive read neither waits for a writer nor lets one swap the dialect.
+        let d = core.dialects.read_recursive();
+        let lang = d.lang();
+        let _reentry = Reentry::enter();
+        if let Some(ps) =
+            plural_number(&d.g2p, word, lang.british()).or_else(|| by_parts(&d.g2p, word))
+        {
+            return Ok(ps);
         }
-        self.espeak(word)
+        espeak_word(word, lang)
     }
+}
 
-    fn espeak(&self, word: &str) -> Result<String, EspeakError> {
-        if !word.chars().any(char::is_alphanumeric) {
-            return Ok(String::new());
-        }
-        // misaki-rs's tokenizer sometimes keeps a sentence's final stop on the word
-        // ("km/h."); espeak would swallow it, so keep edge punctuation ourselves, as
-        // Python misaki's phonemizer backend does (preserve_punctuation).
-        let is_punct = |c: char| PUNCTS.contains(c);
-        let core = word.trim_matches(is_punct);
-        let lead = &word[..word.len() - word.trim_start_matches(is_punct).len()];
-        let trail = &word[word.trim_end_matches(is_punct).len()..];
-        let ipa = espeak::text_to_ipa(core, self.lang.espeak_voice())?;
-        let ps = espeak::ipa_to_kokoro(&ipa, self.lang.british());
-        Ok(format!("{lead}{ps}{trail}"))
+/// One word through espeak-ng in `lang`'s voice, mapped to Kokoro's symbols.
+fn espeak_word(word: &str, lang: Lang) -> Result<String, EspeakError> {
+    if !word.chars().any(char::is_alphanumeric) {
+        return Ok(String::new());
     }
+    // misaki-rs's tokenizer sometimes keeps a sentence's final stop on the word
+    // ("km/h."); espeak would swallow it, so keep edge punctuation ourselves, as
+    // Python misaki's phonemizer backend does (preserve_punctuation).
+    let is_punct = |c: char| PUNCTS.contains(c);
+    let core = word.trim_matches(is_punct);
+    let lead = &word[..word.len() - word.trim_start_matches(is_punct).len()];
+    let trail = &word[word.trim_end_matches(is_punct).len()..];
+    let ipa = espeak::text_to_ipa(core, lang.espeak_voice())?;
+    let ps = espeak::ipa_to_kokoro(&ipa, lang.british());
+    Ok(format!("{lead}{ps}{trail}"))
 }
 
 /// misaki's characters that join the parts of one word and are not spoken.
@@ -298,10 +304,82 @@ enum Backend {
     Mandarin(Box<zh::Mandarin>),
 }
 
-/// misaki-rs with its espeak fallback.
+/// misaki-rs with its espeak fallback, for one dialect.
 struct English {
-    g2p: Arc<G2P>,
-    fallback: EspeakFallback,
+    core: Arc<EnglishCore>,
+    language: Language,
+}
+
+/// The misaki-rs G2P both English dialects share. An instance is ~95 MB, of which the
+/// lexicons (the only part that differs between en-US and en-GB) are ~30 MB: the rest
+/// (taggers, tokenizer) is built once, and each dialect's lexicon is swapped in while
+/// its requests run. Requests of one dialect run side by side; the other dialect's wait
+/// for them (one G2P call, milliseconds) and swap, which moves two maps, not entries.
+struct EnglishCore {
+    dialects: RwLock<Dialects>,
+}
+
+struct Dialects {
+    /// Holds the lexicon of the dialect in use.
+    g2p: G2P,
+    /// The other dialect's lexicon, once a phonemizer for it has been built.
+    spare: Option<Lexicon>,
+}
+
+impl Dialects {
+    fn lang(&self) -> Lang {
+        match self.g2p.lexicon.lang {
+            Language::EnglishGB => Lang::EnGb,
+            Language::EnglishUS => Lang::EnUs,
+        }
+    }
+}
+
+/// The live core, shared by every English phonemizer of this process.
+static ENGLISH: Mutex<Weak<EnglishCore>> = Mutex::new(Weak::new());
+
+impl EnglishCore {
+    /// The shared core, holding `language`'s lexicon (built now if it is missing).
+    fn with(language: Language) -> Arc<Self> {
+        let mut live = ENGLISH.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(core) = live.upgrade() {
+            let mut d = core.dialects.write();
+            let has = |l: &Lexicon| l.lang == language;
+            if !has(&d.g2p.lexicon) && !d.spare.as_ref().is_some_and(has) {
+                d.spare = Some(Lexicon::new(language));
+            }
+            drop(d);
+            return core;
+        }
+        let core = Arc::new_cyclic(|weak| EnglishCore {
+            dialects: RwLock::new(Dialects {
+                g2p: G2P::with_fallback(
+                    language,
+                    Some(Box::new(EspeakFallback { core: weak.clone() })),
+                ),
+                spare: None,
+            }),
+        });
+        *live = Arc::downgrade(&core);
+        core
+    }
+
+    /// Read access with `language`'s lexicon in place.
+    fn read(&self, language: Language) -> RwLockReadGuard<'_, Dialects> {
+        let d = self.dialects.read();
+        if d.g2p.lexicon.lang == language {
+            return d;
+        }
+        drop(d);
+        let mut d = self.dialects.write();
+        if d.g2p.lexicon.lang != language {
+            let Dialects { g2p, spare } = &mut *d;
+            if let Some(other) = spare.as_mut().filter(|l| l.lang == language) {
+                std::mem::swap(&mut g2p.lexicon, other);
+            }
+        }
+        RwLockWriteGuard::downgrade(d)
+    }
 }
 
 // The engine calls one Phonemizer from several worker threads.
@@ -317,7 +395,7 @@ impl Phonemizer {
         // Fail now, clearly, if espeak-ng's data is missing, not on the first rare word.
         espeak::check(lang.espeak_voice())?;
         let backend = match lang.misaki() {
-            Some(language) => Backend::English(English::new(lang, language)),
+            Some(language) => Backend::English(English::new(language)),
             None => match lang {
                 Lang::Ja => Backend::Japanese(Box::new(ja::Japanese::new()?)),
                 Lang::Zh => Backend::Mandarin(Box::default()),
@@ -352,41 +430,40 @@ impl Phonemizer {
 }
 
 impl English {
-    fn new(lang: Lang, language: Language) -> Self {
-        let owner = Arc::new(OnceLock::new());
-        let fallback = EspeakFallback {
-            lang,
-            owner: Arc::clone(&owner),
-        };
-        let g2p = Arc::new(G2P::with_fallback(language, Some(Box::new(fallback))));
-        // Only just created, so it cannot have been set already.
-        let _ = owner.set(Arc::downgrade(&g2p));
+    fn new(language: Language) -> Self {
         English {
-            g2p,
-            fallback: EspeakFallback { lang, owner },
+            core: EnglishCore::with(language),
+            language,
         }
     }
 
     /// Phonemes before [`clean`]: may still hold symbols outside the vocabulary.
     fn phonemize(&self, text: &str, lang: Lang) -> Result<String, TextError> {
+        let d = self.core.read(self.language);
+        if d.g2p.lexicon.lang != self.language {
+            return Err(TextError::G2p(format!("no {} lexicon", lang.bcp47())));
+        }
         // misaki-rs is a large port; a panic on some odd input must not take down a
-        // worker thread. G2P has no interior mutability, so it stays usable after one.
-        let result = catch_unwind(AssertUnwindSafe(|| self.g2p.g2p(text)))
+        // worker thread. G2P has no interior mutability, so it stays usable after one
+        // (and the lock does not poison).
+        let result = catch_unwind(AssertUnwindSafe(|| d.g2p.g2p(text)))
             .map_err(|_| TextError::G2p("misaki-rs panicked on this text".into()))?;
         let (_, mut tokens) = result.map_err(|e| EspeakError::Failed(e.to_string()))?;
+        let unk = d.g2p.unk.clone();
+        drop(d);
         heteronym::fix(&mut tokens, lang.british());
 
         let mut raw = String::with_capacity(text.len() * 2);
         for tk in &tokens {
             match &tk.phonemes {
                 // A part misaki could not place inside a merged word: say the word.
-                Some(ps) if ps.contains(self.g2p.unk.as_str()) || ps.contains(DEFERRED) => {
-                    raw.push_str(&self.fallback.espeak(&tk.text)?)
+                Some(ps) if ps.contains(unk.as_str()) || ps.contains(DEFERRED) => {
+                    raw.push_str(&espeak_word(&tk.text, lang)?)
                 }
                 Some(ps) => raw.push_str(ps),
                 // misaki leaves single characters it cannot place unresolved (it would
                 // print ❓). Letters and digits go to espeak; symbols and emoji are dropped.
-                None => raw.push_str(&self.fallback.espeak(&tk.text)?),
+                None => raw.push_str(&espeak_word(&tk.text, lang)?),
             }
             raw.push_str(&tk.whitespace);
         }
@@ -447,6 +524,36 @@ mod tests {
             .filter_map(Lang::from_voice_prefix)
             .collect();
         assert_eq!(letters, Lang::ALL);
+    }
+
+    #[test]
+    fn both_dialects_share_one_g2p_and_keep_their_own_readings() {
+        let gb = Phonemizer::new(Lang::EnGb).unwrap();
+        let (Backend::English(u), Backend::English(g)) = (&us().backend, &gb.backend) else {
+            panic!("English phonemizers have the English backend");
+        };
+        assert!(Arc::ptr_eq(&u.core, &g.core), "one core for both dialects");
+        // Words the lexicons read differently, and words for the espeak fallback (which
+        // enters the same G2P again) in each dialect's voice.
+        let text = "The tomato schedule: COVID-19, Zigbee-based, 1990s, Xyloquent.";
+        let want_us = us().phonemize(text).unwrap();
+        let want_gb = gb.phonemize(text).unwrap();
+        assert_ne!(want_us, want_gb);
+        assert!(want_gb.contains("ɑː"), "{want_gb}");
+        std::thread::scope(|s| {
+            for i in 0..4 {
+                let (gb, want_us, want_gb) = (&gb, &want_us, &want_gb);
+                s.spawn(move || {
+                    for j in 0..20 {
+                        if (i + j) % 2 == 0 {
+                            assert_eq!(&us().phonemize(text).unwrap(), want_us);
+                        } else {
+                            assert_eq!(&gb.phonemize(text).unwrap(), want_gb);
+                        }
+                    }
+                });
+            }
+        });
     }
 
     #[test]

@@ -1,0 +1,47 @@
+//! Memory the daemon no longer needs once its phonemizers are built: the heap pages
+//! that building freed, and the resident pages of the data embedded in the binary
+//! (misaki's lexicons and tagger, ~25 MiB), read once to build them and never again.
+
+use std::fs;
+
+/// Gives freed heap pages back and asks the kernel to reclaim the executable's
+/// read-only data pages. Those are clean file pages: a later read faults them back in
+/// from the file, so nothing changes but what stays resident.
+pub fn release_after_build() {
+    crate::engine::trim_heap();
+    let Ok(exe) = fs::read_link("/proc/self/exe") else {
+        return;
+    };
+    let Ok(maps) = fs::read_to_string("/proc/self/maps") else {
+        return;
+    };
+    let exe = exe.to_string_lossy();
+    for line in maps.lines() {
+        let mut f = line.split_whitespace();
+        let (Some(range), Some(perms)) = (f.next(), f.next()) else {
+            continue;
+        };
+        // Read-only, not executable, private, and backed by our own file.
+        if perms != "r--p" || f.nth(3) != Some(&*exe) {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
+            continue;
+        };
+        page_out(start, end - start);
+    }
+}
+
+#[allow(unsafe_code)] // FFI
+fn page_out(start: usize, len: usize) {
+    // SAFETY: the range is a whole mapping of this process, read from /proc/self/maps;
+    // MADV_PAGEOUT only reclaims its pages (clean, file-backed: read again on use) and
+    // never changes their contents. An older kernel refuses the advice; that is fine.
+    unsafe { libc::madvise(start as *mut libc::c_void, len, libc::MADV_PAGEOUT) };
+}
