@@ -40,7 +40,7 @@ pub enum Refusal {
     #[error("the Host header {0:?} is not a name of this loopback server; add it with --http-allow-host if it is")]
     Host(String),
     /// A browser page on an origin CORS does not allow.
-    #[error("requests from the web origin {0:?} are not allowed; add it with --cors-origin if it should be")]
+    #[error("requests from the web origin {0:?} are not allowed; add it with --cors-origin if it should be (kokorod's own page opened by a host name needs --http-allow-host NAME)")]
     Origin(String),
     /// A `POST` body not declared as JSON.
     #[error(

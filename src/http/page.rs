@@ -134,7 +134,7 @@ mod tests {
         to_bytes(resp.into_body(), 1 << 20).await.unwrap().to_vec()
     }
 
-    fn header<'a>(resp: &'a Response, name: header::HeaderName) -> &'a str {
+    fn header(resp: &Response, name: header::HeaderName) -> &str {
         resp.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
