@@ -297,7 +297,10 @@ async function speak({ text, voice, speed, format }, report) {
 }
 
 // Shows a request's figures in `el` and in its data attributes (read by the browser test).
-function reporter(el, label) {
+// `firstAudioMs` is from the press to the first bytes of audio: heard then for PCM, which
+// plays as it streams; other formats play once received and decoded.
+function reporter(el, label, format) {
+  const first = format === 'pcm' ? 'first audio ' : 'first bytes ';
   el.dataset.state = 'speaking';
   el.dataset.ended = 'false';
   for (const k of ['firstAudioMs', 'durationS', 'rtf', 'errorCode']) delete el.dataset[k];
@@ -313,7 +316,7 @@ function reporter(el, label) {
     }
     if (update.ended) el.dataset.ended = 'true';
     const bits = [label];
-    if (figures.firstMs !== undefined && figures.firstMs !== null) bits.push('first audio ' + figures.firstMs.toFixed(0) + ' ms');
+    if (figures.firstMs !== undefined && figures.firstMs !== null) bits.push(first + figures.firstMs.toFixed(0) + ' ms');
     if (figures.duration !== undefined) bits.push(figures.duration.toFixed(2) + ' s of audio');
     if (figures.rtf !== undefined && figures.rtf !== null) bits.push('RTF ' + figures.rtf.toFixed(2));
     el.textContent = bits.join(' · ');
@@ -340,7 +343,8 @@ async function onSpeak(event) {
   el.dataset.voice = voice;
   $('speak').disabled = true;
   try {
-    const take = await speak(request(voice), reporter(el, voice));
+    const req = request(voice);
+    const take = await speak(req, reporter(el, voice, req.format));
     setDownload(take);
   } catch (e) {
     if (e.name !== 'AbortError') showError(el, e);
@@ -370,7 +374,7 @@ async function onCompare(event) {
     $('replay-' + side).disabled = true;
     try {
       // PCM: A starts at once, B is queued to follow it.
-      const take = await speak({ ...request(voice), format: 'pcm' }, reporter(el, voice));
+      const take = await speak({ ...request(voice), format: 'pcm' }, reporter(el, voice, 'pcm'));
       state.takes[side] = take;
       $('replay-' + side).disabled = false;
     } catch (e) {
