@@ -3,8 +3,9 @@
 Usage: web_page.py BASE_URL API_KEY SCREENSHOT_DIR
 
 Opens the page, gives it the API key (a wrong one first), waits for the voice list,
-speaks (streamed PCM played through Web Audio, then Opus decoded whole), a mix, an
-unknown voice (from the keyboard), a comparison of two voices, and watches the metrics panel count them.
+speaks (streamed PCM played through Web Audio, streamed MP3 through Media Source
+Extensions, Opus decoded whole), a mix, an unknown voice (from the keyboard), a
+comparison of two voices, and watches the metrics panel count them.
 Saves screenshots at desktop and phone widths. Chromium touches 127.0.0.1 only: no
 proxy, no background networking, every other host name fails to resolve.
 """
@@ -147,6 +148,7 @@ def run(driver):
     set_value(driver, "text", "Hello from the browser.")
     d = speak_and_wait(driver)
     _, dur, _ = check_speech("pcm", d)
+    assert d.get("playback") == "web-audio", d
     assert 0.8 < dur < 8, d
     until(driver, "the audio to finish playing", lambda: data(driver, "result").get("ended") == "true")
     assert driver.find_element(By.ID, "download").is_displayed()
@@ -157,7 +159,18 @@ def run(driver):
     set_value(driver, "text", "Opus.")
     d = speak_and_wait(driver)
     _, dur, _ = check_speech("opus", d)
+    assert d.get("playback") == "decoded", d
     assert 0.3 < dur < 8, d
+
+    # MP3: streamed into a MediaSource, played by an <audio> element to its end.
+    driver.find_element(By.ID, "format").send_keys("MP3")
+    assert driver.find_element(By.ID, "format").get_attribute("value") == "mp3"
+    set_value(driver, "text", "MP3.")
+    d = speak_and_wait(driver)
+    _, dur, _ = check_speech("mp3", d)
+    assert d.get("playback") == "media-source", d
+    assert 0.3 < dur < 8, d
+    until(driver, "the MP3 to finish playing", lambda: data(driver, "result").get("ended") == "true")
     driver.find_element(By.ID, "format").send_keys("PCM")
 
     # A mix: the builder writes the weighted voice, the daemon speaks it.
@@ -193,13 +206,14 @@ def run(driver):
         check_speech(f"compare {side} {voice}", data(driver, f"result-{side}"))
     assert driver.find_element(By.ID, "replay-b").is_enabled()
 
-    # The metrics panel counts what happened: 6 speech requests, the unknown voice's
+    # The metrics panel counts what happened: 7 speech requests, the unknown voice's
     # error, and charts first-audio times.
     until(driver, "the metrics panel to count the requests",
-          lambda: int(data(driver, "metrics").get("speechRequests", "0")) >= 6
+          lambda: int(data(driver, "metrics").get("speechRequests", "0")) >= 7
           and int(data(driver, "chart").get("points", "0")) >= 1)
     m = data(driver, "metrics")
     assert int(m["errors"]) >= 1, m
+    assert int(m["requests"]) >= int(m["speechRequests"]), m
     print(f"metrics panel: {m}, chart points {data(driver, 'chart')['points']}")
     print(f"health: {driver.find_element(By.ID, 'health').text}")
 

@@ -193,6 +193,46 @@ function stopAudio() {
   }
   state.sources.clear();
   state.nextTime = 0;
+  if (state.media) {
+    state.media.onended = null;
+    state.media.pause();
+    state.media = null;
+  }
+}
+
+// MP3 can play while it streams through Media Source Extensions, where the browser has them.
+function mseFor(format) {
+  return format === 'mp3' && window.MediaSource && MediaSource.isTypeSupported('audio/mpeg');
+}
+
+// Feeds MP3 chunks to an <audio> element through a MediaSource; playback starts with
+// the first chunk.
+async function mediaStream() {
+  const media = new Audio();
+  const source = new MediaSource();
+  media.src = URL.createObjectURL(source);
+  await new Promise((resolve) => source.addEventListener('sourceopen', resolve, { once: true }));
+  const buffer = source.addSourceBuffer('audio/mpeg');
+  state.media = media;
+  let playing = false;
+  return {
+    media,
+    async append(chunk) {
+      await new Promise((resolve, reject) => {
+        buffer.addEventListener('updateend', resolve, { once: true });
+        buffer.addEventListener('error', () => reject(new Error('the browser cannot play this MP3 stream')), { once: true });
+        buffer.appendBuffer(chunk);
+      });
+      if (!playing) {
+        playing = true;
+        media.play().catch(() => { /* stopped before it started */ });
+      }
+    },
+    end() {
+      source.endOfStream();
+      return media.duration;
+    },
+  };
 }
 
 // Little-endian s16 bytes → samples in [-1, 1); an odd byte waits for the next chunk.
@@ -243,6 +283,8 @@ async function speak({ text, voice, speed, format }, report) {
   });
   if (!resp.ok) throw await failure(resp);
   const reader = resp.body.getReader();
+  const mse = mseFor(format) ? await mediaStream() : null;
+  report({ playback: mse ? 'media-source' : format === 'pcm' ? 'web-audio' : 'decoded' });
   const parts = [];
   let carry = null;
   let samples = 0;
@@ -261,7 +303,10 @@ async function speak({ text, voice, speed, format }, report) {
       firstMs = performance.now() - started;
       report({ firstMs });
     }
-    if (format === 'pcm') {
+    if (mse) {
+      parts.push(value);
+      await mse.append(value);
+    } else if (format === 'pcm') {
       const decoded = decodePcm(value, carry);
       carry = decoded.carry;
       if (decoded.samples.length === 0) continue;
@@ -277,7 +322,20 @@ async function speak({ text, voice, speed, format }, report) {
   let duration;
   let blob;
   let replay;
-  if (format === 'pcm') {
+  if (mse) {
+    blob = new Blob(parts, { type: MIME[format] });
+    duration = mse.end();
+    const media = mse.media;
+    if (!media.ended) {
+      pending += 1;
+      media.onended = ended;
+    }
+    replay = () => {
+      state.media = media;
+      media.currentTime = 0;
+      media.play();
+    };
+  } else if (format === 'pcm') {
     duration = samples / RATE;
     blob = wavBlob(parts, samples);
     replay = () => { for (const p of parts) schedule(pcmBuffer(p)); };
@@ -300,10 +358,10 @@ async function speak({ text, voice, speed, format }, report) {
 // `firstAudioMs` is from the press to the first bytes of audio: heard then for PCM, which
 // plays as it streams; other formats play once received and decoded.
 function reporter(el, label, format) {
-  const first = format === 'pcm' ? 'first audio ' : 'first bytes ';
+  const first = format === 'pcm' || mseFor(format) ? 'first audio ' : 'first bytes ';
   el.dataset.state = 'speaking';
   el.dataset.ended = 'false';
-  for (const k of ['firstAudioMs', 'durationS', 'rtf', 'errorCode']) delete el.dataset[k];
+  for (const k of ['firstAudioMs', 'durationS', 'rtf', 'errorCode', 'playback']) delete el.dataset[k];
   el.textContent = label + ': waiting for the first audio…';
   const figures = {};
   return (update) => {
@@ -315,6 +373,7 @@ function reporter(el, label, format) {
       el.dataset.state = 'done';
     }
     if (update.ended) el.dataset.ended = 'true';
+    if (update.playback) el.dataset.playback = update.playback;
     const bits = [label];
     if (figures.firstMs !== undefined && figures.firstMs !== null) bits.push(first + figures.firstMs.toFixed(0) + ' ms');
     if (figures.duration !== undefined) bits.push(figures.duration.toFixed(2) + ' s of audio');
@@ -459,7 +518,8 @@ function parseMetrics(text) {
     .filter((s) => s.name === name && (!test || test(s.labels)))
     .reduce((a, s) => a + s.value, 0);
   return {
-    requests: sum('kokorod_requests_total'),
+    // Monitoring (this page's own polls among them) is left out.
+    requests: sum('kokorod_requests_total', (l) => !/endpoint="(health|metrics)"/.test(l)),
     speech: sum('kokorod_requests_total', (l) => /endpoint="(speech|synthesize|synthesize-stream)"/.test(l)),
     errors: sum('kokorod_errors_total'),
     queue: sum('kokorod_queue_depth'),
