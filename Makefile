@@ -19,14 +19,15 @@ export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 # avahi-daemon, iproute2 and unshare for the namespace test); packaging and its tests
 # (dpkg-dev, lintian, systemd-analyze, python3-seccomp for the MemoryDenyWriteExecute test);
 # haproxy for the test of two daemons behind it (its own service is disabled: the test
-# starts it).
+# starts it); Chromium and its WebDriver for the web page's browser test.
 DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data mecab-ipadic \
                 libmp3lame-dev libopus-dev \
                 python3 python3-pip python3-venv sox ffmpeg ca-certificates \
                 libavahi-client-dev libavahi-core7 libdaemon0 libcap2 libexpat1 dbus-daemon iproute2 util-linux \
-                systemd python3-seccomp dpkg-dev lintian haproxy
+                systemd python3-seccomp dpkg-dev lintian haproxy \
+                chromium chromium-driver
 # Python packages the tests drive kokorod with: real clients nobody here wrote.
-PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 zeroconf==0.154.0 openai==3.57.0 prometheus_client==0.26.0
+PY_TEST_PACKAGES := wyoming==1.10.2 pocketsphinx==5.1.1 numpy==2.4.6 zeroconf==0.154.0 openai==3.57.0 prometheus_client==0.26.0 selenium==4.50.0
 # avahi-daemon for the mDNS test, unpacked (never installed: an installed one starts
 # and announces this host on the real network; the test runs it in a namespace).
 AVAHI_DIR := $(CACHE_DIR)/avahi-daemon
@@ -79,7 +80,7 @@ bench: deps build
 
 venv:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy, zeroconf, openai, prometheus_client' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
+	@$(VENV)/bin/python -c 'import wyoming, pocketsphinx, numpy, zeroconf, openai, prometheus_client, selenium' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 avahi:
 	@test -x $(AVAHI_DAEMON) || { mkdir -p $(AVAHI_DIR) && cd $(AVAHI_DIR) && { apt-get download avahi-daemon || { apt-get update -qq && apt-get download avahi-daemon; }; } && dpkg-deb -x avahi-daemon_*.deb . ; }

@@ -9,7 +9,10 @@
 //! - a request whose `Host` is not a loopback name or address, while we listen on
 //!   loopback, is refused (421), unless the name was allowed (`--http-allow-host`);
 //! - a request with an `Origin` that CORS does not allow is refused (403); `/health`
-//!   and `/metrics` (read-only, open for monitoring) excepted;
+//!   and `/metrics` (read-only, open for monitoring) excepted, and so is kokorod's own
+//!   page (an `Origin` naming the `Host` the request went to, when that name cannot
+//!   be rebound: a loopback name, an IP address or an `--http-allow-host` name; a page
+//!   on any other name could be a rebinding page that shares its origin);
 //! - a `POST` whose body is not declared `application/json` is refused (415), so a
 //!   simple cross-site form or `fetch` never reaches the JSON parser.
 
@@ -37,7 +40,7 @@ pub enum Refusal {
     #[error("the Host header {0:?} is not a name of this loopback server; add it with --http-allow-host if it is")]
     Host(String),
     /// A browser page on an origin CORS does not allow.
-    #[error("requests from the web origin {0:?} are not allowed; add it with --cors-origin if it should be")]
+    #[error("requests from the web origin {0:?} are not allowed; add it with --cors-origin if it should be (kokorod's own page opened by a host name needs --http-allow-host NAME)")]
     Origin(String),
     /// A `POST` body not declared as JSON.
     #[error(
@@ -102,7 +105,7 @@ impl Guard {
         {
             let origin = String::from_utf8_lossy(origin.as_bytes());
             let o = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-            if !allowed.contains(&o) {
+            if !allowed.contains(&o) && !self.own_page(&o, headers) {
                 return Err(Refusal::Origin(shown(&origin)));
             }
         }
@@ -122,15 +125,7 @@ impl Guard {
     /// `localhost` (and `*.localhost`), a loopback address, or an allowed name; any port.
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.trim().to_ascii_lowercase();
-        let name = match host.strip_prefix('[') {
-            // `[::1]:8880`
-            Some(rest) => rest.split(']').next().unwrap_or_default(),
-            None => match host.rsplit_once(':') {
-                Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-                _ => host.as_str(),
-            },
-        };
-        let name = name.trim_end_matches('.');
+        let name = host_name(&host);
         if name == "localhost" || name.ends_with(".localhost") {
             return true;
         }
@@ -139,6 +134,34 @@ impl Guard {
         }
         self.hosts.iter().any(|h| h == name)
     }
+
+    /// The page kokorod serves calling its own API: `origin` (lowercase, no trailing
+    /// slash) is `http://` + the request's `Host`, and that name is one no other site
+    /// can take over by DNS rebinding.
+    fn own_page(&self, origin: &str, headers: &HeaderMap) -> bool {
+        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+            return false;
+        };
+        let host = host.trim().to_ascii_lowercase();
+        if origin.strip_prefix("http://") != Some(host.as_str()) {
+            return false;
+        }
+        let name = host_name(&host);
+        name.parse::<IpAddr>().is_ok() || self.host_allowed(&host)
+    }
+}
+
+/// The name or address in a lowercase `Host` value, without port or brackets.
+fn host_name(host: &str) -> &str {
+    let name = match host.strip_prefix('[') {
+        // `[::1]:8880`
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    };
+    name.trim_end_matches('.')
 }
 
 /// A header value as shown in a message: escaped, at most 64 characters.
@@ -254,6 +277,54 @@ mod tests {
             any.check(&Method::POST, "/v1/audio/speech", &headers(&[page, JSON])),
             Ok(())
         );
+    }
+
+    #[test]
+    fn own_page_on_a_name_that_cannot_be_rebound() {
+        let lan = Guard::new(&[], false, &["kokorod.lan".into()]);
+        for (host, origin) in [
+            ("127.0.0.1:8880", "http://127.0.0.1:8880"),
+            ("localhost:8880", "http://localhost:8880"),
+            ("[::1]:8880", "http://[::1]:8880"),
+            ("192.168.1.20:8880", "http://192.168.1.20:8880"),
+            ("[fd00::20]:8880", "http://[fd00::20]:8880/"),
+            ("Kokorod.LAN:8880", "http://kokorod.lan:8880"),
+            ("192.168.1.20", "http://192.168.1.20"),
+        ] {
+            assert_eq!(
+                lan.check(
+                    &Method::POST,
+                    "/v1/audio/speech",
+                    &headers(&[("host", host), ("origin", origin), JSON])
+                ),
+                Ok(()),
+                "{host} {origin}"
+            );
+        }
+        for (host, origin) in [
+            // A rebinding page shares its origin with the name it rebinds.
+            ("evil.example:8880", "http://evil.example:8880"),
+            ("192.168.1.20:8880", "http://192.168.1.20:8881"),
+            ("192.168.1.20:8880", "https://192.168.1.20:8880"),
+            ("192.168.1.20:8880", "http://192.168.1.21:8880"),
+            ("192.168.1.20:8880", "null"),
+        ] {
+            let r = lan.check(
+                &Method::POST,
+                "/v1/audio/speech",
+                &headers(&[("host", host), ("origin", origin), JSON]),
+            );
+            assert!(
+                matches!(r, Err(Refusal::Origin(_))),
+                "{host} {origin}: {r:?}"
+            );
+        }
+        let r = lan.check(
+            &Method::POST,
+            "/v1/audio/speech",
+            &headers(&[("origin", "http://127.0.0.1:8880"), JSON]),
+        );
+        assert!(matches!(r, Err(Refusal::Origin(_))), "no Host: {r:?}");
     }
 
     #[test]

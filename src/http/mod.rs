@@ -1,5 +1,6 @@
 //! The OpenAI-compatible HTTP API: `POST /v1/audio/speech`, voice and model lists,
-//! `/health` and `/metrics`, over the same [`Speech`] as the Wyoming server.
+//! `/health` and `/metrics`, over the same [`Speech`] as the Wyoming server; and at `/`
+//! a page to try it in a browser.
 //!
 //! [`HttpServer::run`] serves until the shutdown drains, then stops accepting, lets
 //! responses in flight finish for up to [`HttpConfig::shutdown_grace`], and cuts the
@@ -8,6 +9,7 @@
 mod conn;
 mod error;
 pub mod guard;
+mod page;
 mod speech;
 mod voices;
 
@@ -242,6 +244,8 @@ fn router(state: Arc<AppState>) -> Result<Router, HttpError> {
         .merge(v1)
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .route("/", get(page::index))
+        .route("/page/{name}", get(page::asset))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), check_request))
         .layer(middleware::from_fn_with_state(state.clone(), track))

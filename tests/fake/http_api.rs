@@ -1,5 +1,5 @@
 //! The HTTP API's protocol behaviour with a fake engine (fast): streaming framing,
-//! a failure mid-stream, a full queue, authentication, CORS, shutdown.
+//! a failure mid-stream, a full queue, authentication, CORS, shutdown, the web page.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -303,4 +303,74 @@ async fn shutdown_cuts_off_what_outlasts_the_grace() {
     assert_eq!(a.error_code(), "shutting_down");
     http.stop().await;
     fake.wait_none_live().await;
+}
+
+#[tokio::test]
+async fn the_page_is_served_without_the_key_and_its_own_origin_may_speak() {
+    let key = "sk-page-test";
+    let cfg = HttpConfig {
+        api_key: Some(key.into()),
+        ..HttpConfig::default()
+    };
+    let http = TestHttp::start(Arc::new(FakeSpeech::new()), cfg).await;
+    let page = http.request("GET", "/", &[], b"").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(page.header("cache-control"), Some("no-cache"));
+    assert!(String::from_utf8_lossy(&page.body).contains("/page/page.js"));
+    let head = http.request("HEAD", "/", &[], b"").await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+
+    let js = http.request("GET", "/page/page.js", &[], b"").await;
+    assert_eq!(js.status, 200);
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let etag = js.header("etag").expect("an ETag").to_owned();
+    let again = http
+        .request("GET", "/page/page.js", &[("If-None-Match", &etag)], b"")
+        .await;
+    assert_eq!(again.status, 304);
+    for path in ["/page/nope.js", "/page/", "/page/a/page.js", "/index.html"] {
+        let a = http.request("GET", path, &[], b"").await;
+        assert_eq!(a.status, 404, "{path}");
+        assert_eq!(a.error_code(), "not_found", "{path}");
+    }
+
+    // What the page sends: its own origin, the key, JSON.
+    let bearer = format!("Bearer {key}");
+    let own = format!("http://{}", http.addr);
+    let body = speech_body("Hello.", "pcm");
+    let a = http
+        .request(
+            "POST",
+            "/v1/audio/speech",
+            &[("Origin", &own), ("Authorization", &bearer)],
+            &body,
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    let a = http
+        .request(
+            "POST",
+            "/v1/audio/speech",
+            &[
+                ("Origin", "http://evil.example"),
+                ("Authorization", &bearer),
+            ],
+            &body,
+        )
+        .await;
+    assert_eq!(a.status, 403);
+    assert_eq!(a.error_code(), "origin_not_allowed");
+    let a = http
+        .request("POST", "/v1/audio/speech", &[("Origin", &own)], &body)
+        .await;
+    assert_eq!(a.status, 401, "the page's origin does not replace the key");
+    http.stop().await;
 }

@@ -20,4 +20,5 @@ mod speak;
 mod ssml;
 mod streamed_ssml;
 mod voice_by_text;
+mod web_page;
 mod wyoming_server;
