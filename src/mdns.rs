@@ -156,33 +156,22 @@ pub fn interface_of(ip: IpAddr) -> Option<(u32, String)> {
     None
 }
 
-/// Running announcements; they last until the process exits (see the module docs).
-#[derive(Debug, Default)]
-pub struct Announcements {
-    /// How many services were handed to Avahi.
-    pub started: usize,
-}
-
 /// Announces `_wyoming._tcp` for each TCP listener in `addrs` under `name` (empty: the
-/// default name). Problems are logged, never returned: discovery is a convenience and
-/// must not keep the daemon from serving.
-pub fn announce(name: &str, addrs: &[SocketAddr]) -> Announcements {
+/// default name); the announcements last until the process exits (see the module
+/// docs). Problems are logged, never returned: discovery is a convenience and must not
+/// keep the daemon from serving.
+pub fn announce(name: &str, addrs: &[SocketAddr]) {
     let (plans, skips) = plan(name, addrs, interface_of);
     for s in &skips {
         tracing::warn!("{s}");
     }
-    let mut started = 0;
     for p in plans {
-        match start(&p) {
-            Ok(()) => started += 1,
-            Err(e) => {
-                // One warning: the first failure is Avahi's absence for every listener.
-                tracing::warn!("mDNS: cannot announce over Avahi ({e}); is avahi-daemon running? kokorod keeps serving, undiscovered");
-                break;
-            }
+        if let Err(e) = start(&p) {
+            // One warning: the first failure is Avahi's absence for every listener.
+            tracing::warn!("mDNS: cannot announce over Avahi ({e}); is avahi-daemon running? kokorod keeps serving, undiscovered");
+            break;
         }
     }
-    Announcements { started }
 }
 
 /// Why one announcement could not start.

@@ -85,7 +85,6 @@ impl ServerConfig {
 #[derive(Debug, Default)]
 pub struct ServerStats {
     connections: Arc<Connections>,
-    pub(crate) requests: AtomicU64,
     pub(crate) errors: AtomicU64,
     pub(crate) slow_dropped: AtomicU64,
 }
@@ -104,11 +103,6 @@ impl ServerStats {
     /// Connections refused because `max_connections` were open.
     pub fn refused_total(&self) -> u64 {
         self.connections.refused_total()
-    }
-
-    /// `synthesize` and `synthesize-start` requests received.
-    pub fn requests_total(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
     }
 
     /// `error` events sent.

@@ -3,7 +3,6 @@
 //! before it is; SSML is collected and spoken whole at `synthesize-stop`.
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
 
 use super::request::{preview, speak, text_format, voice_choice, voice_label};
 use super::{Closed, Mode, Session};
@@ -32,7 +31,6 @@ impl Session<'_> {
     /// `synthesize-start`: cancels the audio in hand and opens a stream.
     pub(super) async fn synthesize_start(&mut self, start: SynthesizeStart) -> Result<(), Closed> {
         self.cancel_audio().await?;
-        self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.shared
             .cfg
             .metrics

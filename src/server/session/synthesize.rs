@@ -1,7 +1,5 @@
 //! `synthesize`: one whole text, answered with its audio.
 
-use std::sync::atomic::Ordering;
-
 use super::audio::{audio_start, audio_stop};
 use super::request::{preview, speak, text_format, voice_choice, voice_label};
 use super::{Closed, Mode, Session};
@@ -18,7 +16,6 @@ impl Session<'_> {
         }
         self.cancel_audio().await?;
         self.mode = Mode::Idle;
-        self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.shared
             .cfg
             .metrics
