@@ -2,6 +2,9 @@
 //! [`ascii_forms`]), commas between thousands (Hindi also between lakhs: `1,00,000`) and a
 //! decimal point.
 
+use regex::Regex;
+use std::sync::LazyLock;
+
 /// A written number, to put into a pattern: `1,234.5`, `1,00,000`, `21.5`, `7`. Its
 /// length is bounded, so that resolving a match's groups stays cheap: a longer run of
 /// digits is read in pieces, each digit by digit.
@@ -113,6 +116,20 @@ pub(super) fn ascii_forms(text: &str) -> String {
     }
     out
 }
+
+// Patterns the Hindi, Japanese and Chinese passes share.
+
+pub(super) static TEMPERATURE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"SIGNED\s?°\s?(?P<scale>[CF])?"));
+
+pub(super) static PERCENT: LazyLock<Regex> = LazyLock::new(|| re(r"SIGNED\s?(?P<p>[%‰])"));
+
+pub(super) static NUMBER: LazyLock<Regex> = LazyLock::new(|| re("SIGNED"));
+
+pub(super) static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| re(r"No\.\s?(?P<n>[0-9]+)"));
+
+pub(super) static RANGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?P<a>NUM)\s?(?P<sep>[~〜–-])\s?(?P<b>NUM)"));
 
 #[cfg(test)]
 mod tests {

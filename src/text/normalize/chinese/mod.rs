@@ -12,6 +12,7 @@
 
 mod hanzi;
 
+use super::written::{NUMBER, NUMBER_SIGN, PERCENT, RANGE, TEMPERATURE};
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
@@ -36,7 +37,6 @@ pub(super) fn normalize(text: &str) -> String {
     numbers(&s)
 }
 
-static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| re(r"No\.\s?(?P<n>[0-9]+)"));
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?P<y>[0-9]{4})(?P<s1>[-/.])(?P<m>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0-9]{1,2})")
 });
@@ -45,18 +45,14 @@ static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
         r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?(?:\s?(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?",
     )
 });
-static RANGE: LazyLock<Regex> = LazyLock::new(|| re(r"(?P<a>NUM)\s?(?P<sep>[~〜–-])\s?(?P<b>NUM)"));
 static MONEY_BEFORE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?P<sym>US\$|HK\$|\$|¥|€|£)\s?SIGNED"));
 static MONEY_AFTER: LazyLock<Regex> =
     LazyLock::new(|| re(r"SIGNED\s?(?P<sym>USD|EUR|CNY|RMB|GBP|HKD)"));
-static TEMPERATURE: LazyLock<Regex> = LazyLock::new(|| re(r"SIGNED\s?°\s?(?P<scale>[CF])?"));
-static PERCENT: LazyLock<Regex> = LazyLock::new(|| re(r"SIGNED\s?(?P<p>[%‰])"));
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
     let symbols: Vec<String> = UNITS.iter().map(|(s, _)| regex::escape(s)).collect();
     re(&format!(r"SIGNED\s?(?P<unit>{})", symbols.join("|")))
 });
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| re("SIGNED"));
 
 /// Unit symbols and their words, longer symbols first (`km/h` before `km`).
 const UNITS: &[(&str, &str)] = &[

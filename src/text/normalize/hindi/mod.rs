@@ -12,6 +12,7 @@
 
 mod words;
 
+use super::written::{NUMBER, PERCENT, TEMPERATURE};
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
@@ -59,8 +60,6 @@ static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
 static RANGE: LazyLock<Regex> = LazyLock::new(|| re(r"(?P<a>NUM)\s?(?P<sep>[~–-])\s?(?P<b>NUM)"));
 static MONEY_BEFORE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?P<sym>₹|Rs\.?|रु\.|INR|US\$|\$|€|£)\s?SIGNED"));
-static TEMPERATURE: LazyLock<Regex> = LazyLock::new(|| re(r"SIGNED\s?°\s?(?P<scale>[CF])?"));
-static PERCENT: LazyLock<Regex> = LazyLock::new(|| re(r"SIGNED\s?(?P<p>[%‰])"));
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
     let symbols: Vec<String> = UNITS.iter().map(|(s, _)| regex::escape(s)).collect();
     re(&format!(r"SIGNED\s?(?P<unit>{})", symbols.join("|")))
@@ -68,7 +67,6 @@ static UNIT: LazyLock<Regex> = LazyLock::new(|| {
 static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?P<n>[0-9]{1,3})(?P<suffix>st|nd|rd|th|ला|ली|ले|रा|री|रे|था|थी|थे|ठा|ठी|ठे|वाँ|वां|वीं|वी|वें|वे)")
 });
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| re("SIGNED"));
 static SPACES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[ \t]+").expect("static regex"));
 static SPACE_BEFORE_PUNCT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r" +(?P<p>[.,;:!?)।])").expect("static regex"));

@@ -14,6 +14,7 @@
 
 mod kana;
 
+use super::written::{NUMBER, NUMBER_SIGN, PERCENT, RANGE, TEMPERATURE};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -37,7 +38,6 @@ pub(super) fn normalize(text: &str) -> String {
     numbers(&s)
 }
 
-static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| re(r"No\.\s?(?P<n>[0-9]+)"));
 static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?P<y>[0-9]{4})(?P<s1>[-/.])(?P<m>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0-9]{1,2})")
 });
@@ -51,12 +51,9 @@ static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
         r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?(?:\s?(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?|(?P<kh>[0-9]{1,2})時(?:\s?(?P<km>[0-9]{1,2})分)?(?:\s?(?P<ks>[0-9]{1,2})秒)?",
     )
 });
-static RANGE: LazyLock<Regex> = LazyLock::new(|| re(r"(?P<a>NUM)\s?(?P<sep>[~〜–-])\s?(?P<b>NUM)"));
 static MONEY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?P<sym>US\$|\$|¥|€|£)\s?SIGNED"));
 static MONEY_AFTER: LazyLock<Regex> =
     LazyLock::new(|| re(r"SIGNED\s?(?P<sym>円|ドル|ユーロ|ポンド|USD|EUR|JPY)"));
-static TEMPERATURE: LazyLock<Regex> = LazyLock::new(|| re(r"SIGNED\s?°\s?(?P<scale>[CF])?"));
-static PERCENT: LazyLock<Regex> = LazyLock::new(|| re(r"SIGNED\s?(?P<p>[%‰])"));
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
     let symbols: Vec<String> = UNITS.iter().map(|(s, _)| regex::escape(s)).collect();
     re(&format!(r"SIGNED\s?(?P<unit>{})", symbols.join("|")))
@@ -65,7 +62,6 @@ static COUNTER: LazyLock<Regex> = LazyLock::new(|| {
     let symbols: Vec<&str> = COUNTERS.iter().map(|(s, _)| *s).collect();
     re(&format!(r"(?P<n>NUM)(?P<c>{})", symbols.join("|")))
 });
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| re("SIGNED"));
 
 /// Unit symbols and their readings, longer symbols first (`km/h` before `km`).
 const UNITS: &[(&str, &str)] = &[
