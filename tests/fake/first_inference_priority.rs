@@ -36,17 +36,27 @@ impl Backend for Held {
             let _ = self.started.send(());
             let _ = self.release.recv_timeout(GUARD);
         }
-        Ok((0..tokens.len() * 600)
-            .map(|i| 0.3 * ((i as f32) * 0.07).sin())
-            .collect())
+        Ok(tone(tokens.len()))
     }
+}
+
+/// Speech-like samples, loud enough to survive the silence trim: 600 per token.
+fn tone(tokens: usize) -> Vec<f32> {
+    (0..tokens * 600)
+        .map(|i| 0.3 * ((i as f32) * 0.07).sin())
+        .collect()
+}
+
+/// One all-zero voice named af_heart (the stand-in engine ignores it).
+fn zero_voice() -> (Arc<Voices>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
+    (Arc::new(Voices::load(dir.path()).unwrap()), dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_later_clients_first_inference_goes_before_a_long_first_pieces_second() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
-    let voices = Arc::new(Voices::load(dir.path()).unwrap());
+    let (voices, _dir) = zero_voice();
     let order = Arc::new(Mutex::new(Vec::new()));
     let (release, held) = mpsc::channel();
     let (started_tx, started) = mpsc::channel();
@@ -120,17 +130,13 @@ impl Backend for Paced {
     ) -> Result<Vec<f32>, EngineError> {
         self.0.lock().unwrap().push((tokens.len(), Instant::now()));
         std::thread::sleep(Duration::from_millis(2 * tokens.len() as u64));
-        Ok((0..tokens.len() * 600)
-            .map(|i| 0.3 * ((i as f32) * 0.07).sin())
-            .collect())
+        Ok(tone(tokens.len()))
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_two_hostile_texts_a_short_answer_waits_for_the_running_inference_only() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
-    let voices = Arc::new(Voices::load(dir.path()).unwrap());
+    let (voices, _dir) = zero_voice();
     let log = Arc::new(Mutex::new(Vec::new()));
     let backend = Paced(log.clone());
     let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
