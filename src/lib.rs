@@ -20,6 +20,7 @@
 //!   [`text::g2p`].
 //! - [`engine`]: the ONNX model on its own pinned threads behind a queue, and the voices.
 //! - [`audio`]: PCM, edge trimming, WAV and the HTTP API's encoders.
+//! - [`watermark`]: the Perth-compatible mark in what kokorod speaks, and its detector.
 //! - [`system`] (systemd: notify, watchdog, socket activation, journald, logging),
 //!   [`mdns`] (the `_wyoming._tcp` announcement), [`metrics`] (counters for `/metrics`).
 //! - [`assets`] (finding, fetching and verifying the model, voices and ONNX Runtime),
@@ -44,4 +45,5 @@ pub mod server;
 pub mod speech;
 pub mod system;
 pub mod text;
+pub mod watermark;
 pub mod wyoming;

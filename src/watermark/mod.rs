@@ -1,0 +1,247 @@
+//! An inaudible mark in everything kokorod speaks, readable by Resemble AI's Perth
+//! detector (its implicit PerthNet model), and the detector itself.
+//!
+//! Embedding: the magnitude spectrogram's band below 2 kHz (normalized decibels) goes
+//! through the encoder, whose output is added to it where the frame has sound; the
+//! marked signal is the original plus the inverse STFT of that change with the
+//! original phase, so everything above 2 kHz and every silent frame is left exactly as
+//! it was. Detection: three decoders read the band at three time scales; their masked
+//! means, weighted by their own softmaxed attention, give one confidence in 0..=1.
+
+mod checkpoint;
+mod net;
+mod spectrum;
+
+pub use checkpoint::{read_state_dict, CheckpointError, Tensor};
+
+use ndarray::{Array2, Axis};
+use net::{stretch, stretch_mask, Stack, BAND};
+use realfft::num_complex::Complex32;
+use spectrum::{gain_of, Grid, NATIVE_BINS};
+use std::path::Path;
+
+/// Confidence from which audio counts as marked (Perth rounds at one half).
+pub const THRESHOLD: f32 = 0.5;
+
+/// Frames whose summed normalized magnitude is under this share of the loudest
+/// frame's carry no mark and are not read.
+const SOUND_SHARE: f32 = 0.05;
+
+/// Why marking or detecting failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WatermarkError {
+    /// The checkpoint file could not be opened.
+    #[error("{path}: {source}")]
+    Open {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The checkpoint could not be read.
+    #[error("watermark model {path}")]
+    Checkpoint {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: CheckpointError,
+    },
+    /// The checkpoint lacks a tensor the network needs.
+    #[error("the watermark model has no tensor {0}")]
+    MissingTensor(String),
+    /// A tensor has another shape than the network's.
+    #[error("watermark model tensor {name} is {found:?}, expected {expected:?}")]
+    TensorShape {
+        /// Its name.
+        name: String,
+        /// Its shape.
+        found: Vec<usize>,
+        /// The network's.
+        expected: Vec<usize>,
+    },
+    /// The sample rate is not a multiple of 500 Hz (or zero).
+    #[error("sample rate {0} Hz: the watermark works at rates that are multiples of 500 Hz (8, 16, 24, 32, 48 kHz …); resample first")]
+    Rate(u32),
+    /// Too little audio to analyse.
+    #[error("{samples} samples is too short: the watermark needs at least {min} ({ms} ms)")]
+    TooShort {
+        /// Samples given.
+        samples: usize,
+        /// Samples needed.
+        min: usize,
+        /// The same in milliseconds.
+        ms: u32,
+    },
+    /// Nothing but digital silence: no frame can carry a mark.
+    #[error("the audio is silent: there is no mark to look for")]
+    Silent,
+}
+
+/// The Perth implicit watermarking network.
+pub struct Watermarker {
+    encoder: Stack,
+    /// Slow (×1.25 frames), normal and fast (×0.75) decoders.
+    decoders: [(Stack, f32); 3],
+}
+
+impl Watermarker {
+    /// Reads `perth_net_250000.pth.tar` (or any checkpoint of the same network).
+    pub fn load(path: &Path) -> Result<Self, WatermarkError> {
+        let file = std::fs::File::open(path).map_err(|source| WatermarkError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let state = read_state_dict(std::io::BufReader::new(file), "model").map_err(|source| {
+            WatermarkError::Checkpoint {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        Ok(Watermarker {
+            encoder: Stack::load(&state, "encoder.layers", BAND)?,
+            decoders: [
+                (Stack::load(&state, "decoder.slow_layers", 2)?, 1.25),
+                (Stack::load(&state, "decoder.normal_layers", 2)?, 1.0),
+                (Stack::load(&state, "decoder.fast_layers", 2)?, 0.75),
+            ],
+        })
+    }
+
+    fn grid(rate: u32, samples: usize) -> Result<Grid, WatermarkError> {
+        let grid = Grid::new(rate).ok_or(WatermarkError::Rate(rate))?;
+        if samples < grid.min_len() {
+            return Err(WatermarkError::TooShort {
+                samples,
+                min: grid.min_len(),
+                ms: (grid.min_len() as u64 * 1000).div_ceil(u64::from(rate)) as u32,
+            });
+        }
+        Ok(grid)
+    }
+
+    /// Marks `samples` (mono, −1..1, at `rate`) in place. Digital silence is left as
+    /// it is.
+    pub fn embed(&self, samples: &mut [f32], rate: u32) -> Result<(), WatermarkError> {
+        let grid = Self::grid(rate, samples.len())?;
+        let spec = grid.analyse(samples, BAND);
+        let mask = sound_mask(&spec.magnitude);
+        if mask.iter().all(|&m| m == 0.0) {
+            return Ok(());
+        }
+        let band = band_of(&spec.magnitude, spec.frames);
+        let residual = self.encoder.forward(band.view());
+        // The change of each bin: X·(g − 1), g the gain the residual asks for. A bin at
+        // the floor is raised from the floor, as decibels clipped there would be.
+        let change: Vec<Vec<Complex32>> = spec
+            .complex
+            .iter()
+            .enumerate()
+            .map(|(t, bins)| {
+                bins.iter()
+                    .enumerate()
+                    .map(|(k, x)| {
+                        if mask[t] == 0.0 {
+                            return Complex32::new(0.0, 0.0);
+                        }
+                        let gain = gain_of(residual[(k, t)]);
+                        let floor = 1e-9 / grid_scale(rate);
+                        let norm = x.norm();
+                        if norm >= floor {
+                            x * (gain - 1.0)
+                        } else {
+                            let phase = if norm > 0.0 {
+                                x / norm
+                            } else {
+                                Complex32::new(1.0, 0.0)
+                            };
+                            phase * (floor * gain) - x
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let delta = grid.synthesize(&change, samples.len());
+        for (s, d) in samples.iter_mut().zip(delta) {
+            *s += d;
+        }
+        Ok(())
+    }
+
+    /// How sure the detector is that `samples` (mono, at `rate`) carry the mark, 0..=1.
+    pub fn detect(&self, samples: &[f32], rate: u32) -> Result<f32, WatermarkError> {
+        let grid = Self::grid(rate, samples.len())?;
+        let spec = grid.analyse(samples, 0);
+        let mask = sound_mask(&spec.magnitude);
+        if mask.iter().all(|&m| m == 0.0) {
+            return Err(WatermarkError::Silent);
+        }
+        let band = band_of(&spec.magnitude, spec.frames);
+        let mut attention = [0f32; 3];
+        let mut marks = [0f32; 3];
+        for (i, (stack, speed)) in self.decoders.iter().enumerate() {
+            let len = ((spec.frames as f32 * speed) as usize).max(1);
+            let out = if len == spec.frames {
+                stack.forward(band.view())
+            } else {
+                stack.forward(stretch(band.view(), len).view())
+            };
+            let m = stretch_mask(&mask, out.ncols());
+            let total: f32 = m.iter().sum();
+            let mean = |row: usize| -> f32 {
+                out.row(row).iter().zip(&m).map(|(v, m)| v * m).sum::<f32>() / total.max(1.0)
+            };
+            attention[i] = mean(0);
+            marks[i] = mean(1);
+        }
+        let top = attention.iter().copied().fold(f32::MIN, f32::max);
+        let weights = attention.map(|a| (a - top).exp());
+        let sum: f32 = weights.iter().sum();
+        let confidence = marks
+            .iter()
+            .zip(weights)
+            .map(|(m, w)| m * w / sum)
+            .sum::<f32>();
+        Ok(confidence.clamp(0.0, 1.0))
+    }
+
+    /// Marks 16-bit PCM in place (see [`Watermarker::embed`]).
+    pub fn embed_i16(&self, pcm: &mut [i16], rate: u32) -> Result<(), WatermarkError> {
+        let mut f: Vec<f32> = pcm.iter().map(|&s| f32::from(s) / 32768.0).collect();
+        self.embed(&mut f, rate)?;
+        for (s, v) in pcm.iter_mut().zip(f) {
+            *s = (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
+        }
+        Ok(())
+    }
+}
+
+fn grid_scale(rate: u32) -> f32 {
+    spectrum::NATIVE_RATE as f32 / rate as f32
+}
+
+/// Frames with sound: summed normalized magnitude over every bin above 5 % of the
+/// loudest frame's.
+fn sound_mask(magnitude: &[Vec<f32>]) -> Vec<f32> {
+    let frames = magnitude.first().map_or(0, Vec::len);
+    let mut sums = vec![0f32; frames];
+    for row in magnitude.iter().take(NATIVE_BINS) {
+        for (s, v) in sums.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    let max = sums.iter().copied().fold(0.0, f32::max);
+    sums.iter()
+        .map(|&s| if s > max * SOUND_SHARE { 1.0 } else { 0.0 })
+        .collect()
+}
+
+/// The watermark band as a `[BAND, frames]` array.
+fn band_of(magnitude: &[Vec<f32>], frames: usize) -> Array2<f32> {
+    let mut band = Array2::<f32>::zeros((BAND, frames));
+    for (mut row, src) in band.axis_iter_mut(Axis(0)).zip(magnitude) {
+        row.assign(&ndarray::ArrayView1::from(&src[..]));
+    }
+    band
+}
