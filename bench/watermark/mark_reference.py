@@ -34,7 +34,11 @@ def main():
     parser.add_argument("--float", action="store_true", help="write 32-bit float WAVs")
     args = parser.parse_args()
     os.makedirs(args.output, exist_ok=True)
-    watermarker = PerthImplicitWatermarker()
+    stdout, sys.stdout = sys.stdout, sys.stderr  # the package prints when it loads
+    try:
+        watermarker = PerthImplicitWatermarker()
+    finally:
+        sys.stdout = stdout
     for name in sorted(os.listdir(args.input)):
         if not name.endswith(".wav"):
             continue
