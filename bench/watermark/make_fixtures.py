@@ -26,6 +26,9 @@ Writes into --debug-dir (not committed; float32 .npy), all for speech32:
   residual.npy    encoder residual before it is added: layers(sub_mag) * mask [128, T]
   decoder_out_{slow,normal,fast}.npy
                   each decoder stack's [2, T'] output on speech32_marked_ref's magnitude
+  phase.npy       the STFT phase [1025, T] (radians, torch.angle)
+  marked_magspec.npy       the encoder's output, magspec + residual in the lowest 128 bins
+  marked_file_magspec.npy  normalized dB magnitude of speech32_marked_ref (decoder input)
   keys.txt        the checkpoint's state_dict keys and shapes
 """
 
@@ -97,8 +100,12 @@ def debug_arrays(wm, speech32, marked32, debug_dir):
     os.makedirs(debug_dir, exist_ok=True)
     out = {}
     with torch.no_grad():
-        magspec, _phase = net.ap.signal_to_magphase(torch.from_numpy(speech32))
+        magspec, phase = net.ap.signal_to_magphase(torch.from_numpy(speech32))
         mask = magmask(magspec[None])[0]
+        out["phase"] = phase.numpy().astype(np.float32)
+        out["marked_magspec"] = net.encoder(magspec[None])[0][0].numpy().astype(np.float32)
+        out["marked_file_magspec"] = (
+            net.ap.signal_to_magphase(torch.from_numpy(marked32))[0].numpy().astype(np.float32))
         handles = [
             capture(net.encoder.layers, out, "layers"),
             capture(net.encoder.layers[0], out, "layer0"),
