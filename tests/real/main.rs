@@ -20,5 +20,6 @@ mod speak;
 mod ssml;
 mod streamed_ssml;
 mod voice_by_text;
+mod watermark_reference;
 mod web_page;
 mod wyoming_server;
