@@ -2,7 +2,7 @@
 # Builds the Debian packages from a release binary and a fetched data dir:
 #   OUT/kokorod_<version>_<arch>.deb        the daemon, ONNX Runtime, units, config, man pages,
 #                                           the HAProxy example
-#   OUT/kokorod-model-int8_<version>_all.deb the int8 model and the 54 voices
+#   OUT/kokorod-model-int8_<version>_all.deb the int8 model, the 54 voices and the watermark network
 # Usage: packaging/build-deb.sh BINARY DATA_DIR OUT_DIR   (`make deb` runs it)
 # Every asset is checked against the manifests (size, sha256) before it is packed.
 # Tools: dpkg-dev (dpkg-gencontrol, dpkg-shlibdeps), cargo (the crate licenses), python3.
@@ -42,6 +42,8 @@ def check(path, size, sha):
         sys.exit(f"{path}: sha256 mismatch: run `make fetch`")
 m = models["model"]
 check(os.path.join(data, m["file"]), m["size"], m["sha256"])
+w = models["watermark"]
+check(os.path.join(data, w["file"]), w["size"], w["sha256"])
 for v in voices["voice"]:
     check(os.path.join(data, "voices", v["name"] + ".bin"), v["size"], v["sha256"])
 rt = next(r for r in models["runtime"] if r["arch"] == platform.machine())
@@ -121,6 +123,7 @@ dpkg-deb --root-owner-group -Zxz -z6 --build "$main" "$out/kokorod_${version}_${
 # --- kokorod-model-int8 ----------------------------------------------------------
 install -d "$model/DEBIAN" "$model/usr/share/kokorod/voices" "$model/usr/share/doc/kokorod-model-int8"
 install -m 0644 "$data/kokoro-v1.0.int8.onnx" "$model/usr/share/kokorod/"
+install -m 0644 "$data/$(python3 -c 'import tomllib; print(tomllib.load(open("models/manifest.toml","rb"))["watermark"]["file"])')" "$model/usr/share/kokorod/"
 install -m 0644 "$data"/voices/*.bin "$model/usr/share/kokorod/voices/"
 [ "$(ls "$model/usr/share/kokorod/voices" | wc -l)" = "$nvoices" ] || { echo "expected $nvoices voices" >&2; exit 1; }
 install -m 0644 "$work/copyright" "$model/usr/share/doc/kokorod-model-int8/copyright"

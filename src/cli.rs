@@ -147,11 +147,42 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub pauses: PauseArgs,
     #[command(flatten)]
+    pub watermark: WatermarkArgs,
+    #[command(flatten)]
     pub assets: AssetArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+}
+
+/// The inaudible mark in what kokorod speaks.
+#[derive(Debug, Clone, Args)]
+pub struct WatermarkArgs {
+    /// Mark all audio kokorod speaks with an inaudible Perth watermark, so that it can
+    /// later be told from a recording of a person (`kokorod watermark detect`).
+    #[arg(
+        long,
+        env = "KOKOROD_WATERMARK",
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set,
+        overrides_with = "no_watermark"
+    )]
+    pub watermark: bool,
+    /// Do not mark the audio (the same as `--watermark=false`).
+    #[arg(long, overrides_with = "watermark")]
+    pub no_watermark: bool,
+}
+
+impl WatermarkArgs {
+    /// Whether to mark.
+    pub fn enabled(&self) -> bool {
+        self.watermark && !self.no_watermark
+    }
 }
 
 /// The OpenAI-compatible HTTP API (off unless `--http` is given).
@@ -319,6 +350,8 @@ pub struct SpeakArgs {
     pub lexicon: LexiconArgs,
     #[command(flatten)]
     pub pauses: PauseArgs,
+    #[command(flatten)]
+    pub watermark: WatermarkArgs,
     #[command(flatten)]
     pub assets: AssetArgs,
     #[command(flatten)]

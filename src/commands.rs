@@ -10,9 +10,11 @@ use anyhow::{bail, Context, Result};
 
 use crate::assets::{self, AssetPaths};
 use crate::cli::{FetchArgs, ManArgs, PhonemizeArgs, SayArgs, SpeakArgs, VoicesArgs};
-use crate::daemon::{load_lexicon, resolve_assets, start_engine};
+use crate::daemon::{load_lexicon, load_watermarker, resolve_assets, start_engine};
 use crate::engine::{self, Voices};
-use crate::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, TextFormat, VoiceChoice};
+use crate::speech::{
+    KokoroConfig, KokoroSpeech, MarkedSpeech, SpeakRequest, Speech, TextFormat, VoiceChoice,
+};
 use crate::text::{self, Lang};
 
 /// `kokorod man`: writes the man pages.
@@ -87,6 +89,10 @@ pub fn speak(a: SpeakArgs) -> Result<()> {
         },
     )?
     .with_lexicon(lexicon);
+    let speech = MarkedSpeech::new(
+        Arc::new(speech),
+        load_watermarker(&paths, a.watermark.enabled())?,
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -99,8 +99,13 @@ pub struct Effective {
     matches: ArgMatches,
 }
 
+/// Two flags that set one setting from either side: a file's value for one yields
+/// to the command line's for either.
+const PAIRED: &[[&str; 2]] = &[["watermark", "no_watermark"]];
+
 /// Parses `argv` (with the program name first) and, when it serves, applies the
 /// config files under the environment and the flags.
+
 pub fn load<I, T>(argv: I) -> Result<Effective, ConfigError>
 where
     I: IntoIterator<Item = T>,
@@ -131,9 +136,16 @@ where
             hint: hint(scope, key),
         })?;
         let id = arg.get_id().as_str();
-        let given = [serve.value_source(id), matches.value_source(id)];
-        if given
+        let alone = [id];
+        let ids = PAIRED
             .iter()
+            .find(|p| p.contains(&id))
+            .map_or(&alone[..], |p| &p[..]);
+        let given = ids
+            .iter()
+            .flat_map(|id| [serve.value_source(id), matches.value_source(id)]);
+        if given
+            .into_iter()
             .any(|s| matches!(s, Some(ValueSource::CommandLine | ValueSource::EnvVariable)))
         {
             continue;
@@ -370,6 +382,8 @@ fn to_flags(
     let repeatable = matches!(arg.get_action(), clap::ArgAction::Append);
     let one = |v: &toml::Value| -> Result<Option<OsString>, BadValue> {
         let text = match v {
+            // `--watermark[=BOOL]`: `false` must be said, not left out.
+            toml::Value::Boolean(false) if optional_value && takes_bool(arg) => "false".into(),
             toml::Value::Boolean(b) if !takes_values || optional_value => {
                 return Ok(b.then(|| format!("--{key}").into()))
             }
@@ -395,6 +409,11 @@ fn to_flags(
         toml::Value::Array(_) => Err(BadValue::NotAList),
         v => Ok(one(v)?.into_iter().collect()),
     }
+}
+
+/// An option whose value is a boolean.
+fn takes_bool(arg: &clap::Arg) -> bool {
+    arg.get_value_parser().type_id() == clap::value_parser!(bool).type_id()
 }
 
 /// clap's message without its `error: ` prefix and usage lines.
@@ -465,6 +484,33 @@ mod tests {
             .unwrap()
             .files
             .is_empty());
+    }
+
+    #[test]
+    fn watermark_is_on_unless_turned_off_by_file_or_flag() {
+        let d = tempfile::tempdir().unwrap();
+        let on = |argv: &[&str]| {
+            serve_args(&load(argv.iter().copied()).unwrap())
+                .watermark
+                .enabled()
+        };
+        assert!(on(&["kokorod", "serve"]));
+        let off = write(d.path(), "off.toml", "watermark = false\n");
+        let c = off.to_str().unwrap();
+        assert!(!on(&["kokorod", "--config", c]));
+        assert!(on(&["kokorod", "--config", c, "--watermark"]));
+        let yes = write(d.path(), "on.toml", "watermark = true\n");
+        assert!(!on(&[
+            "kokorod",
+            "--config",
+            yes.to_str().unwrap(),
+            "--no-watermark"
+        ]));
+        assert!(!on(&["kokorod", "serve", "--watermark=false"]));
+        assert!(!on(&["kokorod", "serve", "--watermark", "--no-watermark"]));
+        assert!(on(&["kokorod", "serve", "--no-watermark", "--watermark"]));
+        let no = write(d.path(), "no.toml", "no-watermark = true\n");
+        assert!(!on(&["kokorod", "--config", no.to_str().unwrap()]));
     }
 
     #[test]

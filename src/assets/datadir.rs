@@ -122,6 +122,8 @@ pub struct AssetPaths {
     pub voices: PathBuf,
     /// `libonnxruntime.so`.
     pub runtime: PathBuf,
+    /// The watermarking network's checkpoint (read only when marking is on).
+    pub watermark: PathBuf,
 }
 
 /// Model file names accepted in a data dir, preferred first: ours, then the
@@ -192,6 +194,7 @@ impl AssetPaths {
         };
         let runtime = resolve_runtime(&dir, runtime)?;
         Ok(AssetPaths {
+            watermark: dir.join(&MANIFEST.watermark.file),
             data_dir: dir,
             model,
             voices,

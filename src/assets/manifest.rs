@@ -58,6 +58,24 @@ pub struct RuntimeEntry {
     pub license: String,
 }
 
+/// The watermarking network's checkpoint, from one PyPI package.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatermarkEntry {
+    /// `name==version` for `pip download`.
+    pub pypi: String,
+    /// Path of the checkpoint inside the wheel.
+    pub member: String,
+    /// File name inside the data dir.
+    pub file: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// sha256.
+    pub sha256: String,
+    /// License text for the record.
+    pub license: String,
+}
+
 /// One voice style file and its metadata.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +101,7 @@ pub struct VoiceEntry {
 struct ModelsFile {
     model: ModelEntry,
     runtime: Vec<RuntimeEntry>,
+    watermark: WatermarkEntry,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +119,8 @@ pub struct Manifest {
     pub model: ModelEntry,
     /// ONNX Runtime builds, one per architecture.
     pub runtime: Vec<RuntimeEntry>,
+    /// The watermarking network.
+    pub watermark: WatermarkEntry,
     /// `name@version` of the npm package holding the voices.
     pub voices_npm: String,
     /// License of the voices.
@@ -118,6 +139,7 @@ impl Manifest {
         Ok(Manifest {
             model: m.model,
             runtime: m.runtime,
+            watermark: m.watermark,
             voices_npm: v.npm,
             voices_license: v.license,
             voices,

@@ -78,6 +78,20 @@ pub enum DaemonError {
     /// `--log-level` on a reload.
     #[error(transparent)]
     LogLevel(#[from] tracing_subscriber::reload::Error),
+    /// Marking is on and the watermarking network is not installed.
+    #[error("watermark model {path} not found; {fix}, or turn marking off with --no-watermark")]
+    NoWatermarkModel {
+        /// Where it was looked for.
+        path: std::path::PathBuf,
+        /// The command that fetches it.
+        fix: String,
+    },
+    /// The watermarking network's file is not the one the manifest names.
+    #[error("watermark model")]
+    WatermarkFile(#[source] crate::assets::VerifyError),
+    /// The watermarking network could not be read.
+    #[error(transparent)]
+    Watermark(#[from] crate::watermark::WatermarkError),
     /// The runtime, the signal handlers or a thread could not start.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -23,7 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::DaemonError;
-pub use setup::{load_lexicon, prepare_phonemizers, resolve_assets, start_engine};
+pub use setup::{
+    load_lexicon, load_watermarker, prepare_phonemizers, resolve_assets, start_engine,
+};
 
 use crate::assets::AssetPaths;
 use crate::cli::ServeArgs;
@@ -35,13 +37,16 @@ use crate::metrics::Metrics;
 use crate::net::allow::AllowList;
 use crate::net::{Endpoint, Listener, LocalAddr, Shutdown};
 use crate::server::{Server, ServerConfig};
-use crate::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, Speech, SwapSpeech};
+use crate::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, MarkedSpeech, Speech, SwapSpeech};
 use crate::system::activation::{self, Activated};
 use crate::system::notify::Notifier;
 use crate::system::service::Service;
 
-/// The speech both front ends serve: the pipeline of the moment (a reload swaps it).
+/// The pipeline of the moment (a reload swaps it).
 type Served = SwapSpeech<KokoroSpeech>;
+/// What both front ends serve, through the response cache: that pipeline's audio,
+/// watermarked (the cache keeps marked audio, so nothing is marked twice).
+type Marked = MarkedSpeech<Served>;
 
 /// `kokorod serve`: prints the settings for `--check-config`, else serves until
 /// SIGTERM or SIGINT. `argv` is the command line, read again on each reload.
@@ -154,7 +159,7 @@ pub struct Daemon {
     http: Option<(Endpoint, HttpConfig)>,
     voices: usize,
     speech: Arc<Served>,
-    cache: Arc<CachedSpeech<Served>>,
+    cache: Arc<CachedSpeech<Marked>>,
     metrics: Arc<Metrics>,
     probe: HealthProbe,
     threads: usize,
@@ -188,18 +193,22 @@ impl Daemon {
         )?
         .with_lexicon(lexicon);
         let speech = Arc::new(SwapSpeech::new(speech));
+        let marked = Arc::new(MarkedSpeech::new(
+            speech.clone(),
+            load_watermarker(&paths, a.watermark.enabled())?,
+        ));
         // Repeated answers come from memory; a reload (voices, lexicon) empties it.
         let metrics = Arc::new(Metrics::new());
         let counted = metrics.clone();
-        let cache = Arc::new(CachedSpeech::new(speech.clone(), a.cache_size).on_lookup(
-            move |hit| {
+        let cache = Arc::new(
+            CachedSpeech::new(marked, a.cache_size).on_lookup(move |hit| {
                 if hit {
                     counted.cache_hits.inc()
                 } else {
                     counted.cache_misses.inc()
                 };
-            },
-        ));
+            }),
+        );
         let reloader = Arc::new(reload::Reloader {
             argv,
             running: eff,

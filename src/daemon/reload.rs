@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::sync::Arc;
 
 use super::setup::{load_lexicon, prepare_phonemizers, resolve_assets};
-use super::{DaemonError, Served};
+use super::{DaemonError, Marked};
 use crate::cli::Command;
 use crate::config::{self, Effective};
 use crate::engine::Voices;
@@ -31,7 +31,7 @@ pub(super) struct Reloader {
     /// The text limit is also the servers', which keep theirs until a restart.
     pub max_text_chars: usize,
     pub speech: Arc<SwapSpeech<KokoroSpeech>>,
-    pub cache: Arc<CachedSpeech<Served>>,
+    pub cache: Arc<CachedSpeech<Marked>>,
 }
 
 impl Reloader {

@@ -2,14 +2,16 @@
 //! phonemizers built ahead of requests.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::DaemonError;
-use crate::assets::AssetPaths;
+use crate::assets::{fetch_hint, verify_file, AssetPaths, MANIFEST};
 use crate::cli::{AssetArgs, EngineArgs, LexiconArgs};
 use crate::engine::{affinity, Engine, EngineConfig};
 use crate::speech::KokoroSpeech;
 use crate::text::Lexicon;
+use crate::watermark::Watermarker;
 
 /// The model, voices and runtime named by the options (or found in a data dir).
 pub fn resolve_assets(a: &AssetArgs) -> Result<AssetPaths, DaemonError> {
@@ -19,6 +21,32 @@ pub fn resolve_assets(a: &AssetArgs) -> Result<AssetPaths, DaemonError> {
         a.voices.as_deref(),
         a.ort_lib.as_deref(),
     )?)
+}
+
+/// The watermarking network, verified against the manifest, when marking is on.
+pub fn load_watermarker(
+    paths: &AssetPaths,
+    enabled: bool,
+) -> Result<Option<Arc<Watermarker>>, DaemonError> {
+    if !enabled {
+        return Ok(None);
+    }
+    let (path, entry) = (&paths.watermark, &MANIFEST.watermark);
+    if !path.is_file() {
+        return Err(DaemonError::NoWatermarkModel {
+            path: path.clone(),
+            fix: fetch_hint(),
+        });
+    }
+    verify_file(path, entry.size, &entry.sha256).map_err(DaemonError::WatermarkFile)?;
+    let t = Instant::now();
+    let marker = Watermarker::load(path)?;
+    tracing::info!(
+        model = %path.display(),
+        load_ms = t.elapsed().as_millis() as u64,
+        "watermark ready"
+    );
+    Ok(Some(Arc::new(marker)))
 }
 
 /// Starts the engine on the planned CPUs. Sets the OpenMP environment first: call it

@@ -90,6 +90,8 @@ mod error;
 pub use error::{ErrorKind, SpeechError, SsmlRefusal};
 pub mod kokoro;
 pub use cache::{CacheStats, CachedSpeech};
+pub mod mark;
+pub use mark::MarkedSpeech;
 pub mod plan;
 pub mod swap;
 pub use kokoro::{KokoroConfig, KokoroSpeech, Pauses};
