@@ -19,7 +19,8 @@
 //! - [`text`]: normalization, splitting, SSML, the lexicon, and the G2P back ends in
 //!   [`text::g2p`].
 //! - [`engine`]: the ONNX model on its own pinned threads behind a queue, and the voices.
-//! - [`audio`]: PCM, edge trimming, WAV and the HTTP API's encoders.
+//! - [`audio`]: PCM, edge trimming, WAV, the HTTP API's encoders, and the decoders that
+//!   read those formats back.
 //! - [`watermark`]: the Perth-compatible mark in what kokorod speaks, and its detector.
 //! - [`system`] (systemd: notify, watchdog, socket activation, journald, logging),
 //!   [`mdns`] (the `_wyoming._tcp` announcement), [`metrics`] (counters for `/metrics`).

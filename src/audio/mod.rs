@@ -1,6 +1,7 @@
 //! Audio out: f32 → 16-bit PCM, edge-silence trimming, the WAV container, and the
-//! encoders of the HTTP API.
+//! encoders of the HTTP API. Audio in: `decode` reads those formats back.
 
+pub mod decode;
 pub mod encode;
 mod pcm;
 mod trim;
