@@ -40,6 +40,9 @@ pub enum Command {
     Voices(VoicesArgs),
     /// Show the phonemes the model will be fed for a text.
     Phonemize(PhonemizeArgs),
+    /// Look for the watermark in audio files, or mark audio from elsewhere.
+    #[command(subcommand)]
+    Watermark(WatermarkCommand),
     /// Download and verify the model, the voices and ONNX Runtime.
     Fetch(FetchArgs),
     /// Write man pages for kokorod and its commands into a dir (for packaging).
@@ -356,6 +359,34 @@ pub struct SpeakArgs {
     pub assets: AssetArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// `kokorod watermark`.
+#[derive(Debug, Subcommand)]
+pub enum WatermarkCommand {
+    /// Print each file's confidence (0 to 1) that it carries the Perth watermark
+    /// kokorod marks its speech with, and a verdict. WAV, FLAC, MP3 and Ogg Opus, at
+    /// any rate that is a multiple of 500 Hz. Exit status: 0 if every file is
+    /// marked, 1 if one is not, 2 if one could not be read.
+    Detect {
+        /// Audio files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where the watermark network is (default: the data dirs `kokorod fetch` uses).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Mark an audio file (WAV, FLAC, MP3 or Ogg Opus; channels are mixed to one) and
+    /// write it as 16-bit mono WAV at its own rate.
+    Embed {
+        /// The audio to mark.
+        input: PathBuf,
+        /// The marked WAV (`-` for stdout).
+        output: PathBuf,
+        /// Where the watermark network is (default: the data dirs `kokorod fetch` uses).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 /// `kokorod voices`.

@@ -1,5 +1,5 @@
 //! The subcommands besides `serve`: `say` (a Wyoming client), `speak` (one synthesis
-//! in-process), `voices`, `phonemize`, `fetch` and `man`.
+//! in-process), `voices`, `phonemize`, `watermark`, `fetch` and `man`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -9,13 +9,70 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::assets::{self, AssetPaths};
-use crate::cli::{FetchArgs, ManArgs, PhonemizeArgs, SayArgs, SpeakArgs, VoicesArgs};
+use crate::cli::{
+    FetchArgs, ManArgs, PhonemizeArgs, SayArgs, SpeakArgs, VoicesArgs, WatermarkCommand,
+};
 use crate::daemon::{load_lexicon, load_watermarker, resolve_assets, start_engine};
 use crate::engine::{self, Voices};
 use crate::speech::{
     KokoroConfig, KokoroSpeech, MarkedSpeech, SpeakRequest, Speech, TextFormat, VoiceChoice,
 };
 use crate::text::{self, Lang};
+
+/// `kokorod watermark detect|embed`. Detection's status tells scripts the verdict:
+/// 0 every file marked, 1 one is not, 2 one could not be read.
+pub fn watermark(cmd: WatermarkCommand) -> Result<std::process::ExitCode> {
+    use crate::audio::decode::decode_file;
+    use crate::watermark::{Watermarker, THRESHOLD};
+    use std::process::ExitCode;
+    let data_dir = match &cmd {
+        WatermarkCommand::Detect { data_dir, .. } | WatermarkCommand::Embed { data_dir, .. } => {
+            data_dir.as_deref()
+        }
+    };
+    let path = assets::find_watermark(data_dir)?;
+    let marker = Watermarker::load(&path)?;
+    match cmd {
+        WatermarkCommand::Detect { files, .. } => {
+            let (mut unmarked, mut unread) = (false, false);
+            let mut out = std::io::stdout().lock();
+            for file in &files {
+                let confidence = decode_file(file)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|a| Ok(marker.detect(&a.samples, a.rate)?));
+                match confidence {
+                    Ok(c) => {
+                        let marked = c >= THRESHOLD;
+                        unmarked |= !marked;
+                        let verdict = if marked { "marked" } else { "not marked" };
+                        writeln!(out, "{}\t{c:.4}\t{verdict}", file.display())?;
+                    }
+                    Err(e) => {
+                        unread = true;
+                        eprintln!("kokorod: {}: {e:#}", file.display());
+                    }
+                }
+            }
+            Ok(if unread {
+                ExitCode::from(2)
+            } else if unmarked {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        WatermarkCommand::Embed { input, output, .. } => {
+            let audio =
+                decode_file(&input).with_context(|| format!("reading {}", input.display()))?;
+            let mut pcm = crate::audio::f32_to_i16(&audio.samples);
+            marker
+                .embed_i16(&mut pcm, audio.rate)
+                .with_context(|| format!("marking {}", input.display()))?;
+            write_output(&output, audio.rate, &pcm)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
 
 /// `kokorod man`: writes the man pages.
 pub fn man(a: &ManArgs) -> Result<()> {

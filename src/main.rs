@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     // Commands that print data keep stderr quiet unless asked.
     let quiet = matches!(
         eff.cli.command,
-        Some(Command::Phonemize(_) | Command::Voices(_))
+        Some(Command::Phonemize(_) | Command::Voices(_) | Command::Watermark(_))
     ) && eff.cli.log_level == "info";
     system::logging::init(if quiet { "warn" } else { &eff.cli.log_level });
     let r = match eff.cli.command.take() {
@@ -35,6 +35,13 @@ fn main() -> ExitCode {
         Some(Command::Speak(a)) => commands::speak(a),
         Some(Command::Voices(a)) => commands::voices(a),
         Some(Command::Phonemize(a)) => commands::phonemize(a),
+        Some(Command::Watermark(c)) => match commands::watermark(c) {
+            Ok(code) => return code,
+            Err(e) => {
+                eprintln!("kokorod: {e:#}");
+                return ExitCode::from(2);
+            }
+        },
         Some(Command::Fetch(a)) => commands::fetch(a),
         Some(Command::Man(a)) => commands::man(&a),
     };

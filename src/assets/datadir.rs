@@ -30,6 +30,16 @@ pub enum DataDirError {
         /// The data dir.
         dir: PathBuf,
     },
+    /// No data dir holds the watermark network.
+    #[error("watermark model {file} not found (looked in: {searched}); {fix}")]
+    NoWatermark {
+        /// The file name looked for.
+        file: String,
+        /// The dirs searched, comma-separated.
+        searched: String,
+        /// The command that fixes it.
+        fix: String,
+    },
     /// No ONNX Runtime library.
     #[error("ONNX Runtime library not found (looked for {looked}); run `kokorod fetch`, or set ORT_DYLIB_PATH / --ort-lib to a libonnxruntime.so")]
     NoRuntime {
@@ -57,6 +67,24 @@ pub fn candidate_dirs(explicit: Option<&Path>) -> Vec<PathBuf> {
     dirs.push(PathBuf::from("/var/lib/kokorod"));
     dirs.push(PathBuf::from("/usr/share/kokorod"));
     dirs
+}
+
+/// The watermark network's checkpoint: in the first data dir that holds it.
+pub fn find_watermark(explicit: Option<&Path>) -> Result<PathBuf, DataDirError> {
+    let file = &MANIFEST.watermark.file;
+    let dirs = candidate_dirs(explicit);
+    dirs.iter()
+        .map(|d| d.join(file))
+        .find(|p| p.is_file())
+        .ok_or_else(|| DataDirError::NoWatermark {
+            file: file.clone(),
+            searched: dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            fix: fetch_hint(),
+        })
 }
 
 /// The cache dir, for files the daemon can rebuild: `$KOKOROD_CACHE_DIR`, systemd's

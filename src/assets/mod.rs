@@ -7,7 +7,9 @@ mod manifest;
 mod npy;
 mod verify;
 
-pub use datadir::{cache_dir, candidate_dirs, fetch_hint, AssetPaths, DataDirError};
+pub use datadir::{
+    cache_dir, candidate_dirs, fetch_hint, find_watermark, AssetPaths, DataDirError,
+};
 pub use fetch::{fetch, FetchError, FetchOptions};
 pub use manifest::{Manifest, ModelEntry, RuntimeEntry, VoiceEntry, WatermarkEntry, MANIFEST};
 pub use npy::{read_npz_voices, NpyError};
