@@ -21,5 +21,6 @@ mod ssml;
 mod streamed_ssml;
 mod voice_by_text;
 mod watermark_reference;
+mod watermark_roundtrip;
 mod web_page;
 mod wyoming_server;
