@@ -10,6 +10,7 @@
 
 mod checkpoint;
 mod net;
+mod resample;
 mod spectrum;
 
 pub use checkpoint::{read_state_dict, CheckpointError, Tensor};
@@ -17,11 +18,14 @@ pub use checkpoint::{read_state_dict, CheckpointError, Tensor};
 use ndarray::{Array2, Axis};
 use net::{stretch, stretch_mask, Stack, BAND};
 use realfft::num_complex::Complex32;
-use spectrum::{gain_of, Grid, NATIVE_BINS};
+use spectrum::{gain_of, Grid, NATIVE_RATE};
 use std::path::Path;
 
 /// Confidence from which audio counts as marked (Perth rounds at one half).
 pub const THRESHOLD: f32 = 0.5;
+
+/// Lowest sample rate read: the mark lives below 2 kHz.
+pub const MIN_RATE: u32 = 4_000;
 
 /// Frames whose summed normalized magnitude is under this share of the loudest
 /// frame's carry no mark and are not read.
@@ -61,9 +65,20 @@ pub enum WatermarkError {
         /// The network's.
         expected: Vec<usize>,
     },
-    /// The sample rate is not a multiple of 500 Hz (or zero).
-    #[error("sample rate {0} Hz: the watermark works at rates that are multiples of 500 Hz (8, 16, 24, 32, 48 kHz …); resample first")]
+    /// The sample rate is too low to hold the band the mark lives in.
+    #[error("sample rate {0} Hz: the watermark needs at least {MIN_RATE} Hz")]
     Rate(u32),
+    /// Resampling a rate off the STFT grid failed.
+    #[error("resampling {from} Hz to {to} Hz")]
+    Resample {
+        /// The audio's rate.
+        from: u32,
+        /// The rate resampled to.
+        to: u32,
+        /// The cause.
+        #[source]
+        source: resample::ResampleError,
+    },
     /// Too little audio to analyse.
     #[error("{samples} samples is too short: the watermark needs at least {min} ({ms} ms)")]
     TooShort {
@@ -121,16 +136,51 @@ impl Watermarker {
         Ok(grid)
     }
 
+    /// `samples` at the network's own rate, for a rate off the STFT grid.
+    fn to_native(samples: &[f32], rate: u32) -> Result<Vec<f32>, WatermarkError> {
+        if rate < MIN_RATE {
+            return Err(WatermarkError::Rate(rate));
+        }
+        resample::resample(samples, rate, NATIVE_RATE).map_err(|source| WatermarkError::Resample {
+            from: rate,
+            to: NATIVE_RATE,
+            source,
+        })
+    }
+
     /// Marks `samples` (mono, −1..1, at `rate`) in place. Digital silence is left as
     /// it is.
+    /// At a rate off the grid (44.1 kHz, 22.05 kHz …) the mark is made at 32 kHz and
+    /// only the change is resampled back and added: the rest of the audio is untouched.
     pub fn embed(&self, samples: &mut [f32], rate: u32) -> Result<(), WatermarkError> {
+        if rate >= MIN_RATE && Grid::new(rate).is_some() {
+            return self.embed_on_grid(samples, rate);
+        }
+        let native = Self::to_native(samples, rate)?;
+        let mut marked = native.clone();
+        self.embed_on_grid(&mut marked, NATIVE_RATE)?;
+        let change: Vec<f32> = marked.iter().zip(&native).map(|(m, x)| m - x).collect();
+        let change = resample::resample(&change, NATIVE_RATE, rate).map_err(|source| {
+            WatermarkError::Resample {
+                from: NATIVE_RATE,
+                to: rate,
+                source,
+            }
+        })?;
+        for (s, d) in samples.iter_mut().zip(change) {
+            *s += d;
+        }
+        Ok(())
+    }
+
+    fn embed_on_grid(&self, samples: &mut [f32], rate: u32) -> Result<(), WatermarkError> {
         let grid = Self::grid(rate, samples.len())?;
-        let spec = grid.analyse(samples, BAND);
-        let mask = sound_mask(&spec.magnitude);
+        let spec = grid.analyse(samples, BAND, BAND);
+        let mask = sound_mask(&spec.sums);
         if mask.iter().all(|&m| m == 0.0) {
             return Ok(());
         }
-        let band = band_of(&spec.magnitude, spec.frames);
+        let band = band_of(&spec.band, spec.frames);
         let residual = self.encoder.forward(band.view());
         // The change of each bin: X·(g − 1), g the gain the residual asks for. A bin at
         // the floor is raised from the floor, as decibels clipped there would be.
@@ -171,13 +221,17 @@ impl Watermarker {
 
     /// How sure the detector is that `samples` (mono, at `rate`) carry the mark, 0..=1.
     pub fn detect(&self, samples: &[f32], rate: u32) -> Result<f32, WatermarkError> {
+        if rate < MIN_RATE || Grid::new(rate).is_none() {
+            let native = Self::to_native(samples, rate)?;
+            return self.detect(&native, NATIVE_RATE);
+        }
         let grid = Self::grid(rate, samples.len())?;
-        let spec = grid.analyse(samples, 0);
-        let mask = sound_mask(&spec.magnitude);
+        let spec = grid.analyse(samples, BAND, 0);
+        let mask = sound_mask(&spec.sums);
         if mask.iter().all(|&m| m == 0.0) {
             return Err(WatermarkError::Silent);
         }
-        let band = band_of(&spec.magnitude, spec.frames);
+        let band = band_of(&spec.band, spec.frames);
         let mut attention = [0f32; 3];
         let mut marks = [0f32; 3];
         for (i, (stack, speed)) in self.decoders.iter().enumerate() {
@@ -218,19 +272,12 @@ impl Watermarker {
 }
 
 fn grid_scale(rate: u32) -> f32 {
-    spectrum::NATIVE_RATE as f32 / rate as f32
+    NATIVE_RATE as f32 / rate as f32
 }
 
 /// Frames with sound: summed normalized magnitude over every bin above 5 % of the
 /// loudest frame's.
-fn sound_mask(magnitude: &[Vec<f32>]) -> Vec<f32> {
-    let frames = magnitude.first().map_or(0, Vec::len);
-    let mut sums = vec![0f32; frames];
-    for row in magnitude.iter().take(NATIVE_BINS) {
-        for (s, v) in sums.iter_mut().zip(row) {
-            *s += v;
-        }
-    }
+fn sound_mask(sums: &[f32]) -> Vec<f32> {
     let max = sums.iter().copied().fold(0.0, f32::max);
     sums.iter()
         .map(|&s| if s > max * SOUND_SHARE { 1.0 } else { 0.0 })

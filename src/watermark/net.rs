@@ -8,7 +8,7 @@
 
 use super::checkpoint::Tensor;
 use super::WatermarkError;
-use ndarray::{linalg::general_mat_mul, Array2, ArrayView2, Axis};
+use ndarray::{linalg::general_mat_mul, s, Array2, ArrayView2, Axis};
 use std::collections::HashMap;
 
 /// Rows of the spectrogram the mark lives in: bins below 2 kHz of the 32 kHz STFT.
@@ -127,8 +127,29 @@ impl Stack {
         Ok(Stack(convs))
     }
 
-    /// `[BAND, frames]` → `[out, frames]`.
+    /// `[BAND, frames]` → `[out, frames]`. Long inputs go through in windows of
+    /// [`WINDOW`] frames, each with the [`REACH`] frames either side that its outputs
+    /// depend on: the same result, in bounded memory.
     pub fn forward(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        let frames = x.ncols();
+        if frames <= WINDOW + 2 * REACH {
+            return self.forward_whole(x);
+        }
+        let out_rows = self.0.last().map_or(0, |c| c.weight.nrows());
+        let mut y = Array2::<f32>::zeros((out_rows, frames));
+        let mut start = 0;
+        while start < frames {
+            let end = (start + WINDOW).min(frames);
+            let (lo, hi) = (start.saturating_sub(REACH), (end + REACH).min(frames));
+            let part = self.forward_whole(x.slice(s![.., lo..hi]));
+            y.slice_mut(s![.., start..end])
+                .assign(&part.slice(s![.., start - lo..end - lo]));
+            start = end;
+        }
+        y
+    }
+
+    fn forward_whole(&self, x: ArrayView2<f32>) -> Array2<f32> {
         let mut h = self.0[0].forward(x);
         for conv in &self.0[1..] {
             h = conv.forward(h.view());
@@ -136,6 +157,11 @@ impl Stack {
         h
     }
 }
+
+/// Frames computed per window of a long input (about 10 s).
+const WINDOW: usize = 1024;
+/// Frames either side an output depends on: five width-7 convolutions.
+const REACH: usize = 5 * (WIDE / 2);
 
 /// Linear interpolation along time to `len` frames, end points kept (PyTorch's
 /// `interpolate(mode="linear", align_corners=True)`).
@@ -199,6 +225,48 @@ mod tests {
                 .collect();
             assert_eq!(y.row(0).to_vec(), expect, "tap {j}");
         }
+    }
+
+    #[test]
+    fn a_long_input_in_windows_gives_what_it_gives_whole() {
+        let mut state = HashMap::new();
+        let mut seed = 1u32;
+        let mut noise = |n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (seed >> 8) as f32 / (1 << 24) as f32 - 0.5
+                })
+                .collect()
+        };
+        let mut put = |name: &str, shape: Vec<usize>| {
+            let n = shape.iter().product();
+            state.insert(
+                name.to_owned(),
+                Tensor {
+                    shape,
+                    data: noise(n),
+                },
+            );
+        };
+        put("s.0.conv.weight", vec![HIDDEN, BAND, 1]);
+        put("s.0.conv.bias", vec![HIDDEN]);
+        for i in 1..=5 {
+            put(&format!("s.{i}.conv.weight"), vec![HIDDEN, HIDDEN, WIDE]);
+            put(&format!("s.{i}.conv.bias"), vec![HIDDEN]);
+        }
+        put("s.6.conv.weight", vec![2, HIDDEN, 1]);
+        put("s.6.conv.bias", vec![2]);
+        let stack = Stack::load(&state, "s", 2).unwrap();
+        let frames = 2 * WINDOW + 77;
+        let x = Array2::from_shape_vec((BAND, frames), noise(BAND * frames)).unwrap();
+        let windowed = stack.forward(x.view());
+        let whole = stack.forward_whole(x.view());
+        let err = (&windowed - &whole)
+            .iter()
+            .fold(0f32, |m, v| m.max(v.abs()));
+        let scale = whole.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(err <= 1e-5 * scale, "max error {err} of {scale}");
     }
 
     #[test]

@@ -46,14 +46,17 @@ pub struct Grid {
     inverse: Arc<dyn ComplexToReal<f32>>,
 }
 
-/// A signal's spectrum on the grid: normalized magnitudes of every bin, complex values
-/// of the bins the caller asked to keep.
+/// A signal's spectrum on the grid: normalized magnitudes of the lowest `band` bins,
+/// each frame's normalized magnitude summed over every bin of the 32 kHz spectrum,
+/// and the complex values of the bins the caller asked to keep.
 pub struct Spectrum {
     /// Frames.
     pub frames: usize,
-    /// `[bin][frame]`, `NATIVE_BINS` rows; bins this rate cannot hold stay at the floor (0).
-    pub magnitude: Vec<Vec<f32>>,
-    /// `[frame][bin]` for bins `0..kept`.
+    /// `[bin][frame]` for bins `0..band`.
+    pub band: Vec<Vec<f32>>,
+    /// Per frame; bins this rate cannot hold count as the floor (0).
+    pub sums: Vec<f32>,
+    /// `[frame][bin]` for bins `0..keep`.
     pub complex: Vec<Vec<Complex32>>,
 }
 
@@ -92,9 +95,10 @@ impl Grid {
         1 + len / self.hop
     }
 
-    /// Centred STFT with reflect padding; keeps complex values of bins `0..keep`.
-    /// `signal.len()` must be at least [`Grid::min_len`].
-    pub fn analyse(&self, signal: &[f32], keep: usize) -> Spectrum {
+    /// Centred STFT with reflect padding; keeps magnitudes of bins `0..band` and
+    /// complex values of bins `0..keep`. `signal.len()` must be at least
+    /// [`Grid::min_len`].
+    pub fn analyse(&self, signal: &[f32], band: usize, keep: usize) -> Spectrum {
         debug_assert!(signal.len() >= self.min_len());
         let frames = self.frames(signal.len());
         let half = (self.n_fft / 2) as isize;
@@ -109,7 +113,8 @@ impl Grid {
             };
             signal[j as usize]
         };
-        let mut magnitude = vec![vec![0.0; frames]; NATIVE_BINS];
+        let mut magnitude = vec![vec![0.0; frames]; band.min(self.bins)];
+        let mut sums = vec![0.0; frames];
         let mut complex = Vec::with_capacity(frames);
         let mut input = self.forward.make_input_vec();
         let mut output = self.forward.make_output_vec();
@@ -122,14 +127,20 @@ impl Grid {
             self.forward
                 .process_with_scratch(&mut input, &mut output, &mut scratch)
                 .expect("buffers from the plan");
-            for (k, row) in magnitude.iter_mut().enumerate().take(self.bins) {
-                row[t] = normalize(output[k].norm() * self.scale);
+            for (k, bin) in output[..self.bins].iter().enumerate() {
+                let m = normalize(bin.norm() * self.scale);
+                sums[t] += m;
+                if let Some(row) = magnitude.get_mut(k) {
+                    row[t] = m;
+                }
             }
             complex.push(output[..keep.min(self.bins)].to_vec());
         }
+        magnitude.resize(band, vec![0.0; frames]);
         Spectrum {
             frames,
-            magnitude,
+            band: magnitude,
+            sums,
             complex,
         }
     }
@@ -187,14 +198,14 @@ mod tests {
         let mut levels = Vec::new();
         for rate in [16_000, 24_000, 32_000, 48_000] {
             let g = Grid::new(rate).unwrap();
-            let s = g.analyse(&tone(rate, 1000.0, 0.5, 0.5), 0);
+            let s = g.analyse(&tone(rate, 1000.0, 0.5, 0.5), 128, 0);
             assert_eq!(s.frames, 51);
             let t = s.frames / 2;
-            let peak = (0..NATIVE_BINS)
-                .max_by(|&a, &b| s.magnitude[a][t].total_cmp(&s.magnitude[b][t]))
+            let peak = (0..128)
+                .max_by(|&a, &b| s.band[a][t].total_cmp(&s.band[b][t]))
                 .unwrap();
             assert_eq!(peak, 64, "at {rate} Hz");
-            levels.push(s.magnitude[64][t]);
+            levels.push(s.band[64][t]);
         }
         for l in &levels {
             assert!((l - levels[2]).abs() < 1e-4, "{levels:?}");
@@ -210,7 +221,7 @@ mod tests {
             .zip(tone(24_000, 3_100.0, 0.2, 0.3))
             .map(|(a, b)| a + b)
             .collect();
-        let s = g.analyse(&x, g.bins);
+        let s = g.analyse(&x, 0, g.bins);
         let y = g.synthesize(&s.complex, x.len());
         let err = x
             .iter()
