@@ -21,7 +21,7 @@ export KOKOROD_CACHE_DIR := $(CACHE_DIR)
 # haproxy for the test of two daemons behind it (its own service is disabled: the test
 # starts it); Chromium and its WebDriver for the web page's browser test.
 DEB_PACKAGES := build-essential pkg-config clang libclang-dev libespeak-ng-dev espeak-ng-data mecab-ipadic \
-                libmp3lame-dev libopus-dev \
+                libmp3lame-dev libopus-dev espeak-ng \
                 python3 python3-pip python3-venv sox ffmpeg ca-certificates \
                 libavahi-client-dev libavahi-core7 libdaemon0 libcap2 libexpat1 dbus-daemon iproute2 util-linux \
                 systemd python3-seccomp dpkg-dev lintian haproxy \

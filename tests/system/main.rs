@@ -18,3 +18,4 @@ mod reload;
 mod steady_memory;
 mod systemd;
 mod systemd_units;
+mod watermark_cli;
