@@ -105,7 +105,6 @@ const PAIRED: &[[&str; 2]] = &[["watermark", "no_watermark"]];
 
 /// Parses `argv` (with the program name first) and, when it serves, applies the
 /// config files under the environment and the flags.
-
 pub fn load<I, T>(argv: I) -> Result<Effective, ConfigError>
 where
     I: IntoIterator<Item = T>,

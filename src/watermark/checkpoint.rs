@@ -64,7 +64,7 @@ pub fn read_state_dict<R: Read + Seek>(
     let pkl_name = (0..zip.len())
         .filter_map(|i| zip.name_for_index(i).map(str::to_owned))
         .find(|n| n.ends_with("/data.pkl") && n.matches('/').count() == 1)
-        .ok_or_else(|| CheckpointError::Zip(zip::result::ZipError::FileNotFound))?;
+        .ok_or(CheckpointError::Zip(zip::result::ZipError::FileNotFound))?;
     let root = pkl_name.trim_end_matches("data.pkl").to_owned();
     let pickle = read_member(&mut zip, &pkl_name)?;
     let top = Unpickler::new(&pickle).run()?;
@@ -273,7 +273,7 @@ impl<'a> Unpickler<'a> {
     }
 
     fn set_items(&mut self, items: Vec<Value>) -> Result<(), CheckpointError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.err("odd number of dict items"));
         }
         let at = self.at;

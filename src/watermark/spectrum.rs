@@ -63,7 +63,7 @@ pub struct Spectrum {
 impl Grid {
     /// The grid at `rate`, or `None` if 64 ms or 10 ms is not a whole number of samples.
     pub fn new(rate: u32) -> Option<Grid> {
-        if rate == 0 || rate % 500 != 0 {
+        if rate == 0 || !rate.is_multiple_of(500) {
             return None;
         }
         let n_fft = rate as usize * 64 / 1000;
