@@ -40,7 +40,7 @@ pub fn load_watermarker(
     }
     verify_file(path, entry.size, &entry.sha256).map_err(DaemonError::WatermarkFile)?;
     let t = Instant::now();
-    let marker = Watermarker::load(path)?;
+    let marker = Watermarker::load_embedder(path)?;
     tracing::info!(
         model = %path.display(),
         load_ms = t.elapsed().as_millis() as u64,

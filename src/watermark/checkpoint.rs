@@ -55,10 +55,12 @@ pub struct Tensor {
 /// Largest checkpoint member read into memory; the one kokorod ships is 37 MB.
 const MAX_MEMBER: u64 = 512 << 20;
 
-/// The tensors under `state_key` (e.g. `"model"`) of the checkpoint, by name.
+/// The tensors under `state_key` (e.g. `"model"`) of the checkpoint whose names
+/// `wanted` accepts, by name; the others' data is not read.
 pub fn read_state_dict<R: Read + Seek>(
     reader: R,
     state_key: &str,
+    wanted: impl Fn(&str) -> bool,
 ) -> Result<HashMap<String, Tensor>, CheckpointError> {
     let mut zip = zip::ZipArchive::new(reader).map_err(CheckpointError::Zip)?;
     let pkl_name = (0..zip.len())
@@ -90,6 +92,9 @@ pub fn read_state_dict<R: Read + Seek>(
         let (Value::Str(name), Value::Tensor(t)) = (key, value) else {
             continue;
         };
+        if !wanted(&name) {
+            continue;
+        }
         let bytes = read_member(&mut zip, &format!("{root}data/{}", t.storage))?;
         out.insert(name.clone(), t.materialize(&name, &bytes)?);
     }
@@ -546,7 +551,7 @@ mod tests {
     fn reads_a_tensor_by_name() {
         let pickle = tensor_pickle((2, 3), (3, 1), b"ctorch._utils\n_rebuild_tensor_v2\n");
         let file = checkpoint(&pickle, &floats(&[1., 2., 3., 4., 5., 6.]));
-        let state = read_state_dict(std::io::Cursor::new(file), "model").unwrap();
+        let state = read_state_dict(std::io::Cursor::new(file), "model", |_| true).unwrap();
         assert_eq!(
             state["w"],
             Tensor {
@@ -562,6 +567,7 @@ mod tests {
         let e = read_state_dict(
             std::io::Cursor::new(checkpoint(&evil, &floats(&[0.; 6]))),
             "model",
+            |_| true,
         )
         .unwrap_err();
         assert!(e.to_string().contains("refusing to call os.system"), "{e}");
@@ -570,6 +576,7 @@ mod tests {
         let e = read_state_dict(
             std::io::Cursor::new(checkpoint(&transposed, &floats(&[0.; 6]))),
             "model",
+            |_| true,
         )
         .unwrap_err();
         assert!(e.to_string().contains("not contiguous"), "{e}");
@@ -578,6 +585,7 @@ mod tests {
         let e = read_state_dict(
             std::io::Cursor::new(checkpoint(&ok, &floats(&[0.; 5]))),
             "model",
+            |_| true,
         )
         .unwrap_err();
         assert!(e.to_string().contains("expected 6 floats"), "{e}");
@@ -586,9 +594,15 @@ mod tests {
             let e = read_state_dict(
                 std::io::Cursor::new(checkpoint(&ok[..cut], &floats(&[0.; 6]))),
                 "model",
+                |_| true,
             );
             assert!(e.is_err(), "a pickle cut at {cut} was read");
         }
-        assert!(read_state_dict(std::io::Cursor::new(b"not a zip".to_vec()), "model").is_err());
+        assert!(
+            read_state_dict(std::io::Cursor::new(b"not a zip".to_vec()), "model", |_| {
+                true
+            })
+            .is_err()
+        );
     }
 }

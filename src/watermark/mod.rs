@@ -92,35 +92,55 @@ pub enum WatermarkError {
     /// Nothing but digital silence: no frame can carry a mark.
     #[error("the audio is silent: there is no mark to look for")]
     Silent,
+    /// Loaded with [`Watermarker::load_embedder`], which has no detector.
+    #[error("this watermarker was loaded without its detector")]
+    NoDetector,
 }
 
 /// The Perth implicit watermarking network.
 pub struct Watermarker {
     encoder: Stack,
     /// Slow (×1.25 frames), normal and fast (×0.75) decoders.
-    decoders: [(Stack, f32); 3],
+    decoders: Option<[(Stack, f32); 3]>,
 }
 
 impl Watermarker {
     /// Reads `perth_net_250000.pth.tar` (or any checkpoint of the same network).
     pub fn load(path: &Path) -> Result<Self, WatermarkError> {
+        Self::read(path, true)
+    }
+
+    /// Only what marking needs: the encoder (9 MB of weights instead of 37; the
+    /// daemon never detects).
+    pub fn load_embedder(path: &Path) -> Result<Self, WatermarkError> {
+        Self::read(path, false)
+    }
+
+    fn read(path: &Path, detector: bool) -> Result<Self, WatermarkError> {
         let file = std::fs::File::open(path).map_err(|source| WatermarkError::Open {
             path: path.to_path_buf(),
             source,
         })?;
-        let state = read_state_dict(std::io::BufReader::new(file), "model").map_err(|source| {
-            WatermarkError::Checkpoint {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
-        Ok(Watermarker {
-            encoder: Stack::load(&state, "encoder.layers", BAND)?,
-            decoders: [
+        let wanted = |name: &str| detector || name.starts_with("encoder.");
+        let state =
+            read_state_dict(std::io::BufReader::new(file), "model", wanted).map_err(|source| {
+                WatermarkError::Checkpoint {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
+        let decoders = if detector {
+            Some([
                 (Stack::load(&state, "decoder.slow_layers", 2)?, 1.25),
                 (Stack::load(&state, "decoder.normal_layers", 2)?, 1.0),
                 (Stack::load(&state, "decoder.fast_layers", 2)?, 0.75),
-            ],
+            ])
+        } else {
+            None
+        };
+        Ok(Watermarker {
+            encoder: Stack::load(&state, "encoder.layers", BAND)?,
+            decoders,
         })
     }
 
@@ -221,6 +241,7 @@ impl Watermarker {
 
     /// How sure the detector is that `samples` (mono, at `rate`) carry the mark, 0..=1.
     pub fn detect(&self, samples: &[f32], rate: u32) -> Result<f32, WatermarkError> {
+        let decoders = self.decoders.as_ref().ok_or(WatermarkError::NoDetector)?;
         if rate < MIN_RATE || Grid::new(rate).is_none() {
             let native = Self::to_native(samples, rate)?;
             return self.detect(&native, NATIVE_RATE);
@@ -234,7 +255,7 @@ impl Watermarker {
         let band = band_of(&spec.band, spec.frames);
         let mut attention = [0f32; 3];
         let mut marks = [0f32; 3];
-        for (i, (stack, speed)) in self.decoders.iter().enumerate() {
+        for (i, (stack, speed)) in decoders.iter().enumerate() {
             let len = ((spec.frames as f32 * speed) as usize).max(1);
             let out = if len == spec.frames {
                 stack.forward(band.view())
