@@ -427,6 +427,23 @@ fn wav_fmt_chunks_outside_our_bounds_are_refused_before_the_reader() {
     );
     let e = patched(34, &0xfff0u16.to_le_bytes()).unwrap_err();
     assert!(e.to_string().contains("65520 bits per sample"), "{e}");
+    // Found by fuzzing too: a second `fmt ` chunk, which the reader parses as well.
+    let mut two = wav[..36].to_vec();
+    two.extend_from_slice(&wav[12..20]);
+    two.extend_from_slice(&wav[20..36]);
+    two[36 + 8 + 2..36 + 8 + 4].copy_from_slice(&0xc011u16.to_le_bytes());
+    two.extend_from_slice(&wav[36..]);
+    let e = decode_bytes(&two).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DecodeError::BadChannels {
+                channels: 0xc011,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // ADPCM: no decoder here, said at once.
     let e = patched(20, &2u16.to_le_bytes()).unwrap_err();
     assert!(e.to_string().contains("format tag 0x0002"), "{e}");

@@ -29,7 +29,8 @@ const TAGS: [u16; 5] = [0x0001, 0x0003, 0x0006, 0x0007, 0xfffe];
 /// Where the chunks that matter start (their header) and the size they state.
 #[derive(Default)]
 struct Chunks {
-    fmt: Option<(u64, u32)>,
+    /// Every `fmt ` chunk: the reader parses each one it meets.
+    fmt: Vec<(u64, u32)>,
     data: Option<(u64, u32)>,
 }
 
@@ -40,7 +41,7 @@ pub fn source<'s>(
     len: u64,
 ) -> Result<MediaSourceStream<'s>, DecodeError> {
     let chunks = walk(&mut src).map_err(DecodeError::Io)?;
-    if let Some((at, size)) = chunks.fmt {
+    for &(at, size) in &chunks.fmt {
         check_format(&mut src, at, size)?;
     }
     let patch = chunks
@@ -64,7 +65,7 @@ pub fn source<'s>(
     ))
 }
 
-/// The `fmt ` and `data` chunks among the first chunks (stops at `data`).
+/// The `fmt ` chunks and the `data` chunk among the first chunks (stops at `data`).
 fn walk(src: &mut impl Source) -> std::io::Result<Chunks> {
     let mut found = Chunks::default();
     let mut at = 12u64;
@@ -76,7 +77,7 @@ fn walk(src: &mut impl Source) -> std::io::Result<Chunks> {
         }
         let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
         match &h[..4] {
-            b"fmt " if found.fmt.is_none() => found.fmt = Some((at, size)),
+            b"fmt " => found.fmt.push((at, size)),
             b"data" => {
                 found.data = Some((at, size));
                 break;
