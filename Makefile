@@ -101,7 +101,7 @@ clean-assets:
 # runs a 30 s smoke of each. New corpus entries go to fuzz/corpus (not committed); the
 # committed seeds are in fuzz/seeds.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := wyoming_codec normalize ssml voice_mix config
+FUZZ_TARGETS := wyoming_codec normalize ssml voice_mix config audio_decode
 # Also in fuzz/, kept out of the smoke (its time): make fuzz FUZZ_TARGETS="plan http_guard espeak"
 FUZZ := env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz
 

@@ -1,4 +1,5 @@
-//! The OpenAI-compatible HTTP API: `POST /v1/audio/speech`, voice and model lists,
+//! The OpenAI-compatible HTTP API: `POST /v1/audio/speech` (and `/v1/audio/stream`,
+//! always streamed, for LiteTTS's clients), voice and model lists,
 //! `/health` and `/metrics`, over the same [`Speech`] as the Wyoming server; and at `/`
 //! a page to try it in a browser.
 //!
@@ -236,6 +237,7 @@ impl HttpServer {
 fn router(state: Arc<AppState>) -> Result<Router, HttpError> {
     let v1 = Router::new()
         .route("/v1/audio/speech", post(speech::speech))
+        .route("/v1/audio/stream", post(speech::stream))
         .route("/v1/audio/voices", get(list_voices))
         .route("/v1/voices", get(list_voices))
         .route("/v1/models", get(list_models))
@@ -284,7 +286,8 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
         .get::<MatchedPath>()
         .map(MatchedPath::as_str)
     {
-        Some("/v1/audio/speech") => "speech",
+        Some("/v1/audio/speech") => speech::Route::Speech.endpoint(),
+        Some("/v1/audio/stream") => speech::Route::Stream.endpoint(),
         Some("/v1/audio/voices" | "/v1/voices") => "voices",
         Some("/v1/models") => "models",
         Some("/health") => "health",

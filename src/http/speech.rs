@@ -1,5 +1,6 @@
 //! `POST /v1/audio/speech`: OpenAI's request → [`SpeakRequest`] → PCM pieces →
-//! the chosen encoder → the response body, piece by piece.
+//! the chosen encoder → the response body, piece by piece. `POST /v1/audio/stream`
+//! (LiteTTS's progressive endpoint) takes the same body and always streams.
 //!
 //! The first piece is awaited before the status line is sent, so errors found only
 //! when synthesis starts (the queue is full) still get their status; after that,
@@ -38,6 +39,25 @@ struct SpeechBody {
     speed: Option<f64>,
     stream: Option<bool>,
     stream_format: Option<String>,
+}
+
+/// The route a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Route {
+    /// `/v1/audio/speech`: streamed or whole, as `stream` says.
+    Speech,
+    /// `/v1/audio/stream`: streamed, whatever `stream` and `stream_format` say.
+    Stream,
+}
+
+impl Route {
+    /// The `endpoint` label of its metrics and logs.
+    pub(super) fn endpoint(self) -> &'static str {
+        match self {
+            Route::Speech => "speech",
+            Route::Stream => "stream",
+        }
+    }
 }
 
 /// A checked request.
@@ -100,7 +120,7 @@ async fn read_body(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Byt
     }
 }
 
-fn check(st: &AppState, bytes: &[u8]) -> Result<Checked, ApiError> {
+fn check(st: &AppState, bytes: &[u8], route: Route) -> Result<Checked, ApiError> {
     let body: SpeechBody = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -153,7 +173,7 @@ fn check(st: &AppState, bytes: &[u8]) -> Result<Checked, ApiError> {
     if let Some(sf) = body
         .stream_format
         .as_deref()
-        .filter(|f| !f.eq_ignore_ascii_case("audio"))
+        .filter(|f| route == Route::Speech && !f.eq_ignore_ascii_case("audio"))
     {
         let shown: String = sf.chars().take(32).collect();
         return Err(ApiError::invalid(
@@ -198,7 +218,7 @@ fn check(st: &AppState, bytes: &[u8]) -> Result<Checked, ApiError> {
             speed,
         },
         format,
-        stream: body.stream.unwrap_or(true),
+        stream: route == Route::Stream || body.stream.unwrap_or(true),
     })
 }
 
@@ -228,14 +248,27 @@ impl Progress {
     }
 }
 
-/// The handler.
+/// The handler of `/v1/audio/speech`.
 pub(super) async fn speech(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    answer(st, headers, body, Route::Speech).await
+}
+
+/// The handler of `/v1/audio/stream`.
+pub(super) async fn stream(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    answer(st, headers, body, Route::Stream).await
+}
+
+async fn answer(st: Arc<AppState>, headers: HeaderMap, body: Body, route: Route) -> Response {
     let mut asked = None;
-    match speak(st, headers, body, &mut asked).await {
+    match speak(st, headers, body, route, &mut asked).await {
         Ok(resp) => resp,
         Err(e) => {
             let mut resp = e.into_response();
@@ -259,6 +292,7 @@ async fn speak(
     st: Arc<AppState>,
     headers: HeaderMap,
     body: Body,
+    route: Route,
     asked: &mut Option<String>,
 ) -> Result<Response, ApiError> {
     if st.shutdown.is_cancelled() {
@@ -268,7 +302,7 @@ async fn speak(
         ));
     }
     let bytes = read_body(&st, &headers, body).await?;
-    let checked = check(&st, &bytes)?;
+    let checked = check(&st, &bytes, route)?;
     *asked = Some(voice_label(&checked.req));
     let mut progress = Progress {
         metrics: st.metrics.clone(),
@@ -342,6 +376,7 @@ async fn speak(
         encoder,
         progress,
         st: st.clone(),
+        endpoint: route.endpoint(),
     };
     let rest = futures::stream::unfold(state, next_bytes);
     let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
@@ -378,6 +413,8 @@ struct BodyState {
     encoder: Box<dyn Encoder>,
     progress: Progress,
     st: Arc<AppState>,
+    /// Where mid-stream errors are counted.
+    endpoint: &'static str,
 }
 
 /// The body's next bytes: an encoded piece, then the encoder's tail, then the end.
@@ -417,7 +454,7 @@ async fn next_bytes(mut s: BodyState) -> Option<(Result<Bytes, std::io::Error>, 
 /// Ends the body with an error, which aborts the response.
 fn fail(s: &mut BodyState, code: &str, why: String) -> std::io::Error {
     tracing::warn!("speech stream failed after the first audio ({code}): {why}");
-    s.st.metrics.error(Protocol::Http, "speech", code);
+    s.st.metrics.error(Protocol::Http, s.endpoint, code);
     s.pieces = None;
     std::io::Error::other(why)
 }

@@ -1,5 +1,6 @@
 //! The HTTP API's protocol behaviour with a fake engine (fast): streaming framing,
-//! a failure mid-stream, a full queue, authentication, CORS, shutdown, the web page.
+//! `/v1/audio/stream`, a failure mid-stream, a full queue, authentication, CORS,
+//! shutdown, the web page.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +82,55 @@ fn tokio_stream_from(rx: Pieces) -> impl futures::Stream<Item = Result<Vec<i16>,
     futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     })
+}
+
+#[tokio::test]
+async fn the_stream_endpoint_streams_whatever_the_body_says_and_needs_the_key() {
+    let cfg = HttpConfig {
+        api_key: Some("s3cret".into()),
+        ..HttpConfig::default()
+    };
+    let http = TestHttp::start(Arc::new(FakeSpeech::new()), cfg).await;
+    let key = [("Authorization", "Bearer s3cret")];
+    let text = "Hello world. How are you? Fine.";
+    let mut body: serde_json::Value = serde_json::from_slice(&speech_body(text, "pcm")).unwrap();
+    body["stream"] = false.into();
+    body["stream_format"] = "sse".into();
+    let body = body.to_string();
+
+    let a = http
+        .request("POST", "/v1/audio/stream", &[], body.as_bytes())
+        .await;
+    assert_eq!(a.status, 401);
+    assert_eq!(a.error_code(), "invalid_api_key");
+
+    let a = http
+        .request("POST", "/v1/audio/stream", &key, body.as_bytes())
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("audio/pcm"));
+    assert_eq!(a.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(a.header("content-length"), None);
+    assert!(a.complete);
+    assert_eq!(a.body, le_bytes(&FakeSpeech::expected(text)));
+
+    // The same body on /v1/audio/speech: `stream_format: sse` is refused there.
+    let a = http
+        .request("POST", "/v1/audio/speech", &key, body.as_bytes())
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(a.error_code(), "unsupported_stream_format");
+
+    let m = http.metrics.render(0);
+    assert!(
+        m.contains("kokorod_requests_total{protocol=\"http\",endpoint=\"stream\"} 2"),
+        "{m}"
+    );
+    assert!(
+        m.contains("kokorod_errors_total{protocol=\"http\",endpoint=\"stream\",code=\"invalid_api_key\"} 1"),
+        "{m}"
+    );
+    http.stop().await;
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod home_assistant;
 mod hostile_requests;
 mod http_guard;
 mod intelligibility;
+mod litetts_stream;
 mod openai_client;
 mod pieces_and_cache;
 mod speak;

@@ -13,7 +13,7 @@ mod mono;
 mod opus;
 mod sniff;
 mod symph;
-mod wav_fix;
+mod wav_header;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -132,7 +132,7 @@ fn decode_from<'s>(mut src: impl Source + 's, len: u64) -> Result<Decoded, Decod
         .map_err(DecodeError::Io)?;
     match found.container {
         Container::OggOpus => opus::decode(src),
-        Container::Wav => symph::decode(wav_fix::source(src, len)?, found.container),
+        Container::Wav => symph::decode(wav_header::source(src, len)?, found.container),
         Container::Flac | Container::Mp3 => {
             symph::decode(symph::plain_source(src), found.container)
         }

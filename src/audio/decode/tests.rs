@@ -406,6 +406,58 @@ fn wav_headers_that_lie() {
 }
 
 #[test]
+fn wav_fmt_chunks_outside_our_bounds_are_refused_before_the_reader() {
+    let wav = encoded(Format::Wav, &tone(100, 0.5));
+    let patched = |at: usize, v: &[u8]| {
+        let mut b = wav.clone();
+        b[at..at + v.len()].copy_from_slice(v);
+        decode_bytes(&b)
+    };
+    // Found by fuzzing: 49,153 channels overflowed the reader's block-size arithmetic.
+    let e = patched(22, &0xc001u16.to_le_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DecodeError::BadChannels {
+                channels: 0xc001,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = patched(34, &0xfff0u16.to_le_bytes()).unwrap_err();
+    assert!(e.to_string().contains("65520 bits per sample"), "{e}");
+    // Found by fuzzing too: a second `fmt ` chunk, which the reader parses as well.
+    let mut two = wav[..36].to_vec();
+    two.extend_from_slice(&wav[12..20]);
+    two.extend_from_slice(&wav[20..36]);
+    two[36 + 8 + 2..36 + 8 + 4].copy_from_slice(&0xc011u16.to_le_bytes());
+    two.extend_from_slice(&wav[36..]);
+    let e = decode_bytes(&two).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DecodeError::BadChannels {
+                channels: 0xc011,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // ADPCM: no decoder here, said at once.
+    let e = patched(20, &2u16.to_le_bytes()).unwrap_err();
+    assert!(e.to_string().contains("format tag 0x0002"), "{e}");
+    // Within our bound, the reader has its own: it maps WAV channels to speaker
+    // positions, and 255 has no layout. Its error, not a panic.
+    let mut b = crate::audio::wav_header(RATE, Some(255 * 2 * 10)).to_vec();
+    b[22] = 255;
+    b[32..34].copy_from_slice(&(255u16 * 2).to_le_bytes());
+    b.resize(44 + 255 * 2 * 10, 0);
+    let e = decode_bytes(&b).unwrap_err();
+    assert!(matches!(e, DecodeError::Malformed { .. }), "{e}");
+}
+
+#[test]
 fn flac_header_claiming_a_huge_length() {
     let pcm = tone(N, 0.5);
     let mut bytes = encoded(Format::Flac, &pcm);
