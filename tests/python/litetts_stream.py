@@ -17,7 +17,7 @@ import urllib.parse
 
 BASE, OUT = sys.argv[1], sys.argv[2]
 URL = urllib.parse.urlsplit(BASE)
-SENTENCE = "The quick brown fox jumps over the lazy dog. Kokoro speaks through the stream endpoint."
+SENTENCE = "Kokoro speaks through the stream endpoint."
 LONG = " ".join(
     f"This is sentence number {n} of a long text, read aloud while the rest is still being synthesized."
     for n in range(1, 7)
