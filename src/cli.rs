@@ -179,6 +179,23 @@ pub struct WatermarkArgs {
     /// Do not mark the audio (the same as `--watermark=false`).
     #[arg(long, overrides_with = "watermark")]
     pub no_watermark: bool,
+    /// How strong the mark is, 0.1 to 1 (1 is Perth's own): weaker changes the sound
+    /// less and survives lossy codecs less.
+    #[arg(long, env = "KOKOROD_WATERMARK_STRENGTH", default_value_t = 1.0, value_parser = parse_strength, value_name = "FACTOR")]
+    pub watermark_strength: f32,
+}
+
+fn parse_strength(s: &str) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|e| format!("{e}"))?;
+    if crate::watermark::STRENGTH.contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{v} is outside {}..={}",
+            crate::watermark::STRENGTH.start(),
+            crate::watermark::STRENGTH.end()
+        ))
+    }
 }
 
 impl WatermarkArgs {
@@ -383,6 +400,9 @@ pub enum WatermarkCommand {
         input: PathBuf,
         /// The marked WAV (`-` for stdout).
         output: PathBuf,
+        /// How strong the mark is, 0.1 to 1 (1 is Perth's own).
+        #[arg(long, default_value_t = 1.0, value_parser = parse_strength, value_name = "FACTOR")]
+        strength: f32,
         /// Where the watermark network is (default: the data dirs `kokorod fetch` uses).
         #[arg(long)]
         data_dir: Option<PathBuf>,

@@ -61,7 +61,13 @@ pub fn watermark(cmd: WatermarkCommand) -> Result<std::process::ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        WatermarkCommand::Embed { input, output, .. } => {
+        WatermarkCommand::Embed {
+            input,
+            output,
+            strength,
+            ..
+        } => {
+            let marker = marker.with_strength(strength);
             let audio =
                 decode_file(&input).with_context(|| format!("reading {}", input.display()))?;
             let mut pcm = crate::audio::f32_to_i16(&audio.samples);
@@ -146,10 +152,7 @@ pub fn speak(a: SpeakArgs) -> Result<()> {
         },
     )?
     .with_lexicon(lexicon);
-    let speech = MarkedSpeech::new(
-        Arc::new(speech),
-        load_watermarker(&paths, a.watermark.enabled())?,
-    );
+    let speech = MarkedSpeech::new(Arc::new(speech), load_watermarker(&paths, &a.watermark)?);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -195,7 +195,7 @@ impl Daemon {
         let speech = Arc::new(SwapSpeech::new(speech));
         let marked = Arc::new(MarkedSpeech::new(
             speech.clone(),
-            load_watermarker(&paths, a.watermark.enabled())?,
+            load_watermarker(&paths, &a.watermark)?,
         ));
         // Repeated answers come from memory; a reload (voices, lexicon) empties it.
         let metrics = Arc::new(Metrics::new());

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::DaemonError;
 use crate::assets::{fetch_hint, verify_file, AssetPaths, MANIFEST};
-use crate::cli::{AssetArgs, EngineArgs, LexiconArgs};
+use crate::cli::{AssetArgs, EngineArgs, LexiconArgs, WatermarkArgs};
 use crate::engine::{affinity, Engine, EngineConfig};
 use crate::speech::KokoroSpeech;
 use crate::text::Lexicon;
@@ -26,9 +26,9 @@ pub fn resolve_assets(a: &AssetArgs) -> Result<AssetPaths, DaemonError> {
 /// The watermarking network, verified against the manifest, when marking is on.
 pub fn load_watermarker(
     paths: &AssetPaths,
-    enabled: bool,
+    args: &WatermarkArgs,
 ) -> Result<Option<Arc<Watermarker>>, DaemonError> {
-    if !enabled {
+    if !args.enabled() {
         return Ok(None);
     }
     let (path, entry) = (&paths.watermark, &MANIFEST.watermark);
@@ -40,9 +40,10 @@ pub fn load_watermarker(
     }
     verify_file(path, entry.size, &entry.sha256).map_err(DaemonError::WatermarkFile)?;
     let t = Instant::now();
-    let marker = Watermarker::load_embedder(path)?;
+    let marker = Watermarker::load_embedder(path)?.with_strength(args.watermark_strength);
     tracing::info!(
         model = %path.display(),
+        strength = args.watermark_strength,
         load_ms = t.elapsed().as_millis() as u64,
         "watermark ready"
     );

@@ -24,6 +24,9 @@ use std::path::Path;
 /// Confidence from which audio counts as marked (Perth rounds at one half).
 pub const THRESHOLD: f32 = 0.5;
 
+/// Strengths of the mark accepted: Perth's own (1) down to a tenth of it.
+pub const STRENGTH: std::ops::RangeInclusive<f32> = 0.1..=1.0;
+
 /// Lowest sample rate read: the mark lives below 2 kHz.
 pub const MIN_RATE: u32 = 4_000;
 
@@ -100,6 +103,8 @@ pub enum WatermarkError {
 /// The Perth implicit watermarking network.
 pub struct Watermarker {
     encoder: Stack,
+    /// Factor on the encoder's output: 1 is Perth's own mark.
+    strength: f32,
     /// Slow (×1.25 frames), normal and fast (×0.75) decoders.
     decoders: Option<[(Stack, f32); 3]>,
 }
@@ -140,8 +145,17 @@ impl Watermarker {
         };
         Ok(Watermarker {
             encoder: Stack::load(&state, "encoder.layers", BAND)?,
+            strength: 1.0,
             decoders,
         })
+    }
+
+    /// Marks with the encoder's output scaled by `strength` (in `STRENGTH`): a weaker
+    /// mark changes the sound less and survives less (README, "The watermark").
+    #[must_use]
+    pub fn with_strength(mut self, strength: f32) -> Self {
+        self.strength = strength.clamp(*STRENGTH.start(), *STRENGTH.end());
+        self
     }
 
     fn grid(rate: u32, samples: usize) -> Result<Grid, WatermarkError> {
@@ -215,7 +229,7 @@ impl Watermarker {
                         if mask[t] == 0.0 {
                             return Complex32::new(0.0, 0.0);
                         }
-                        let gain = gain_of(residual[(k, t)]);
+                        let gain = gain_of(residual[(k, t)] * self.strength);
                         let floor = 1e-9 / grid_scale(rate);
                         let norm = x.norm();
                         if norm >= floor {

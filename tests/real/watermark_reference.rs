@@ -98,3 +98,23 @@ fn our_detector_agrees_with_the_reference_detector() {
         assert!((ours - theirs).abs() < 0.01, "{name}: {ours} vs {theirs}");
     }
 }
+
+#[test]
+fn a_weaker_mark_changes_the_sound_less() {
+    let (input, rate) = read("speech24.wav");
+    let full = Watermarker::load(&model::assets().watermark).unwrap();
+    let half = Watermarker::load(&model::assets().watermark)
+        .unwrap()
+        .with_strength(0.5);
+    let mark = |m: &Watermarker| {
+        let mut x = input.clone();
+        m.embed(&mut x, rate).unwrap();
+        let e = energy(x.iter().zip(&input).map(|(a, b)| a - b));
+        (e, m.detect(&x, rate).unwrap())
+    };
+    let ((e1, c1), (e2, c2)) = (mark(&full), mark(&half));
+    println!("strength 1: mark energy {e1:.3e}, confidence {c1:.4}; 0.5: {e2:.3e}, {c2:.4}");
+    // Half the residual in decibels: about a quarter of the change's energy.
+    assert!((0.15..0.4).contains(&(e2 / e1)), "{}", e2 / e1);
+    assert!(c1 > 0.99 && c2 < c1, "{c1} {c2}");
+}
