@@ -8,7 +8,8 @@ Confidence is the reference package's unrounded output (resemble-perth 1.0.1,
 marked, near 0 unmarked; the package's own verdict is the value rounded.
 
 Decoding is soundfile's (libsndfile): WAV (PCM and float), FLAC, Ogg Vorbis, Ogg Opus and
-MP3 work with the soundfile 0.14 wheel. A file soundfile cannot open is tried with
+MP3 work with the soundfile 0.14 wheel; a FLAC stream whose header has no length (as
+kokorod's FLAC) is decoded by ffmpeg. A file soundfile cannot open is tried with
 librosa.load (audioread, which needs an ffmpeg or GStreamer on the machine; with Debian's
 ffmpeg, AAC in .m4a works that way). Channels are
 averaged to mono: the package's detector takes one channel.
@@ -17,6 +18,7 @@ A file that cannot be decoded prints `path<TAB>error: ...` on stderr; the exit s
 0 unless every file failed (then 2).
 """
 
+import subprocess
 import sys
 import warnings
 
@@ -33,10 +35,23 @@ from perth.perth_net.perth_net_implicit.perth_watermarker import (  # noqa: E402
 )
 
 
+def read_ffmpeg(path):
+    """Decodes with ffmpeg, for streams whose header gives no length (a FLAC STREAMINFO
+    with 0 total samples): libsndfile reports 2^63 frames, soundfile's read() tries to
+    allocate them and a block-wise read fails at the end of the stream."""
+    rate = sf.info(path).samplerate
+    pcm = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", path, "-f", "f32le",
+                          "-ac", "1", "-"], check=True, capture_output=True).stdout
+    return np.frombuffer(pcm, dtype="<f4")[:, None], rate
+
+
 def decode(path):
     """(mono float32 samples, sample rate) of an audio file."""
     try:
-        signal, rate = sf.read(path, dtype="float32", always_2d=True)
+        try:
+            signal, rate = sf.read(path, dtype="float32", always_2d=True)
+        except ValueError:
+            signal, rate = read_ffmpeg(path)
         signal = signal.mean(axis=1)
     except (sf.LibsndfileError, RuntimeError, TypeError):
         import librosa
