@@ -180,3 +180,30 @@ fn hostile_files_get_a_clear_error_and_status_2() {
     let o = kokorod(&["watermark", "detect", huge_claim_path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+#[test]
+fn speak_marks_its_output_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let (marked, plain) = (dir.path().join("marked.wav"), dir.path().join("plain.wav"));
+    for (out, extra) in [(&marked, None), (&plain, Some("--no-watermark"))] {
+        let mut args = vec!["speak", "-t", "The garage door is closed.", "-o"];
+        args.push(out.to_str().unwrap());
+        args.extend(extra);
+        let o = kokorod(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = kokorod(&["watermark", "detect", marked.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = kokorod(&["watermark", "detect", plain.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
