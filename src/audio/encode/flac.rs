@@ -1,6 +1,8 @@
 //! FLAC through `flacenc` (a Rust encoder), frame by frame: the `fLaC` marker and a
-//! STREAMINFO whose length and MD5 are "unknown" (zero, as the format allows for
-//! streams), then one frame per 4096 samples as soon as they are there.
+//! STREAMINFO whose MD5 is "unknown" (zero, as the format allows) and whose length is
+//! the answer's when it is known up front (a buffered answer; readers such as
+//! libsndfile need it) and "unknown" for a stream, then one frame per 4096 samples as
+//! soon as they are there.
 
 use super::{EncodeError, Encoder, Format};
 use flacenc::bitsink::ByteSink;
@@ -29,13 +31,23 @@ fn err(why: impl std::fmt::Debug) -> EncodeError {
 }
 
 impl FlacEncoder {
-    /// Mono, 16-bit, at `rate`.
-    pub fn new(rate: u32) -> Result<Self, EncodeError> {
+    /// Mono, 16-bit, at `rate`; `total_samples` goes into STREAMINFO when known.
+    pub fn new(rate: u32, total_samples: Option<usize>) -> Result<Self, EncodeError> {
         let config = flacenc::config::Encoder::default()
             .into_verified()
             .map_err(|(_, e)| err(e))?;
         let mut info = StreamInfo::new(rate as usize, 1, 16).map_err(err)?;
         info.set_block_sizes(BLOCK, BLOCK).map_err(err)?;
+        if let Some(n) = total_samples {
+            // What is encoded: a short last block is padded to the shortest frame.
+            let rest = n % BLOCK;
+            let padding = if rest > 0 && rest < MIN_BLOCK {
+                MIN_BLOCK - rest
+            } else {
+                0
+            };
+            info.set_total_samples(n + padding);
+        }
         Ok(FlacEncoder {
             config,
             info,
@@ -114,6 +126,25 @@ impl Encoder for FlacEncoder {
 #[cfg(test)]
 mod tests {
     use super::super::{encode_all, test_signal::tone, Format};
+
+    #[test]
+    fn a_buffered_answer_says_its_length_and_a_stream_does_not() {
+        // STREAMINFO's 36-bit sample count: the low nibble of byte 21, bytes 22..26.
+        let count = |b: &[u8]| {
+            (u64::from(b[21] & 0x0F) << 32)
+                | u64::from(u32::from_be_bytes([b[22], b[23], b[24], b[25]]))
+        };
+        let bytes = encode_all(Format::Flac, 24_000, &tone(10_000), 3000).unwrap();
+        assert_eq!(count(&bytes), 10_000);
+        let short = encode_all(Format::Flac, 24_000, &tone(4096 + 3), 3000).unwrap();
+        assert_eq!(
+            count(&short),
+            4096 + flacenc::constant::MIN_BLOCK_SIZE as u64
+        );
+        let mut stream = Format::Flac.encoder(24_000, None).unwrap();
+        let bytes = stream.push(&tone(10_000)).unwrap();
+        assert_eq!(count(&bytes), 0);
+    }
 
     #[test]
     fn streaminfo_says_24khz_mono_16bit() {

@@ -94,7 +94,7 @@ impl Format {
     }
 
     /// A new encoder for mono audio at `rate`. `total_samples`, when known up front
-    /// (a buffered response), goes into headers that have a length (WAV).
+    /// (a buffered response), goes into headers that have a length (WAV, FLAC).
     pub fn encoder(
         self,
         rate: u32,
@@ -103,7 +103,7 @@ impl Format {
         Ok(match self {
             Format::Mp3 => Box::new(mp3::Mp3Encoder::new(rate)?),
             Format::Opus => Box::new(opus::OggOpusEncoder::new(rate)?),
-            Format::Flac => Box::new(flac::FlacEncoder::new(rate)?),
+            Format::Flac => Box::new(flac::FlacEncoder::new(rate, total_samples)?),
             Format::Wav => Box::new(wav::WavEncoder::new(rate, total_samples)),
             Format::Pcm => Box::new(pcm::PcmEncoder),
         })
