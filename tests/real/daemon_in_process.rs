@@ -2,33 +2,14 @@
 //! API bound on ephemeral loopback ports, a describe and a short synthesis through the
 //! Rust client, `/health` over HTTP, then a clean stop.
 
-use kokorod::daemon::{Daemon, Settings};
-use kokorod::net::Shutdown;
-
+use crate::support::in_process::InProcess;
 use crate::support::{http, model, rt, GUARD};
 
 #[test]
 fn the_daemon_serves_both_front_ends_in_process_on_a_shared_engine() {
-    let argv = [
-        "kokorod",
-        "--no-config",
-        "--uri",
-        "tcp://127.0.0.1:0",
-        "--http",
-        "tcp://127.0.0.1:0",
-    ];
-    let eff = kokorod::config::load(argv).expect("config");
-    let serve = eff.cli.serve.clone();
-    let settings =
-        Settings::new(serve, eff, argv.iter().map(Into::into).collect()).expect("settings");
-    let daemon = Daemon::build(settings, model::engine()).expect("build");
     rt().block_on(async {
-        let bound = daemon.bind().await.expect("bind");
-        let wyoming = bound.wyoming_addrs()[0].endpoint().unwrap().to_string();
-        let http = bound.http_addrs()[0].endpoint().unwrap().to_string();
-        let http = http.trim_start_matches("tcp://").to_owned();
-        let shutdown = Shutdown::new();
-        let running = tokio::spawn(bound.run(shutdown.clone()));
+        let daemon = InProcess::start(&[]).await;
+        let (wyoming, http) = (daemon.wyoming.clone(), daemon.http.clone());
 
         let info = tokio::time::timeout(GUARD, kokorod::client::describe(&wyoming))
             .await
@@ -50,11 +31,6 @@ fn the_daemon_serves_both_front_ends_in_process_on_a_shared_engine() {
         assert_eq!(health.status, 200);
         assert_eq!(health.json()["ready"], true);
 
-        shutdown.begin();
-        tokio::time::timeout(GUARD, running)
-            .await
-            .expect("the daemon did not stop")
-            .expect("the daemon panicked")
-            .expect("the daemon failed");
+        daemon.stop().await;
     });
 }

@@ -3,11 +3,10 @@
 //! marking off finds nothing. Also what the mark costs per second of audio, printed.
 
 use kokorod::audio::decode::decode_bytes;
-use kokorod::daemon::{Daemon, Settings};
-use kokorod::net::Shutdown;
 use kokorod::watermark::Watermarker;
 use std::sync::OnceLock;
 
+use crate::support::in_process::InProcess;
 use crate::support::{http, model, rt, GUARD};
 
 fn marker() -> &'static Watermarker {
@@ -25,27 +24,9 @@ fn detect_pcm(samples: &[i16]) -> f32 {
 /// the response cache (its own per daemon), each encoded in its format: what is cached
 /// is the marked audio.
 fn confidences(extra: &[&str], text: &str) -> Vec<(String, f32)> {
-    let mut argv = vec![
-        "kokorod",
-        "--no-config",
-        "--uri",
-        "tcp://127.0.0.1:0",
-        "--http",
-        "tcp://127.0.0.1:0",
-    ];
-    argv.extend(extra);
-    let eff = kokorod::config::load(argv.clone()).expect("config");
-    let serve = eff.cli.serve.clone();
-    let settings =
-        Settings::new(serve, eff, argv.iter().map(Into::into).collect()).expect("settings");
-    let daemon = Daemon::build(settings, model::engine()).expect("build");
     rt().block_on(async {
-        let bound = daemon.bind().await.expect("bind");
-        let wyoming = bound.wyoming_addrs()[0].endpoint().unwrap().to_string();
-        let addr = bound.http_addrs()[0].endpoint().unwrap().to_string();
-        let addr = addr.trim_start_matches("tcp://").to_owned();
-        let shutdown = Shutdown::new();
-        let running = tokio::spawn(bound.run(shutdown.clone()));
+        let daemon = InProcess::start(extra).await;
+        let (wyoming, addr) = (daemon.wyoming.clone(), daemon.http.clone());
         let mut out = Vec::new();
 
         let (_, samples) = tokio::time::timeout(GUARD, kokorod::client::say(&wyoming, text, None))
@@ -82,12 +63,7 @@ fn confidences(extra: &[&str], text: &str) -> Vec<(String, f32)> {
             };
             out.push((format!("http {format}"), confidence));
         }
-        shutdown.begin();
-        tokio::time::timeout(GUARD, running)
-            .await
-            .expect("the daemon did not stop")
-            .expect("the daemon panicked")
-            .expect("the daemon failed");
+        daemon.stop().await;
         out
     })
 }

@@ -1,13 +1,14 @@
 //! What the test binaries share: the real model loaded once per process (`model`), a
 //! fake speech (`fake_speech`), the Wyoming and HTTP servers in this process with raw
-//! clients (`wyoming`, `http`), the daemon binary as a child process (`daemon`), and
-//! the few helpers below.
+//! clients (`wyoming`, `http`), the whole daemon in this process (`in_process`), the
+//! daemon binary as a child process (`daemon`), and the few helpers below.
 
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod daemon;
 pub mod fake_speech;
 pub mod http;
+pub mod in_process;
 pub mod model;
 pub mod wyoming;
 
