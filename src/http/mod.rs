@@ -409,6 +409,7 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
         "default_voice": st.speech.default_voice(),
         "voices": voices,
         "queue_depth": depth,
+        "watermark": st.speech.watermarked(),
         "uptime_seconds": st.metrics.uptime().as_secs_f64(),
     });
     let code = if reason.is_none() {

@@ -236,6 +236,10 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
         self.inner.queue_depth()
     }
 
+    fn watermarked(&self) -> bool {
+        self.inner.watermarked()
+    }
+
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
         if self.shared.capacity == 0 {
             return self.inner.speak(req);

@@ -25,11 +25,6 @@ impl<S> MarkedSpeech<S> {
     pub fn new(inner: Arc<S>, marker: Option<Arc<Watermarker>>) -> Self {
         MarkedSpeech { inner, marker }
     }
-
-    /// Whether audio is marked.
-    pub fn marks(&self) -> bool {
-        self.marker.is_some()
-    }
 }
 
 /// Marks one piece of 24 kHz PCM. A piece too short to analyse (under 32 ms) or
@@ -53,6 +48,10 @@ impl<S: Speech> Speech for MarkedSpeech<S> {
 
     fn queue_depth(&self) -> usize {
         self.inner.queue_depth()
+    }
+
+    fn watermarked(&self) -> bool {
+        self.marker.is_some()
     }
 
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {

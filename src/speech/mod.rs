@@ -70,6 +70,10 @@ pub trait Speech: Send + Sync + 'static {
     fn queue_depth(&self) -> usize {
         0
     }
+    /// Whether the audio carries the watermark (for health).
+    fn watermarked(&self) -> bool {
+        false
+    }
 }
 /// [`Speech::speak`] on a blocking thread. Validating and planning a request
 /// (normalizing, splitting, parsing SSML) costs CPU time linear in its text, up to a

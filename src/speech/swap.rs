@@ -46,6 +46,10 @@ impl<S: Speech> Speech for SwapSpeech<S> {
         self.current().queue_depth()
     }
 
+    fn watermarked(&self) -> bool {
+        self.current().watermarked()
+    }
+
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
         self.current().speak(req)
     }

@@ -28,6 +28,11 @@ fn confidences(extra: &[&str], text: &str) -> Vec<(String, f32)> {
         let daemon = InProcess::start(extra).await;
         let (wyoming, addr) = (daemon.wyoming.clone(), daemon.http.clone());
         let mut out = Vec::new();
+        let health = http::request(&addr, "GET", "/health", &[], b"").await;
+        let marking = health.json()["watermark"]
+            .as_bool()
+            .expect("watermark in /health");
+        assert_eq!(marking, !extra.contains(&"--no-watermark"));
 
         let (_, samples) = tokio::time::timeout(GUARD, kokorod::client::say(&wyoming, text, None))
             .await
