@@ -129,7 +129,7 @@ lint-tools: check-toolchain
 		{ command -v rustup >/dev/null && rustup component add rustfmt clippy; }
 
 fuzz-smoke:
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
 # Load (docs/RELIABILITY.md): a fresh release daemon per run, 10 then 50 clients.
 LOAD_REQUESTS ?= 1000
