@@ -163,19 +163,21 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct WatermarkArgs {
     /// Mark all audio kokorod speaks with an inaudible Perth watermark, so that it can
-    /// later be told from a recording of a person (`kokorod watermark detect`).
+    /// later be told from a recording of a person (`kokorod watermark detect`). Unset,
+    /// audio is marked when the watermark network is installed (a warning says when it
+    /// is not); `true` requires it.
     #[arg(
         long,
         env = "KOKOROD_WATERMARK",
         value_name = "BOOL",
-        default_value_t = true,
+        value_parser = clap::value_parser!(bool),
         num_args = 0..=1,
         require_equals = true,
         default_missing_value = "true",
         action = clap::ArgAction::Set,
         overrides_with = "no_watermark"
     )]
-    pub watermark: bool,
+    pub watermark: Option<bool>,
     /// Do not mark the audio (the same as `--watermark=false`).
     #[arg(long, overrides_with = "watermark")]
     pub no_watermark: bool,
@@ -198,10 +200,26 @@ fn parse_strength(s: &str) -> Result<f32, String> {
     }
 }
 
+/// Whether to mark, and how firmly that was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marking {
+    /// `--no-watermark` or `--watermark=false`.
+    Off,
+    /// The default: mark when the network is installed, warn when it is not (a data dir
+    /// fetched by an older kokorod must not stop the service after an upgrade).
+    IfInstalled,
+    /// `--watermark` or `watermark = true`: not starting is better than not marking.
+    Required,
+}
+
 impl WatermarkArgs {
-    /// Whether to mark.
-    pub fn enabled(&self) -> bool {
-        self.watermark && !self.no_watermark
+    /// What the flags ask for.
+    pub fn marking(&self) -> Marking {
+        match (self.no_watermark, self.watermark) {
+            (true, _) | (false, Some(false)) => Marking::Off,
+            (false, Some(true)) => Marking::Required,
+            (false, None) => Marking::IfInstalled,
+        }
     }
 }
 

@@ -139,6 +139,8 @@ pub fn speak(a: SpeakArgs) -> Result<()> {
     let voices = Arc::new(Voices::load(&paths.voices)?);
     // Check the request before paying for the model load.
     voices.resolve(&a.voice)?;
+    // Before the model load: a missing watermark network that was asked for fails fast.
+    let marker = load_watermarker(&paths, &a.watermark)?;
     let engine = start_engine(&paths, &a.engine)?;
     let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
     let speech = KokoroSpeech::new(
@@ -152,7 +154,7 @@ pub fn speak(a: SpeakArgs) -> Result<()> {
         },
     )?
     .with_lexicon(lexicon);
-    let speech = MarkedSpeech::new(Arc::new(speech), load_watermarker(&paths, &a.watermark)?);
+    let speech = MarkedSpeech::new(Arc::new(speech), marker);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -491,9 +491,23 @@ mod tests {
         let on = |argv: &[&str]| {
             serve_args(&load(argv.iter().copied()).unwrap())
                 .watermark
-                .enabled()
+                .marking()
+                != crate::cli::Marking::Off
         };
         assert!(on(&["kokorod", "serve"]));
+        let marking = |argv: &[&str]| {
+            serve_args(&load(argv.iter().copied()).unwrap())
+                .watermark
+                .marking()
+        };
+        assert_eq!(
+            marking(&["kokorod", "serve"]),
+            crate::cli::Marking::IfInstalled
+        );
+        assert_eq!(
+            marking(&["kokorod", "serve", "--watermark"]),
+            crate::cli::Marking::Required
+        );
         let off = write(d.path(), "off.toml", "watermark = false\n");
         let c = off.to_str().unwrap();
         assert!(!on(&["kokorod", "--config", c]));

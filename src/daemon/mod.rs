@@ -41,6 +41,7 @@ use crate::speech::{CachedSpeech, KokoroConfig, KokoroSpeech, MarkedSpeech, Spee
 use crate::system::activation::{self, Activated};
 use crate::system::notify::Notifier;
 use crate::system::service::Service;
+use crate::watermark::Watermarker;
 
 /// The pipeline of the moment (a reload swaps it).
 type Served = SwapSpeech<KokoroSpeech>;
@@ -82,11 +83,13 @@ pub struct Settings {
     http: Option<(Endpoint, HttpConfig)>,
     paths: AssetPaths,
     voices: Arc<Voices>,
+    marker: Option<Arc<Watermarker>>,
 }
 
 impl Settings {
     /// Checks `a` (the options of `eff`, the configuration read from `argv`): the
-    /// endpoints, the HTTP options, the assets and the default voice.
+    /// endpoints, the HTTP options, the assets, the default voice and the watermark
+    /// network (loaded here: all before the model).
     pub fn new(a: ServeArgs, eff: Effective, argv: Vec<OsString>) -> Result<Self, DaemonError> {
         let endpoints = a
             .uris
@@ -99,6 +102,7 @@ impl Settings {
         voices
             .resolve(&a.voice)
             .map_err(DaemonError::DefaultVoice)?;
+        let marker = load_watermarker(&paths, &a.watermark)?;
         Ok(Settings {
             args: a,
             eff,
@@ -108,6 +112,7 @@ impl Settings {
             http,
             paths,
             voices,
+            marker,
         })
     }
 
@@ -178,6 +183,7 @@ impl Daemon {
             http,
             paths,
             voices,
+            marker,
         } = settings;
         let (probe, threads) = (engine.probe(), engine.info().cpus.len());
         let lexicon = load_lexicon(&a.lexicon, Some(&paths.data_dir));
@@ -193,10 +199,7 @@ impl Daemon {
         )?
         .with_lexicon(lexicon);
         let speech = Arc::new(SwapSpeech::new(speech));
-        let marked = Arc::new(MarkedSpeech::new(
-            speech.clone(),
-            load_watermarker(&paths, &a.watermark)?,
-        ));
+        let marked = Arc::new(MarkedSpeech::new(speech.clone(), marker));
         // Repeated answers come from memory; a reload (voices, lexicon) empties it.
         let metrics = Arc::new(Metrics::new());
         let counted = metrics.clone();

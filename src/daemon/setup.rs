@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::DaemonError;
 use crate::assets::{fetch_hint, verify_file, AssetPaths, MANIFEST};
-use crate::cli::{AssetArgs, EngineArgs, LexiconArgs, WatermarkArgs};
+use crate::cli::{AssetArgs, EngineArgs, LexiconArgs, Marking, WatermarkArgs};
 use crate::engine::{affinity, Engine, EngineConfig};
 use crate::speech::KokoroSpeech;
 use crate::text::Lexicon;
@@ -24,19 +24,29 @@ pub fn resolve_assets(a: &AssetArgs) -> Result<AssetPaths, DaemonError> {
 }
 
 /// The watermarking network, verified against the manifest, when marking is on.
+/// Missing, it stops the start only if marking was asked for explicitly.
 pub fn load_watermarker(
     paths: &AssetPaths,
     args: &WatermarkArgs,
 ) -> Result<Option<Arc<Watermarker>>, DaemonError> {
-    if !args.enabled() {
-        return Ok(None);
-    }
     let (path, entry) = (&paths.watermark, &MANIFEST.watermark);
-    if !path.is_file() {
-        return Err(DaemonError::NoWatermarkModel {
-            path: path.clone(),
-            fix: fetch_hint(),
-        });
+    match args.marking() {
+        Marking::Off => return Ok(None),
+        _ if path.is_file() => {}
+        Marking::Required => {
+            return Err(DaemonError::NoWatermarkModel {
+                path: path.clone(),
+                fix: fetch_hint(),
+            })
+        }
+        Marking::IfInstalled => {
+            tracing::warn!(
+                "audio is NOT watermarked: the watermark model {} is not installed; {} (or pass --no-watermark to say so)",
+                path.display(),
+                fetch_hint()
+            );
+            return Ok(None);
+        }
     }
     verify_file(path, entry.size, &entry.sha256).map_err(DaemonError::WatermarkFile)?;
     let t = Instant::now();

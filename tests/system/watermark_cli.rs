@@ -207,3 +207,44 @@ fn speak_marks_its_output_unless_told_not_to() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+#[test]
+fn without_the_network_speech_is_unmarked_with_a_warning_unless_marking_is_required() {
+    // A data dir fetched by an older kokorod: model, voices and runtime, no checkpoint.
+    let real = crate::support::model::assets();
+    let data = tempfile::tempdir().unwrap();
+    let link =
+        |from: &Path, name: &str| std::os::unix::fs::symlink(from, data.path().join(name)).unwrap();
+    link(&real.model, "kokoro-v1.0.int8.onnx");
+    link(&real.voices, "voices");
+    link(real.runtime.parent().unwrap(), "lib");
+    let out = data.path().join("out.wav");
+    let speak = |extra: &[&str]| {
+        let mut args = vec!["speak", "-t", "Hello there.", "--data-dir"];
+        args.push(data.path().to_str().unwrap());
+        args.extend(["-o", out.to_str().unwrap()]);
+        args.extend(extra);
+        kokorod(&args)
+    };
+    let o = speak(&["--watermark"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not found"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing written when marking was required");
+
+    let o = speak(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("NOT watermarked"), "{}", stderr(&o));
+    let o = kokorod(&[
+        "watermark",
+        "detect",
+        "--data-dir",
+        real.data_dir.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
