@@ -31,7 +31,11 @@ pub fn watermark(cmd: WatermarkCommand) -> Result<std::process::ExitCode> {
         }
     };
     let path = assets::find_watermark(data_dir)?;
-    let marker = Watermarker::load(&path)?;
+    // Marking needs only the encoder; detecting needs the decoders too.
+    let marker = match cmd {
+        WatermarkCommand::Detect { .. } => Watermarker::load(&path)?,
+        WatermarkCommand::Embed { .. } => Watermarker::load_embedder(&path)?,
+    };
     match cmd {
         WatermarkCommand::Detect { files, .. } => {
             let (mut unmarked, mut unread) = (false, false);
