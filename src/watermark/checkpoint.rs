@@ -561,42 +561,35 @@ mod tests {
         );
     }
 
+    /// Reads every tensor of a checkpoint made of `pickle` and one storage of `floats`.
+    fn read(
+        pickle: &[u8],
+        floats_in_storage: usize,
+    ) -> Result<HashMap<String, Tensor>, CheckpointError> {
+        let file = checkpoint(pickle, &floats(&vec![0.; floats_in_storage]));
+        read_state_dict(std::io::Cursor::new(file), "model", |_| true)
+    }
+
     #[test]
     fn refuses_other_callables_and_bad_storages() {
+        let rebuild = b"ctorch._utils\n_rebuild_tensor_v2\n";
         let evil = tensor_pickle((2, 3), (3, 1), b"cos\nsystem\n");
-        let e = read_state_dict(
-            std::io::Cursor::new(checkpoint(&evil, &floats(&[0.; 6]))),
-            "model",
-            |_| true,
-        )
-        .unwrap_err();
+        let e = read(&evil, 6).unwrap_err();
         assert!(e.to_string().contains("refusing to call os.system"), "{e}");
 
-        let transposed = tensor_pickle((2, 3), (1, 2), b"ctorch._utils\n_rebuild_tensor_v2\n");
-        let e = read_state_dict(
-            std::io::Cursor::new(checkpoint(&transposed, &floats(&[0.; 6]))),
-            "model",
-            |_| true,
-        )
-        .unwrap_err();
+        let transposed = tensor_pickle((2, 3), (1, 2), rebuild);
+        let e = read(&transposed, 6).unwrap_err();
         assert!(e.to_string().contains("not contiguous"), "{e}");
 
-        let ok = tensor_pickle((2, 3), (3, 1), b"ctorch._utils\n_rebuild_tensor_v2\n");
-        let e = read_state_dict(
-            std::io::Cursor::new(checkpoint(&ok, &floats(&[0.; 5]))),
-            "model",
-            |_| true,
-        )
-        .unwrap_err();
+        let ok = tensor_pickle((2, 3), (3, 1), rebuild);
+        let e = read(&ok, 5).unwrap_err();
         assert!(e.to_string().contains("expected 6 floats"), "{e}");
 
         for cut in [0, 3, 40, ok.len() - 1] {
-            let e = read_state_dict(
-                std::io::Cursor::new(checkpoint(&ok[..cut], &floats(&[0.; 6]))),
-                "model",
-                |_| true,
+            assert!(
+                read(&ok[..cut], 6).is_err(),
+                "a pickle cut at {cut} was read"
             );
-            assert!(e.is_err(), "a pickle cut at {cut} was read");
         }
         assert!(
             read_state_dict(std::io::Cursor::new(b"not a zip".to_vec()), "model", |_| {
