@@ -216,6 +216,7 @@ impl Watermarker {
         }
         let band = band_of(&spec.band, spec.frames);
         let residual = self.encoder.forward(band.view());
+        let floor = grid.floor();
         // The change of each bin: X·(g − 1), g the gain the residual asks for. A bin at
         // the floor is raised from the floor, as decibels clipped there would be.
         let change: Vec<Vec<Complex32>> = spec
@@ -230,7 +231,6 @@ impl Watermarker {
                             return Complex32::new(0.0, 0.0);
                         }
                         let gain = gain_of(residual[(k, t)] * self.strength);
-                        let floor = 1e-9 / grid_scale(rate);
                         let norm = x.norm();
                         if norm >= floor {
                             x * (gain - 1.0)
@@ -304,10 +304,6 @@ impl Watermarker {
         }
         Ok(())
     }
-}
-
-fn grid_scale(rate: u32) -> f32 {
-    NATIVE_RATE as f32 / rate as f32
 }
 
 /// Frames with sound: summed normalized magnitude over every bin above 5 % of the

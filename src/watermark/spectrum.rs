@@ -85,6 +85,11 @@ impl Grid {
         })
     }
 
+    /// The magnitude floor in this rate's units: quieter bins count as the floor.
+    pub fn floor(&self) -> f32 {
+        MAGNITUDE_FLOOR / self.scale
+    }
+
     /// Shortest signal the centred STFT can reflect-pad: more than half a window.
     pub fn min_len(&self) -> usize {
         self.n_fft / 2 + 1
