@@ -10,7 +10,9 @@ pub mod voices;
 pub use model::{trim_heap, Model, Tuning, MAX_TOKENS, SAMPLE_RATE};
 pub use queue::Priority;
 use queue::{JobQueue, PushError};
-pub use voices::{info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, VoiceStyle, Voices};
+pub use voices::{
+    info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, VoiceName, VoiceStyle, Voices,
+};
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;

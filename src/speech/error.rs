@@ -11,6 +11,10 @@ pub enum SpeechError {
     /// The voice does not exist or its spec is malformed.
     #[error("{0}")]
     Voice(String),
+    /// An installed voice's file cannot be read now (damaged or removed since start):
+    /// the server's fault, not the request's.
+    #[error("cannot read the voice")]
+    VoiceFile(#[source] crate::engine::VoiceError),
     /// Nothing speakable: empty, only punctuation or emoji.
     #[error("{0}")]
     EmptyText(String),
@@ -89,7 +93,9 @@ impl SpeechError {
             SpeechError::Speed(_) => ErrorKind::BadSpeed,
             SpeechError::Ssml(_) => ErrorKind::BadSsml,
             SpeechError::Text(_) | SpeechError::TextTask(_) => ErrorKind::TextFailed,
-            SpeechError::SynthesisTask(_) => ErrorKind::SynthesisFailed,
+            SpeechError::SynthesisTask(_) | SpeechError::VoiceFile(_) => {
+                ErrorKind::SynthesisFailed
+            }
             SpeechError::Engine(EngineError::Busy(_)) => ErrorKind::Busy,
             SpeechError::Engine(_) => ErrorKind::SynthesisFailed,
         }

@@ -3,9 +3,9 @@
 //! that audio leaves as soon as each piece is ready.
 
 use super::plan::{self, Piece};
-use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice, VoiceInfo};
+use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
 use crate::audio::{f32_to_i16, fade_edges, trim_silence, Keep};
-use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, Voices};
+use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, VoiceName, Voices};
 use crate::text::normalize::{normalize, Locale};
 use crate::text::overrides::{self, Run};
 use crate::text::split::{cut_long, first_clause, split_sentences, MAX_PIECE_BYTES};
@@ -99,7 +99,7 @@ impl KokoroSpeech {
             .voices
             .resolve(&self.cfg.default_voice)
             .map_err(|e| SpeechError::Voice(format!("default voice: {e}")))?;
-        self.phonemizers.get(self.lang_of(&default)?)?;
+        self.phonemizers.get(self.lang_of(&default.primary)?)?;
         Ok(self)
     }
 
@@ -157,21 +157,27 @@ impl KokoroSpeech {
         Ok(built)
     }
 
-    fn lang_of(&self, voice: &ResolvedVoice) -> Result<Lang, SpeechError> {
-        voice.primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
-            SpeechError::Voice(format!("voice {} is of no language kokorod knows (Kokoro's voices start with a, b, e, f, h, i, j, p or z)", voice.primary))
+    fn lang_of(&self, primary: &str) -> Result<Lang, SpeechError> {
+        primary.chars().next().and_then(Lang::from_voice_prefix).ok_or_else(|| {
+            SpeechError::Voice(format!("voice {primary} is of no language kokorod knows (Kokoro's voices start with a, b, e, f, h, i, j, p or z)"))
         })
     }
 
-    /// Resolves the voice choice: name, else the best voice for the language, else the default.
-    pub fn choose_voice(&self, choice: &VoiceChoice) -> Result<ResolvedVoice, SpeechError> {
+    /// The voice a request is spoken with: the text's language's when
+    /// [`KokoroConfig::detect_language`] applies, else the voice named, else the best
+    /// voice for the language asked, else the default. Reads no style file.
+    fn choose_voice(&self, req: &SpeakRequest) -> Result<VoiceName, SpeechError> {
         let voice_err = |e: crate::engine::VoiceError| SpeechError::Voice(e.to_string());
+        if let Some(name) = self.voice_by_text(req) {
+            return Ok(name);
+        }
+        let choice = &req.voice;
         if let Some(name) = choice.name.as_deref().filter(|n| !n.trim().is_empty()) {
-            return self.voices.resolve(name).map_err(voice_err);
+            return self.voices.name(name).map_err(voice_err);
         }
         if let Some(lang) = choice.language.as_deref().filter(|l| !l.trim().is_empty()) {
             return match self.best_voice_for(lang) {
-                Some(name) => self.voices.resolve(&name).map_err(voice_err),
+                Some(name) => self.voices.name(&name).map_err(voice_err),
                 None => Err(SpeechError::Voice(format!(
                     "no installed voice speaks {:?}",
                     lang.chars().take(32).collect::<String>()
@@ -179,13 +185,13 @@ impl KokoroSpeech {
             };
         }
         self.voices
-            .resolve(&self.cfg.default_voice)
+            .name(&self.cfg.default_voice)
             .map_err(voice_err)
     }
 
     /// The voice for the language a plain text is written in, when the request asks
     /// for none and that language is clearly not the default voice's.
-    fn voice_by_text(&self, req: &SpeakRequest) -> Option<ResolvedVoice> {
+    fn voice_by_text(&self, req: &SpeakRequest) -> Option<VoiceName> {
         if !self.cfg.detect_language
             || req.format != TextFormat::Text
             || req.voice.name.is_some()
@@ -193,12 +199,12 @@ impl KokoroSpeech {
         {
             return None;
         }
-        let default = self.voices.resolve(&self.cfg.default_voice).ok()?;
+        let default = self.voices.name(&self.cfg.default_voice).ok()?;
         let lang = crate::text::detect::LanguageGuesser::shared()
-            .guess(&req.text, self.lang_of(&default).ok()?)?;
+            .guess(&req.text, self.lang_of(&default.primary).ok()?)?;
         let name = self.best_voice_for(lang.bcp47())?;
         tracing::debug!(language = lang.bcp47(), voice = %name, "voice chosen by the text's language");
-        self.voices.resolve(&name).ok()
+        self.voices.name(&name).ok()
     }
 
     /// The installed voice for a BCP-47 tag (`en-GB`, `en`): the default voice if it
@@ -303,6 +309,10 @@ impl Speech for KokoroSpeech {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    fn voice_name(&self, req: &SpeakRequest) -> Option<String> {
+        self.choose_voice(req).ok().map(|name| name.spec)
+    }
+
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
         if !SPEED_RANGE.contains(&req.speed) {
             return Err(SpeechError::Speed(req.speed));
@@ -314,11 +324,12 @@ impl Speech for KokoroSpeech {
                 max: self.cfg.max_text_chars,
             });
         }
-        let voice = match self.voice_by_text(&req) {
-            Some(voice) => voice,
-            None => self.choose_voice(&req.voice)?,
-        };
-        let lang = self.lang_of(&voice)?;
+        let name = self.choose_voice(&req)?;
+        let lang = self.lang_of(&name.primary)?;
+        let voice = self.voices.resolve(&name.spec).map_err(|e| match e {
+            e @ crate::engine::VoiceError::BadFile { .. } => SpeechError::VoiceFile(e),
+            e => SpeechError::Voice(e.to_string()),
+        })?;
         let pieces = plan_request(&req.text, req.format, lang, req.speed)?;
         let ctx = Arc::new(PieceCtx {
             phonemizers: self.phonemizers.clone(),

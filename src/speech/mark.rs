@@ -46,6 +46,10 @@ impl<S: Speech> Speech for MarkedSpeech<S> {
         self.inner.default_voice()
     }
 
+    fn voice_name(&self, req: &SpeakRequest) -> Option<String> {
+        self.inner.voice_name(req)
+    }
+
     fn queue_depth(&self) -> usize {
         self.inner.queue_depth()
     }

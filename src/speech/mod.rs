@@ -66,6 +66,13 @@ pub trait Speech: Send + Sync + 'static {
     /// Validates the request (voice, text, speed: errors here come before any audio)
     /// and returns its audio as a stream of pieces.
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError>;
+    /// The voice `req` is spoken with, canonical (`af_heart`, `af_heart(2)+am_adam(1)`),
+    /// for logs; `None` when the request's voice does not resolve. Only the names are
+    /// looked up; nothing is synthesized.
+    fn voice_name(&self, req: &SpeakRequest) -> Option<String> {
+        let _ = req;
+        None
+    }
     /// Inference jobs waiting or running now (for health and metrics).
     fn queue_depth(&self) -> usize {
         0

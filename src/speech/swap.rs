@@ -42,6 +42,10 @@ impl<S: Speech> Speech for SwapSpeech<S> {
         self.current().default_voice()
     }
 
+    fn voice_name(&self, req: &SpeakRequest) -> Option<String> {
+        self.current().voice_name(req)
+    }
+
     fn queue_depth(&self) -> usize {
         self.current().queue_depth()
     }

@@ -2,7 +2,7 @@
 //! voice of its text's language (the same audio as asking for that voice by name),
 //! English stays with the default voice, and the setting turns it off.
 
-use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, VoiceChoice};
+use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech, VoiceChoice};
 
 use crate::support::model;
 
@@ -35,13 +35,14 @@ async fn an_unnamed_voice_follows_the_language_of_the_text() {
     let on = speech(true);
     // The voice each language's best-graded voice is (as `voice.language` picks it).
     let best = |tag: &str| {
-        let voice = on
-            .choose_voice(&VoiceChoice {
+        let asked = SpeakRequest {
+            voice: VoiceChoice {
                 name: None,
                 language: Some(tag.into()),
-            })
-            .unwrap();
-        voice.primary.clone()
+            },
+            ..SpeakRequest::text("")
+        };
+        on.voice_name(&asked).expect(tag)
     };
     for (text, tag) in [
         ("La temperatura del salón es de veintiún grados.", "es"),

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kokorod::wyoming::Event;
+use kokorod::wyoming::{Event, Synthesize, SynthesizeVoice};
 
 use crate::support::model;
 use crate::support::rt;
@@ -377,6 +377,23 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
         .await;
         // Accepted (and so logged); leaving cancels the rest.
         assert!(matches!(c.next().await, Event::AudioStart(_)));
+        // Logged with the voice that spoke, not the request's words for it.
+        let mut c = Conn::open(&tcp_uri).await;
+        c.send(Event::Synthesize(Synthesize {
+            text: "The kettle is on.".into(),
+            voice: Some(SynthesizeVoice {
+                language: Some("en-GB".into()),
+                ..Default::default()
+            }),
+            text_format: None,
+            context: None,
+        }))
+        .await;
+        assert!(model::rms(&c.audio(1024).await) > 0.02);
+        let mut c = Conn::open(&tcp_uri).await;
+        c.send(synthesize("The kettle is off.", Some(" af_heart + am_adam(3) ")))
+            .await;
+        assert!(model::rms(&c.audio(1024).await) > 0.02);
     });
 
     daemon.signal(nix::sys::signal::Signal::SIGTERM);
@@ -402,6 +419,13 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
             .any(|l| l.contains("spoke ") && l.contains("voice=af_heart") && l.contains("rtf=")),
         "{log}"
     );
+    for voice in ["bf_emma", "af_heart(1)+am_adam(3)"] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("spoke ") && l.contains(&format!("voice={voice} "))),
+            "{voice}: {log}"
+        );
+    }
     assert!(
         !log.lines().any(|l| l.starts_with("ERROR kokorod: forged")),
         "{log}"

@@ -2,9 +2,9 @@
 //! the fallback for a voice that cannot be used.
 
 use crate::server::fallback;
-use crate::speech::{
-    speak_blocking, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice,
-};
+use std::sync::Arc;
+
+use crate::speech::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceChoice};
 use crate::wyoming::SynthesizeVoice;
 
 use super::Shared;
@@ -12,6 +12,7 @@ use super::Shared;
 /// A request's audio and the voice that speaks it (for logs).
 pub(super) struct Spoken {
     pub pieces: PieceStream,
+    /// The voice as resolved (`af_heart`, `bf_emma` for `en-GB`, a mix's weights).
     pub label: String,
     /// The choice that replaced a voice that could not be used.
     pub substituted: Option<VoiceChoice>,
@@ -35,11 +36,11 @@ pub(super) async fn speak(shared: &Shared, request: SpeakRequest) -> Result<Spok
                 ..request.clone()
             })
         });
-    let why = match speak_blocking(shared.speech.clone(), request).await {
-        Ok(pieces) => {
+    let why = match speak_named(shared.speech.clone(), request).await {
+        Ok((pieces, name)) => {
             return Ok(Spoken {
                 pieces,
-                label,
+                label: name.unwrap_or(label),
                 substituted: None,
             })
         }
@@ -52,8 +53,9 @@ pub(super) async fn speak(shared: &Shared, request: SpeakRequest) -> Result<Spok
     for substitute in substitutes {
         let instead = voice_label(speech, &substitute.voice);
         let choice = substitute.voice.clone();
-        match speak_blocking(shared.speech.clone(), substitute).await {
-            Ok(pieces) => {
+        match speak_named(shared.speech.clone(), substitute).await {
+            Ok((pieces, name)) => {
+                let instead = name.unwrap_or(instead);
                 tracing::warn!(voice = %label, code = "unknown-voice", "{why}; speaking with {instead} instead");
                 return Ok(Spoken {
                     pieces,
@@ -66,6 +68,20 @@ pub(super) async fn speak(shared: &Shared, request: SpeakRequest) -> Result<Spok
         }
     }
     Err(SpeechError::Voice(why))
+}
+
+/// [`Speech::speak`] and [`Speech::voice_name`] on a blocking thread: validating and
+/// planning cost CPU time linear in the text (see [`crate::speech::speak_blocking`]).
+async fn speak_named(
+    speech: Arc<dyn Speech>,
+    request: SpeakRequest,
+) -> Result<(PieceStream, Option<String>), SpeechError> {
+    tokio::task::spawn_blocking(move || {
+        let name = speech.voice_name(&request);
+        speech.speak(request).map(|pieces| (pieces, name))
+    })
+    .await
+    .map_err(SpeechError::TextTask)?
 }
 
 /// The voice as asked for, for logs: a name or mix, `lang:xx`, or the default. Only
