@@ -10,11 +10,12 @@ use libfuzzer_sys::fuzz_target;
 /// Bytes of one voice file: 510 × 256 little-endian f32.
 const VOICE_BYTES: usize = 510 * 256 * 4;
 
-/// A few voices with distinct constant styles, loaded from a temp dir once.
+/// A few voices with distinct constant styles, written to a temp dir once. The dir stays:
+/// styles are read from their files when a spec resolves (one dir, rewritten each run).
 fn voices() -> &'static Voices {
     static VOICES: OnceLock<Voices> = OnceLock::new();
     VOICES.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("kokorod-fuzz-voices-{}", std::process::id()));
+        let dir = std::env::temp_dir().join("kokorod-fuzz-voices");
         std::fs::create_dir_all(&dir).unwrap();
         for (i, name) in ["af_heart", "am_adam", "bf_emma", "jf_alpha", "zm_yunxi"]
             .iter()
@@ -24,9 +25,7 @@ fn voices() -> &'static Voices {
             let bytes: Vec<u8> = value.iter().copied().cycle().take(VOICE_BYTES).collect();
             std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
         }
-        let voices = Voices::load(&dir).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
-        voices
+        Voices::load(&dir).unwrap()
     })
 }
 
