@@ -42,6 +42,9 @@ fn main() {
             kokorod::engine::trim_heap();
             line += &format!(" {n}:{:.0}", rss_kib() as f64 / 1024.0);
         }
-        println!("pass {pass}: +{:.1} MiB;{line}", (rss_kib() as f64 - start as f64) / 1024.0);
+        println!(
+            "pass {pass}: +{:.1} MiB;{line}",
+            (rss_kib() as f64 - start as f64) / 1024.0
+        );
     }
 }

@@ -93,9 +93,7 @@ impl SpeechError {
             SpeechError::Speed(_) => ErrorKind::BadSpeed,
             SpeechError::Ssml(_) => ErrorKind::BadSsml,
             SpeechError::Text(_) | SpeechError::TextTask(_) => ErrorKind::TextFailed,
-            SpeechError::SynthesisTask(_) | SpeechError::VoiceFile(_) => {
-                ErrorKind::SynthesisFailed
-            }
+            SpeechError::SynthesisTask(_) | SpeechError::VoiceFile(_) => ErrorKind::SynthesisFailed,
             SpeechError::Engine(EngineError::Busy(_)) => ErrorKind::Busy,
             SpeechError::Engine(_) => ErrorKind::SynthesisFailed,
         }

@@ -184,9 +184,7 @@ impl KokoroSpeech {
                 ))),
             };
         }
-        self.voices
-            .name(&self.cfg.default_voice)
-            .map_err(voice_err)
+        self.voices.name(&self.cfg.default_voice).map_err(voice_err)
     }
 
     /// The voice for the language a plain text is written in, when the request asks

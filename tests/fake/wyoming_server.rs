@@ -13,7 +13,7 @@ use kokorod::wyoming::{
 use tokio::io::AsyncWriteExt;
 
 use crate::support::fake_speech::FakeSpeech;
-use crate::support::wyoming::{events, long_text, synthesize, Conn, TestServer};
+use crate::support::wyoming::{events, long_text, synthesize, synthesize_in, Conn, TestServer};
 use crate::support::{until_closed, GUARD};
 
 const CHUNK: usize = 1024;
@@ -78,16 +78,7 @@ async fn synthesize_answers_with_exactly_one_start_chunks_and_stop() {
     conn.send(synthesize("Mixed.", Some("af_heart+bf_emma")))
         .await;
     assert_eq!(conn.audio(500).await, FakeSpeech::expected("Mixed."));
-    conn.send(Event::Synthesize(Synthesize {
-        text: "British.".into(),
-        voice: Some(SynthesizeVoice {
-            language: Some("en-GB".into()),
-            ..Default::default()
-        }),
-        text_format: None,
-        context: None,
-    }))
-    .await;
+    conn.send(synthesize_in("British.", "en-GB")).await;
     assert_eq!(conn.audio(500).await, FakeSpeech::expected("British."));
     // Through the client too, on the Unix socket.
     let (format, pcm) = client::say(&server.unix, text, None).await.unwrap();

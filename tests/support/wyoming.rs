@@ -214,6 +214,19 @@ pub fn synthesize(text: &str, voice: Option<&str>) -> Event {
     })
 }
 
+/// `synthesize` asking for a language, not a voice (as Home Assistant may).
+pub fn synthesize_in(text: &str, language: &str) -> Event {
+    Event::Synthesize(Synthesize {
+        text: text.into(),
+        voice: Some(SynthesizeVoice {
+            language: Some(language.into()),
+            ..Default::default()
+        }),
+        text_format: None,
+        context: None,
+    })
+}
+
 /// The whole events in `bytes` as a server sent them; a torn last frame is left out.
 pub fn events(bytes: &[u8]) -> Vec<Event> {
     let mut codec = WyomingCodec::default();

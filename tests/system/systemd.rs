@@ -15,11 +15,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kokorod::wyoming::{Event, Synthesize, SynthesizeVoice};
+use kokorod::wyoming::Event;
 
 use crate::support::model;
 use crate::support::rt;
-use crate::support::wyoming::{synthesize, Conn};
+use crate::support::wyoming::{synthesize, synthesize_in, Conn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 /// A hang guard for one wait (the model load on a busy machine included), never a delay.
@@ -379,20 +379,14 @@ fn socket_activation_serves_tcp_and_unix_and_leaves_systemds_socket() {
         assert!(matches!(c.next().await, Event::AudioStart(_)));
         // Logged with the voice that spoke, not the request's words for it.
         let mut c = Conn::open(&tcp_uri).await;
-        c.send(Event::Synthesize(Synthesize {
-            text: "The kettle is on.".into(),
-            voice: Some(SynthesizeVoice {
-                language: Some("en-GB".into()),
-                ..Default::default()
-            }),
-            text_format: None,
-            context: None,
-        }))
-        .await;
+        c.send(synthesize_in("The kettle is on.", "en-GB")).await;
         assert!(model::rms(&c.audio(1024).await) > 0.02);
         let mut c = Conn::open(&tcp_uri).await;
-        c.send(synthesize("The kettle is off.", Some(" af_heart + am_adam(3) ")))
-            .await;
+        c.send(synthesize(
+            "The kettle is off.",
+            Some(" af_heart + am_adam(3) "),
+        ))
+        .await;
         assert!(model::rms(&c.audio(1024).await) > 0.02);
     });
 
