@@ -79,11 +79,14 @@ impl Handler for HttpHandler {
         }
     }
 
+    fn refused(&self) {
+        self.metrics
+            .error(Protocol::Http, "connection", "too_many_connections");
+    }
+
     /// Tells an over-limit client why it is closed (a 503 in OpenAI's error shape),
     /// then closes.
     async fn refuse(self: Arc<Self>, mut stream: Stream, max: usize, cancel: CancellationToken) {
-        self.metrics
-            .error(Protocol::Http, "connection", "too_many_connections");
         let body = serde_json::json!({"error": {
             "message": format!("kokorod is serving its maximum of {max} HTTP connections; try again later"),
             "type": "server_error", "param": null, "code": "too_many_connections",

@@ -12,7 +12,7 @@ pub mod allow;
 mod listener;
 mod shutdown;
 
-pub use accept::{serve, Connections, Handler, Limits};
+pub use accept::{serve, Connections, Handler, Limits, MAX_REFUSING};
 pub use listener::{
     Endpoint, EndpointError, ListenError, Listener, LocalAddr, Stream, UnixSocketOptions,
     DEFAULT_SOCKET_MODE,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use kokorod::http::HttpConfig;
 use kokorod::metrics::Protocol;
+use kokorod::net::MAX_REFUSING;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -206,7 +207,7 @@ async fn a_client_that_stops_reading_is_dropped_and_its_synthesis_cancelled() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_connections_get_their_slots_or_a_503() {
+async fn a_thousand_connections_get_their_slots_a_503_or_a_prompt_close() {
     const MAX: usize = 16;
     const CONNECTIONS: usize = 1000;
     let cfg = HttpConfig {
@@ -223,15 +224,16 @@ async fn a_thousand_connections_get_their_slots_or_a_503() {
             .await;
         conns.push(s);
     }
-    let (mut served, mut refused) = (0, 0);
+    let (mut served, mut refused, mut closed) = (0, 0, 0);
     for s in &mut conns {
         let mut raw = Vec::new();
         let mut buf = [0u8; 4096];
-        // Up to the end of the body (both answers carry a content-length).
+        // Up to the end of the body (both answers carry a content-length), or a close
+        // with nothing said: past MAX_REFUSING refusals in flight.
         let answer = loop {
             let n = tokio::time::timeout(GUARD, s.read(&mut buf))
                 .await
-                .expect("every connection gets an answer")
+                .expect("every connection gets an answer or is closed")
                 .unwrap_or(0);
             raw.extend_from_slice(&buf[..n]);
             if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -242,14 +244,21 @@ async fn a_thousand_connections_get_their_slots_or_a_503() {
                     .parse()
                     .unwrap();
                 if raw.len() >= end + 4 + len {
-                    break a;
+                    break Some(a);
                 }
             }
-            assert!(
-                n > 0,
-                "closed before the answer: {}",
-                String::from_utf8_lossy(&raw)
-            );
+            if n == 0 {
+                assert!(
+                    raw.is_empty(),
+                    "closed mid-answer: {}",
+                    String::from_utf8_lossy(&raw)
+                );
+                break None;
+            }
+        };
+        let Some(answer) = answer else {
+            closed += 1;
+            continue;
         };
         match answer.status {
             200 => served += 1,
@@ -266,7 +275,8 @@ async fn a_thousand_connections_get_their_slots_or_a_503() {
         }
     }
     assert_eq!(served, MAX);
-    assert_eq!(refused, CONNECTIONS - MAX);
+    assert!(refused >= MAX_REFUSING, "{refused} told");
+    assert_eq!(refused + closed, CONNECTIONS - MAX);
     let metrics = http.metrics.render(0);
     assert!(
         metrics.contains(&format!(
