@@ -60,6 +60,7 @@ pub fn serve(a: ServeArgs, eff: Effective, argv: Vec<OsString>) -> Result<(), Da
     // SAFETY: no thread has been started yet.
     #[allow(unsafe_code)]
     let activated = unsafe { activation::take() }?;
+    memory::fix_mmap_threshold();
     let settings = Settings::new(a, eff, argv)?.with_activated(activated);
     // The engine (and OpenMP's environment) first, while this is the only thread.
     let engine = start_engine(&settings.paths, &settings.args.engine)?;
