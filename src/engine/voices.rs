@@ -1,10 +1,12 @@
 //! Voice style vectors: loading (a dir of `<name>.bin` or kokoro-onnx's npz), lookup
 //! with near-name suggestions, and mixing (`af_heart(2)+am_adam(1)`).
 //!
-//! A dir of `.bin` files is not held in memory: each is 510 KiB and a request uses one
-//! voice (or a short mix), so the styles are read from the file when a request
-//! resolves its voice — about 50 µs from the page cache against ~28 MiB resident for
-//! Kokoro's 54 voices. The npz archive is compressed and stays in memory.
+//! A dir of `.bin` files is not held in memory whole: each is 510 KiB and a daemon
+//! speaks with a few voices, so a voice's styles are read from its file when a request
+//! first uses it (about 50 µs from the page cache) and the last [`KEPT`] voices used are
+//! kept — against ~28 MiB resident for Kokoro's 54 voices held. A kept voice is what its
+//! file held when first read: like the voice list, a changed file takes effect at the
+//! next reload. The npz archive is compressed and stays in memory.
 
 use crate::assets::{read_npz_voices, MANIFEST};
 use std::collections::BTreeMap;
@@ -18,6 +20,8 @@ pub const STYLE_DIM: usize = 256;
 const STYLE_LEN: usize = STYLE_ROWS * STYLE_DIM;
 /// At most this many voices in one mix.
 pub const MAX_MIX: usize = 8;
+/// Voices read from files that stay in memory, the most recently used.
+pub const KEPT: usize = 4;
 
 /// Voice loading and lookup errors.
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +184,8 @@ pub struct VoiceName {
 #[derive(Debug, Default)]
 pub struct Voices {
     map: BTreeMap<String, Source>,
+    /// Styles read from files, most recently used last (at most [`KEPT`]).
+    kept: std::sync::Mutex<std::collections::VecDeque<(String, VoiceStyle)>>,
 }
 
 fn valid_name(n: &str) -> bool {
@@ -237,7 +243,36 @@ impl Voices {
         if map.is_empty() {
             return Err(VoiceError::Empty(path.display().to_string()));
         }
-        Ok(Voices { map })
+        Ok(Voices {
+            map,
+            kept: Default::default(),
+        })
+    }
+
+    /// The styles of the installed voice `name`: kept, or read from its file and kept.
+    fn style(&self, name: &str, source: &Source) -> Result<VoiceStyle, VoiceError> {
+        let Source::File(path) = source else {
+            return source.style();
+        };
+        let lock = || self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let mut kept = lock();
+            if let Some(at) = kept.iter().position(|(n, _)| n == name) {
+                let entry = kept.remove(at).expect("found");
+                let style = entry.1.clone();
+                kept.push_back(entry);
+                return Ok(style);
+            }
+        }
+        let style = VoiceStyle::read(path)?;
+        let mut kept = lock();
+        if !kept.iter().any(|(n, _)| n == name) {
+            kept.push_back((name.to_owned(), style.clone()));
+            if kept.len() > KEPT {
+                kept.pop_front();
+            }
+        }
+        Ok(style)
     }
 
     /// Number of voices.
@@ -265,17 +300,17 @@ impl Voices {
     /// styles of the voices named.
     pub fn resolve(&self, spec: &str) -> Result<ResolvedVoice, VoiceError> {
         let (named, items) = self.parse(spec)?;
-        if let [(_, _, source)] = items.as_slice() {
+        if let [(name, _, source)] = items.as_slice() {
             return Ok(ResolvedVoice {
                 spec: named.spec,
                 primary: named.primary,
-                style: source.style()?,
+                style: self.style(name, source)?,
             });
         }
         let total: f32 = items.iter().map(|i| i.1).sum();
         let mut mixed = vec![0f32; STYLE_LEN];
-        for (_, w, source) in &items {
-            let style = source.style()?;
+        for (name, w, source) in &items {
+            let style = self.style(name, source)?;
             for (m, v) in mixed.iter_mut().zip(style.0.iter()) {
                 *m += v * (w / total);
             }
@@ -415,7 +450,10 @@ mod tests {
                 Source::Held(VoiceStyle::from_vec(vec![i as f32; STYLE_LEN])),
             );
         }
-        Voices { map }
+        Voices {
+            map,
+            kept: Default::default(),
+        }
     }
 
     #[test]
@@ -451,24 +489,32 @@ mod tests {
                 .collect();
             std::fs::write(dir.path().join(format!("{name}.bin")), bytes).unwrap();
         };
-        write("af_heart", 1.0);
+        let names: Vec<String> = (0..=KEPT).map(|i| format!("af_v{i}")).collect();
+        for (i, name) in names.iter().enumerate() {
+            write(name, i as f32);
+        }
         write("am_adam", 3.0);
         let v = Voices::load(dir.path()).unwrap();
-        assert_eq!(v.len(), 2);
-        let mix = v.resolve("af_heart+am_adam").unwrap();
-        assert_eq!(mix.spec, "af_heart(1)+am_adam(1)");
+        assert_eq!(v.len(), KEPT + 2);
+        let mix = v.resolve("af_v1+am_adam").unwrap();
+        assert_eq!(mix.spec, "af_v1(1)+am_adam(1)");
         assert!((mix.style.row(7)[0] - 2.0).abs() < 1e-6);
-        // Replaced after start: the new contents are what the next request reads.
-        write("af_heart", 5.0);
-        assert_eq!(v.resolve("af_heart").unwrap().style.row(1)[0], 5.0);
-        // Damaged after start: that request fails and says how to repair; naming the
-        // voice (for logs) needs no read.
-        std::fs::write(dir.path().join("am_adam.bin"), b"short").unwrap();
-        let e = v.resolve("am_adam").unwrap_err();
+        // A voice in use is kept: what its file held when first read, until a reload.
+        std::fs::write(dir.path().join("af_v1.bin"), b"short").unwrap();
+        assert_eq!(v.resolve("af_v1").unwrap().style.row(1)[0], 1.0);
+        // Unused, a file is read anew: replaced, the new contents; damaged, that request
+        // fails and says how to repair. Naming a voice (for logs) reads nothing.
+        write("af_v0", 5.0);
+        assert_eq!(v.resolve("af_v0").unwrap().style.row(1)[0], 5.0);
+        for name in &names[2..] {
+            v.resolve(name).unwrap();
+        }
+        // af_v1 was used longest ago: no longer kept.
+        let e = v.resolve("af_v1").unwrap_err();
         assert!(matches!(e, VoiceError::BadFile { .. }), "{e}");
         let why = std::error::Error::source(&e).map(ToString::to_string);
         assert!(why.is_some_and(|w| w.contains("kokorod fetch")), "{e}");
-        assert_eq!(v.name("am_adam(2)+af_heart").unwrap().primary, "am_adam");
+        assert_eq!(v.name("am_adam(2)+af_v1").unwrap().primary, "am_adam");
         // A file of the wrong size is refused at load.
         let e = Voices::load(dir.path()).unwrap_err();
         assert!(matches!(e, VoiceError::BadFile { .. }), "{e}");
