@@ -116,7 +116,7 @@ impl VoiceStyle {
 /// Where a voice's styles are.
 #[derive(Debug)]
 enum Source {
-    /// A `.bin` file, read when a request resolves the voice.
+    /// A `.bin` file, read when a request first uses the voice.
     File(PathBuf),
     /// In memory (from an npz archive).
     Held(VoiceStyle),

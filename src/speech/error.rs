@@ -11,8 +11,8 @@ pub enum SpeechError {
     /// The voice does not exist or its spec is malformed.
     #[error("{0}")]
     Voice(String),
-    /// An installed voice's file cannot be read now (damaged or removed since start):
-    /// the server's fault, not the request's.
+    /// An installed voice's file cannot be read now (damaged or removed since the last
+    /// load or reload): the server's fault, not the request's.
     #[error("cannot read the voice")]
     VoiceFile(#[source] crate::engine::VoiceError),
     /// Nothing speakable: empty, only punctuation or emoji.
