@@ -122,15 +122,6 @@ enum Source {
     Held(VoiceStyle),
 }
 
-impl Source {
-    fn style(&self) -> Result<VoiceStyle, VoiceError> {
-        match self {
-            Source::File(path) => VoiceStyle::read(path),
-            Source::Held(style) => Ok(style.clone()),
-        }
-    }
-}
-
 /// What the voice list shows about a voice.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct VoiceInfo {
@@ -251,8 +242,9 @@ impl Voices {
 
     /// The styles of the installed voice `name`: kept, or read from its file and kept.
     fn style(&self, name: &str, source: &Source) -> Result<VoiceStyle, VoiceError> {
-        let Source::File(path) = source else {
-            return source.style();
+        let path = match source {
+            Source::File(path) => path,
+            Source::Held(style) => return Ok(style.clone()),
         };
         let lock = || self.kept.lock().unwrap_or_else(|e| e.into_inner());
         {
