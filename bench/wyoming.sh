@@ -42,10 +42,12 @@ trap 'exit 130' INT TERM
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "kokorod $(git describe --always --dirty 2>/dev/null || echo '?')   load before: $(cut -d' ' -f1-3 /proc/loadavg)   cpus: $(nproc)   logs: $OUT"
 
+# One at a time, so each start-to-ready figure is that server's alone on the machine.
 KPORT=$("$PY" $HELPER freeport)
 KSTART=$(date +%s.%N)
 ./target/release/kokorod --uri "tcp://127.0.0.1:$KPORT" >"$OUT/kokorod.log" 2>&1 &
 KPID=$!; PIDS+=("$KPID")
+KREADY=$("$PY" $HELPER wait "$KPORT" "$KPID" "$KSTART")
 # The same daemon without its response cache: wyoming-bench makes each text unique by a
 # nonce at its end, so in streaming mode (one sentence a chunk) the earlier sentences
 # repeat across rounds and the default daemon answers them from its cache.
@@ -53,15 +55,13 @@ NPORT=$("$PY" $HELPER freeport)
 NSTART=$(date +%s.%N)
 ./target/release/kokorod --uri "tcp://127.0.0.1:$NPORT" --cache-size 0 >"$OUT/kokorod-nocache.log" 2>&1 &
 NPID=$!; PIDS+=("$NPID")
+NREADY=$("$PY" $HELPER wait "$NPORT" "$NPID" "$NSTART")
 PPORT=$("$PY" $HELPER freeport)
 PSTART=$(date +%s.%N)
 "$PY" -m wyoming_piper --voice en_US-joe-medium --data-dir "$PIPER_DATA" \
     --uri "tcp://127.0.0.1:$PPORT" >"$OUT/piper.log" 2>&1 &
 PPID_=$!; PIDS+=("$PPID_")
-
 PREADY=$("$PY" $HELPER wait "$PPORT" "$PPID_" "$PSTART")
-KREADY=$("$PY" $HELPER wait "$KPORT" "$KPID" "$KSTART")
-NREADY=$("$PY" $HELPER wait "$NPORT" "$NPID" "$NSTART")
 echo "kokorod        127.0.0.1:$KPORT (pid $KPID): answered describe ${KREADY} s after start"
 echo "  --cache-size 0 127.0.0.1:$NPORT (pid $NPID): answered describe ${NREADY} s after start"
 echo "wyoming-piper  127.0.0.1:$PPORT (pid $PPID_): answered describe ${PREADY} s after start (loads its voice on first request)"

@@ -4,10 +4,13 @@
 pub mod affinity;
 mod model;
 mod optcache;
+mod preempt;
 mod queue;
 pub mod voices;
 
 pub use model::{trim_heap, Model, Tuning, MAX_TOKENS, SAMPLE_RATE};
+pub use preempt::Stop;
+use preempt::{Preemptor, Stoppable};
 pub use queue::Priority;
 use queue::{JobQueue, PushError};
 pub use voices::{
@@ -109,11 +112,21 @@ pub trait Backend: Send + 'static {
     /// One inference: token ids (without padding), the voice's style row, speed;
     /// f32 samples at 24 kHz.
     fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError>;
+
+    /// Ends a run early from another thread, so a first piece need not wait out a
+    /// later one; `None` (the default): runs always go to the end.
+    fn stopper(&self) -> Option<Arc<dyn Stop>> {
+        None
+    }
 }
 
 impl Backend for Model {
     fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
         Model::run(self, tokens, style, speed)
+    }
+
+    fn stopper(&self) -> Option<Arc<dyn Stop>> {
+        Some(Arc::new(self.run_stop()))
     }
 }
 
@@ -151,6 +164,8 @@ pub struct InferRequest {
 struct Job {
     req: InferRequest,
     reply: oneshot::Sender<Result<Vec<f32>, EngineError>>,
+    /// Stopped once for a first piece already: it runs to the end now.
+    stopped: bool,
 }
 
 /// Facts about the running engine.
@@ -166,6 +181,8 @@ pub struct EngineInfo {
     pub completed: AtomicU64,
     /// Jobs waiting or running.
     pub queued: AtomicUsize,
+    /// Runs of later pieces stopped for a first piece (each then ran again).
+    pub preempted: AtomicU64,
     /// The worker thread is running (cleared when it ends, also by a panic).
     alive: AtomicBool,
     /// Milliseconds after `epoch` of the engine's last progress: a job finished, or
@@ -249,6 +266,7 @@ impl Drop for AliveGuard {
 pub struct Engine {
     queue: Arc<Closer>,
     info: Arc<EngineInfo>,
+    preempt: Arc<Preemptor>,
 }
 
 /// Closes the queue when the last [`Engine`] handle goes, so the worker thread ends.
@@ -317,12 +335,14 @@ impl Engine {
                     warm_up_time,
                     completed: AtomicU64::new(0),
                     queued: AtomicUsize::new(0),
+                    preempted: AtomicU64::new(0),
                     alive: AtomicBool::new(true),
                     progress_ms: AtomicU64::new(0),
                     epoch: Instant::now(),
                 });
                 let _alive = AliveGuard(info.clone());
-                if ready_tx.send(Ok(info.clone())).is_err() {
+                let preempt = Arc::new(Preemptor::new(backend.stopper()));
+                if ready_tx.send(Ok((info.clone(), preempt.clone()))).is_err() {
                     return;
                 }
                 // Sleeps on a condvar while idle; ends when every Engine handle is dropped.
@@ -334,10 +354,26 @@ impl Engine {
                         continue;
                     }
                     let n = job.req.tokens.len();
+                    let stoppable = if job.req.priority == Priority::Rest && !job.stopped {
+                        Stoppable::Yes
+                    } else {
+                        Stoppable::No
+                    };
+                    preempt.begin(n, stoppable);
                     let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
                         backend.run(&job.req.tokens, job.req.style.row(n), job.req.speed)
                     }))
                     .unwrap_or_else(|_| Err(EngineError::Panicked));
+                    if preempt.end(n, r.is_ok()) && r.is_err() {
+                        // Stopped for a first piece: run it again after that one.
+                        info.preempted.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!(tokens = n, "later piece stopped for a first piece");
+                        rx.requeue(Job {
+                            stopped: true,
+                            ..job
+                        });
+                        continue;
+                    }
                     info.mark_progress();
                     info.queued.fetch_sub(1, Ordering::Relaxed);
                     info.completed.fetch_add(1, Ordering::Relaxed);
@@ -345,10 +381,11 @@ impl Engine {
                 }
             })
             .map_err(EngineError::Thread)?;
-        let info = ready_rx.recv().map_err(|_| EngineError::Stopped)??;
+        let (info, preempt) = ready_rx.recv().map_err(|_| EngineError::Stopped)??;
         Ok(Engine {
             queue: Arc::new(Closer(queue)),
             info,
+            preempt,
         })
     }
 
@@ -385,7 +422,15 @@ impl Engine {
         }
         self.queue
             .0
-            .push(Job { req, reply }, priority, cost)
+            .push(
+                Job {
+                    req,
+                    reply,
+                    stopped: false,
+                },
+                priority,
+                cost,
+            )
             .map_err(|e| {
                 self.info.queued.fetch_sub(1, Ordering::Relaxed);
                 match e {
@@ -393,6 +438,9 @@ impl Engine {
                     PushError::Closed => EngineError::Stopped,
                 }
             })?;
+        if priority == Priority::First {
+            self.preempt.first_arrived();
+        }
         Ok(rx)
     }
 

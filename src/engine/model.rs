@@ -78,7 +78,8 @@ impl Default for Tuning {
 /// A loaded model and the names of its inputs and output.
 pub struct Model {
     session: Session,
-    run_options: RunOptions<NoSelectedOutputs>,
+    /// Shared with [`RunStop`], which ends a run from another thread.
+    run_options: Arc<RunOptions<NoSelectedOutputs>>,
     tokens: String,
     style: String,
     speed: String,
@@ -259,13 +260,18 @@ impl Model {
         }
         Ok(Model {
             session,
-            run_options,
+            run_options: Arc::new(run_options),
             tokens,
             style,
             speed,
             output,
             trim_after_run: tuning.trim_after_run,
         })
+    }
+
+    /// Ends this model's run in progress from another thread (see [`RunStop`]).
+    pub fn run_stop(&self) -> RunStop {
+        RunStop(self.run_options.clone())
     }
 
     /// Runs one inference: `tokens` (1..=510 ids, without padding), a 256-value style
@@ -304,6 +310,24 @@ impl Model {
             trim_heap();
         }
         Ok(samples)
+    }
+}
+
+/// ONNX Runtime's terminate flag on a model's runs: set, the run in progress fails
+/// before its next operator (within a few milliseconds); cleared, runs go to the end.
+pub struct RunStop(Arc<RunOptions<NoSelectedOutputs>>);
+
+impl super::Stop for RunStop {
+    fn stop(&self) {
+        if let Err(e) = self.0.terminate() {
+            tracing::warn!("cannot stop an inference: {e}");
+        }
+    }
+
+    fn clear(&self) {
+        if let Err(e) = self.0.unterminate() {
+            tracing::warn!("cannot clear an inference's stop flag: {e}");
+        }
     }
 }
 

@@ -132,6 +132,14 @@ impl<T> JobQueue<T> {
         Ok(())
     }
 
+    /// Puts back a job that was stopped before it finished: it goes first among the
+    /// later pieces, whatever the capacity (it was counted when first queued), and
+    /// also once the queue is closed (the consumer drains it).
+    pub fn requeue(&self, job: T) {
+        self.lock().rest.push_front(job);
+        self.ready.notify_one();
+    }
+
     /// Blocks until a job is there (first-level jobs first); `None` once closed and empty.
     pub fn pop(&self) -> Option<T> {
         let mut s = self.lock();
@@ -206,6 +214,18 @@ mod tests {
         // "long" is overtaken by "tiny" and "short", then goes; "mid" by "tiny" and
         // "short2". "short" goes before "short2": FIFO among equal costs.
         assert_eq!(order, ["tiny", "short", "long", "short2", "mid"]);
+    }
+
+    #[test]
+    fn a_stopped_job_goes_back_first_among_later_pieces() {
+        let q = JobQueue::new(2);
+        q.push("a3", Priority::Rest, 1).unwrap();
+        q.push("b1", Priority::First, 1).unwrap();
+        // "a2" was running and stopped; the queue is full, and it still goes back.
+        q.requeue("a2");
+        q.close();
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, ["b1", "a2", "a3"]);
     }
 
     #[test]

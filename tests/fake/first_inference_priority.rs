@@ -3,12 +3,12 @@
 //! later client's short answer wait for all of them. The real pipeline (normalizer,
 //! splitter, G2P) over a stand-in engine that records the order of its inferences.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use kokorod::engine::{Backend, Engine, EngineError, Voices};
+use kokorod::engine::{Backend, Engine, EngineError, Stop, Voices};
 use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech};
 
 use crate::support::GUARD;
@@ -191,4 +191,120 @@ async fn behind_two_hostile_texts_a_short_answer_waits_for_the_running_inference
         started_after <= 1,
         "{started_after} hostile inferences started before the short answer's"
     );
+}
+
+/// Stands for ONNX Runtime's terminate flag.
+#[derive(Default)]
+struct Flag(AtomicBool);
+
+impl Stop for Flag {
+    fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    fn clear(&self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Takes 10 ms per token, checking the stop flag every millisecond as ONNX Runtime
+/// does between operators; logs (tokens, how the run ended).
+struct Stoppable {
+    flag: Arc<Flag>,
+    log: Arc<Mutex<Vec<(usize, &'static str)>>>,
+}
+
+impl Backend for Stoppable {
+    fn run(
+        &mut self,
+        tokens: &[i64],
+        _style: &[f32],
+        _speed: f32,
+    ) -> Result<Vec<f32>, EngineError> {
+        let n = tokens.len();
+        self.log.lock().unwrap().push((n, "start"));
+        let until = Instant::now() + Duration::from_millis(10 * n as u64);
+        while Instant::now() < until {
+            if self.flag.0.load(Ordering::SeqCst) {
+                self.log.lock().unwrap().push((n, "stopped"));
+                return Err(EngineError::BadInput("stopped".into()));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.log.lock().unwrap().push((n, "done"));
+        Ok(tone(n))
+    }
+
+    fn stopper(&self) -> Option<Arc<dyn Stop>> {
+        Some(self.flag.clone())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_later_piece_is_stopped_for_a_new_first_piece_and_runs_again() {
+    let (voices, _dir) = zero_voice();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let backend = Stoppable {
+        flag: Arc::default(),
+        log: log.clone(),
+    };
+    let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
+    let speech =
+        Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
+    let speak = |text: String| {
+        let speech = speech.clone();
+        tokio::spawn(async move {
+            let mut pieces =
+                tokio::task::spawn_blocking(move || speech.speak(SpeakRequest::text(text)))
+                    .await
+                    .unwrap()
+                    .unwrap();
+            let mut samples = 0;
+            while let Some(piece) = pieces.next().await {
+                samples += piece.unwrap().len();
+            }
+            samples
+        })
+    };
+    let log_now = || log.lock().unwrap().clone();
+    // A short first piece, then one long sentence (one inference of ~100 tokens, ~1 s).
+    let long_text = format!("Okay. {}.", "Bright cats jump high".repeat(5));
+    let long = speak(long_text.clone());
+    let deadline = Instant::now() + GUARD;
+    while log_now().iter().filter(|e| e.1 == "start").count() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second piece never started: {:?}",
+            log_now()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let short = speak("Lights on.".into());
+    let short_samples = short.await.unwrap();
+    let long_samples = long.await.unwrap();
+
+    let log = log_now();
+    let starts: Vec<usize> = log.iter().filter(|e| e.1 == "start").map(|e| e.0).collect();
+    let [okay, second, short_tokens] = starts[..3] else {
+        panic!("{log:?}")
+    };
+    assert_eq!(
+        log,
+        [
+            (okay, "start"),
+            (okay, "done"),
+            (second, "start"),
+            (second, "stopped"),
+            (short_tokens, "start"),
+            (short_tokens, "done"),
+            (second, "start"),
+            (second, "done"),
+        ],
+        "the running later piece stops for the new first piece, then runs again"
+    );
+    assert_eq!(engine.info().preempted.load(Ordering::Relaxed), 1);
+    // Nothing was lost: every piece of both answers arrived once, and a lone request
+    // gives the same audio.
+    assert!(short_samples > 0);
+    let alone = speak(long_text).await.unwrap();
+    assert_eq!(long_samples, alone);
 }

@@ -7,6 +7,7 @@
 //! The last test does the same with the real model, checking the order of inferences
 //! and of the first chunk's arrival.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -380,5 +381,101 @@ async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_befo
             "{text:?}: the first audio left only after the second piece was computed"
         );
     }
+    server.stop().await;
+}
+
+/// The real model, stoppable as the daemon's is, in a backend that logs each run's
+/// token count, whether it went to the end, and when it returned.
+struct Logged {
+    model: kokorod::engine::Model,
+    log: Arc<Mutex<Vec<(usize, bool, Instant)>>>,
+}
+
+impl Backend for Logged {
+    fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
+        let out = self.model.run(tokens, style, speed);
+        self.log
+            .lock()
+            .unwrap()
+            .push((tokens.len(), out.is_ok(), Instant::now()));
+        out
+    }
+
+    fn stopper(&self) -> Option<Arc<dyn kokorod::engine::Stop>> {
+        Backend::stopper(&self.model)
+    }
+}
+
+/// Reads one answer to its end: its samples, and when its first chunk came.
+async fn answer(conn: &mut Conn) -> (usize, Instant) {
+    let mut first = None;
+    let mut bytes = 0;
+    loop {
+        match conn.next().await {
+            Event::AudioStart(_) => {}
+            Event::AudioChunk(c) => {
+                first.get_or_insert_with(Instant::now);
+                bytes += c.audio.len();
+            }
+            Event::AudioStop(_) => return (bytes / 2, first.expect("audio")),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_model_a_new_answer_stops_another_answers_running_later_piece() {
+    let paths = model::assets();
+    let cpus = kokorod::engine::affinity::plan(None, None);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let logged = log.clone();
+    let engine = Engine::start_with(cpus.clone(), 32, move || {
+        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
+        Ok((Logged { model, log: logged }, Duration::ZERO))
+    })
+    .unwrap();
+    let speech = Arc::new(
+        KokoroSpeech::new(engine.clone(), model::voices(), KokoroConfig::default()).unwrap(),
+    );
+    let server = TestServer::start_with(speech, ServerConfig::default()).await;
+    let (mut a, mut b) = (Conn::open(&server.tcp).await, Conn::open(&server.tcp).await);
+    let long = "Okay. Seven bright yellow birds sat quietly on the old wooden fence beside \
+                the tall green hedge behind the small red barn at the far end of the long \
+                narrow field today.";
+    a.send(synthesize(long, None)).await;
+    match a.next().await {
+        Event::AudioStart(_) => {}
+        other => panic!("unexpected {other:?}"),
+    }
+    // A's first piece is out, so its long second piece is what the engine runs now.
+    let Event::AudioChunk(first) = a.next().await else {
+        panic!("no audio")
+    };
+    b.send(synthesize("Lights on.", None)).await;
+    let (_, b_first) = answer(&mut b).await;
+    let (rest, _) = answer(&mut a).await;
+    let a_samples = first.audio.len() / 2 + rest;
+
+    let runs = log.lock().unwrap().clone();
+    let stopped = runs
+        .iter()
+        .position(|r| !r.1)
+        .unwrap_or_else(|| panic!("no run was stopped: {runs:?}"));
+    let again = runs[stopped + 1..]
+        .iter()
+        .find(|r| r.0 == runs[stopped].0)
+        .unwrap_or_else(|| panic!("the stopped piece never ran again: {runs:?}"));
+    assert!(again.1, "{runs:?}");
+    assert!(
+        b_first < again.2,
+        "the new answer's audio came only after the long piece was done: {runs:?}"
+    );
+    assert_eq!(engine.info().preempted.load(Ordering::Relaxed), 1);
+
+    // Nothing was lost or doubled: the same answer alone has the same length.
+    a.send(synthesize(long, None)).await;
+    let (alone, _) = answer(&mut a).await;
+    let diff = (a_samples as f64 - alone as f64).abs() / alone as f64;
+    assert!(diff < 0.02, "{a_samples} samples against {alone} alone");
     server.stop().await;
 }
