@@ -13,6 +13,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::speech::EngineLoad;
+
 /// Which protocol a request came in on.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Protocol {
@@ -63,6 +65,7 @@ pub struct Metrics {
     real_time_factor: HistogramFamily,
     open_connections: Family<ProtocolLabels, Gauge>,
     queue_depth: Gauge<i64, AtomicI64>,
+    preempted: Counter,
     uptime: Gauge<f64, AtomicU64>,
     /// Requests answered from the response cache.
     pub cache_hits: Counter,
@@ -142,6 +145,12 @@ impl Metrics {
             "Inference jobs waiting or running",
             queue_depth.clone(),
         );
+        let preempted = Counter::default();
+        registry.register(
+            "inferences_preempted",
+            "Runs of later pieces stopped for a new answer's first piece (each ran again)",
+            preempted.clone(),
+        );
         let uptime = Gauge::<f64, AtomicU64>::default();
         registry.register_with_unit(
             "uptime",
@@ -171,6 +180,7 @@ impl Metrics {
             real_time_factor,
             open_connections,
             queue_depth,
+            preempted,
             uptime,
             cache_hits,
             cache_misses,
@@ -254,15 +264,19 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition (format 0.0.4, which every scraper reads), with
-    /// the queue depth and uptime read now.
-    pub fn render(&self, queue_depth: usize) -> String {
-        openmetrics_to_prometheus(&self.render_openmetrics(queue_depth))
+    /// the engine's load and the uptime read now.
+    pub fn render(&self, load: EngineLoad) -> String {
+        openmetrics_to_prometheus(&self.render_openmetrics(load))
     }
 
     /// The OpenMetrics text exposition (what Prometheus asks for first).
-    pub fn render_openmetrics(&self, queue_depth: usize) -> String {
+    pub fn render_openmetrics(&self, load: EngineLoad) -> String {
         self.queue_depth
-            .set(i64::try_from(queue_depth).unwrap_or(i64::MAX));
+            .set(i64::try_from(load.queue_depth).unwrap_or(i64::MAX));
+        // The engine counts; the counter mirrors it, so it never goes back.
+        self.preempted
+            .inner()
+            .fetch_max(load.preempted, std::sync::atomic::Ordering::Relaxed);
         self.uptime.set(self.uptime().as_secs_f64());
         let mut out = String::new();
         // Writing into a String cannot fail.
@@ -344,7 +358,11 @@ mod tests {
         m.real_time_factor(Protocol::Http, Duration::from_secs(1), 4.0);
         m.cache_hits.inc();
         let guard = m.connection(Protocol::Wyoming);
-        let text = m.render(3);
+        let load = EngineLoad {
+            queue_depth: 3,
+            preempted: 2,
+        };
+        let text = m.render(load);
         assert!(
             text.contains("kokorod_requests_total{protocol=\"http\",endpoint=\"speech\"} 2"),
             "{text}"
@@ -368,7 +386,11 @@ mod tests {
             text.contains("kokorod_open_connections{protocol=\"wyoming\"} 1"),
             "{text}"
         );
-        assert!(text.contains("kokorod_queue_depth 3"), "{text}");
+        assert!(text.contains("kokorod_queue_depth 3\n"), "{text}");
+        assert!(
+            text.contains("kokorod_inferences_preempted_total 2\n"),
+            "{text}"
+        );
         assert!(text.contains("kokorod_cache_hits_total 1"), "{text}");
         assert!(
             text.contains("# TYPE kokorod_requests_total counter\n"),
@@ -378,14 +400,14 @@ mod tests {
             !text.contains("# EOF") && !text.contains("# UNIT"),
             "{text}"
         );
-        let om = m.render_openmetrics(3);
+        let om = m.render_openmetrics(load);
         assert!(
             om.contains("# TYPE kokorod_requests counter\n") && om.ends_with("# EOF\n"),
             "{om}"
         );
         drop(guard);
         assert!(m
-            .render(0)
+            .render(EngineLoad::default())
             .contains("kokorod_open_connections{protocol=\"wyoming\"} 0"));
     }
 }

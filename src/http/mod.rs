@@ -386,7 +386,7 @@ async fn list_models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value>
 /// the shutdown begins, and the check's next connection is refused.
 async fn health(State(st): State<Arc<AppState>>) -> Response {
     let voices = st.speech.voices().len();
-    let depth = st.speech.queue_depth();
+    let depth = st.speech.engine_load().queue_depth;
     let reason = if st.shutdown.is_cancelled() {
         Some("shutting down")
     } else if voices == 0 {
@@ -422,7 +422,7 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
 
 /// Prometheus text, or OpenMetrics when the scraper asks for it.
 async fn metrics(State(st): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
-    let depth = st.speech.queue_depth();
+    let load = st.speech.engine_load();
     let openmetrics = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -433,13 +433,13 @@ async fn metrics(State(st): State<Arc<AppState>>, headers: axum::http::HeaderMap
                 header::CONTENT_TYPE,
                 crate::metrics::OPENMETRICS_CONTENT_TYPE,
             )],
-            st.metrics.render_openmetrics(depth),
+            st.metrics.render_openmetrics(load),
         )
             .into_response()
     } else {
         (
             [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
-            st.metrics.render(depth),
+            st.metrics.render(load),
         )
             .into_response()
     }

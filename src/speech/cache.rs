@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 
-use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
+use super::{EngineLoad, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
 
 /// What identifies a response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -236,8 +236,8 @@ impl<S: Speech + ?Sized> Speech for CachedSpeech<S> {
         self.inner.voice_name(req)
     }
 
-    fn queue_depth(&self) -> usize {
-        self.inner.queue_depth()
+    fn engine_load(&self) -> EngineLoad {
+        self.inner.engine_load()
     }
 
     fn watermarked(&self) -> bool {

@@ -3,7 +3,7 @@
 //! that audio leaves as soon as each piece is ready.
 
 use super::plan::{self, Piece};
-use super::{PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
+use super::{EngineLoad, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
 use crate::audio::{f32_to_i16, fade_edges, trim_silence, Keep};
 use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, VoiceName, Voices};
 use crate::text::normalize::{normalize, Locale};
@@ -12,6 +12,7 @@ use crate::text::split::{cut_long, first_clause, split_sentences, MAX_PIECE_BYTE
 use crate::text::{self, Lang, Lexicon, Phonemizer, TextError};
 use futures::StreamExt;
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::oneshot;
 
@@ -300,11 +301,12 @@ impl Speech for KokoroSpeech {
         self.cfg.default_voice.clone()
     }
 
-    fn queue_depth(&self) -> usize {
-        self.engine
-            .info()
-            .queued
-            .load(std::sync::atomic::Ordering::Relaxed)
+    fn engine_load(&self) -> EngineLoad {
+        let info = self.engine.info();
+        EngineLoad {
+            queue_depth: info.queued.load(Ordering::Relaxed),
+            preempted: info.preempted.load(Ordering::Relaxed),
+        }
     }
 
     fn voice_name(&self, req: &SpeakRequest) -> Option<String> {

@@ -3,7 +3,7 @@
 //! stream stays a stream). The work runs on a blocking thread: ~10 ms of CPU per
 //! second of audio.
 
-use super::{PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo, SAMPLE_RATE};
+use super::{EngineLoad, PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo, SAMPLE_RATE};
 use crate::audio::fade_edges;
 use crate::watermark::{WatermarkError, Watermarker};
 use futures::StreamExt;
@@ -50,8 +50,8 @@ impl<S: Speech> Speech for MarkedSpeech<S> {
         self.inner.voice_name(req)
     }
 
-    fn queue_depth(&self) -> usize {
-        self.inner.queue_depth()
+    fn engine_load(&self) -> EngineLoad {
+        self.inner.engine_load()
     }
 
     fn watermarked(&self) -> bool {

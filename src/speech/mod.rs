@@ -57,6 +57,15 @@ impl SpeakRequest {
 /// PCM pieces as they become ready. Dropping the stream cancels the work not yet started.
 pub type PieceStream = BoxStream<'static, Result<Vec<i16>, SpeechError>>;
 
+/// The engine's load, as health checks and metrics report it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineLoad {
+    /// Inference jobs waiting or running.
+    pub queue_depth: usize,
+    /// Runs of later pieces stopped for a first piece since the engine started.
+    pub preempted: u64,
+}
+
 /// Text-to-speech as the servers see it.
 pub trait Speech: Send + Sync + 'static {
     /// The installed voices.
@@ -73,9 +82,9 @@ pub trait Speech: Send + Sync + 'static {
         let _ = req;
         None
     }
-    /// Inference jobs waiting or running now (for health and metrics).
-    fn queue_depth(&self) -> usize {
-        0
+    /// The engine's load now (for health and metrics).
+    fn engine_load(&self) -> EngineLoad {
+        EngineLoad::default()
     }
     /// Whether the audio carries the watermark (for health).
     fn watermarked(&self) -> bool {

@@ -2,7 +2,7 @@
 //! new one aside and swaps it in. Requests already running keep the one they
 //! started with; connections are never dropped.
 
-use super::{PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo};
+use super::{EngineLoad, PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo};
 use std::sync::{Arc, RwLock};
 
 /// Holds the current `S`; cheap to read, replaced whole.
@@ -46,8 +46,8 @@ impl<S: Speech> Speech for SwapSpeech<S> {
         self.current().voice_name(req)
     }
 
-    fn queue_depth(&self) -> usize {
-        self.current().queue_depth()
+    fn engine_load(&self) -> EngineLoad {
+        self.current().engine_load()
     }
 
     fn watermarked(&self) -> bool {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use kokorod::engine::EngineError;
 use kokorod::http::HttpConfig;
-use kokorod::speech::{PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo};
+use kokorod::speech::{EngineLoad, PieceStream, SpeakRequest, Speech, SpeechError, VoiceInfo};
 
 use crate::support::fake_speech::FakeSpeech;
 use crate::support::http::{speech_body, TestHttp};
@@ -121,7 +121,7 @@ async fn the_stream_endpoint_streams_whatever_the_body_says_and_needs_the_key() 
     assert_eq!(a.status, 400);
     assert_eq!(a.error_code(), "unsupported_stream_format");
 
-    let m = http.metrics.render(0);
+    let m = http.metrics.render(EngineLoad::default());
     assert!(
         m.contains("kokorod_requests_total{protocol=\"http\",endpoint=\"stream\"} 2"),
         "{m}"
@@ -166,7 +166,7 @@ async fn a_failure_mid_stream_cuts_the_response_off() {
     assert!(!a.complete, "a failed stream must not look complete");
     assert_eq!(a.body, le_bytes(&first));
     // Counted under the code an answer failing before any audio carries.
-    let m = http.metrics.render(0);
+    let m = http.metrics.render(EngineLoad::default());
     assert!(m.contains("kokorod_errors_total{protocol=\"http\",endpoint=\"speech\",code=\"synthesis_failed\"} 1"), "{m}");
     assert!(!m.contains("synthesis-failed"), "{m}");
     http.stop().await;
@@ -192,8 +192,11 @@ impl Speech for Busy {
             Err(SpeechError::Engine(EngineError::Busy(64)))
         })))
     }
-    fn queue_depth(&self) -> usize {
-        64
+    fn engine_load(&self) -> EngineLoad {
+        EngineLoad {
+            queue_depth: 64,
+            preempted: 3,
+        }
     }
 }
 
@@ -220,7 +223,11 @@ async fn a_full_queue_is_429_and_health_shows_its_depth() {
     assert_eq!(h.json()["queue_depth"], 64);
     assert!(
         String::from_utf8_lossy(&http.request("GET", "/metrics", &[], b"").await.body)
-            .contains("kokorod_queue_depth 64")
+            .contains("kokorod_queue_depth 64\n")
+    );
+    assert!(
+        String::from_utf8_lossy(&http.request("GET", "/metrics", &[], b"").await.body)
+            .contains("kokorod_inferences_preempted_total 3\n")
     );
     http.stop().await;
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use kokorod::http::HttpConfig;
 use kokorod::metrics::Protocol;
 use kokorod::net::MAX_REFUSING;
+use kokorod::speech::EngineLoad;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -277,7 +278,7 @@ async fn a_thousand_connections_get_their_slots_a_503_or_a_prompt_close() {
     assert_eq!(served, MAX);
     assert!(refused >= MAX_REFUSING, "{refused} told");
     assert_eq!(refused + closed, CONNECTIONS - MAX);
-    let metrics = http.metrics.render(0);
+    let metrics = http.metrics.render(EngineLoad::default());
     assert!(
         metrics.contains(&format!(
             "code=\"too_many_connections\"}} {}",

@@ -200,7 +200,7 @@ print("lists and health: ok")
 
 # Metrics moved.
 after = metrics()
-for family in ["kokorod_requests", "kokorod_errors", "kokorod_audio_seconds", "kokorod_time_to_first_audio_seconds", "kokorod_real_time_factor", "kokorod_open_connections", "kokorod_queue_depth", "kokorod_cache_hits", "kokorod_cache_misses", "kokorod_uptime_seconds"]:
+for family in ["kokorod_requests", "kokorod_errors", "kokorod_audio_seconds", "kokorod_time_to_first_audio_seconds", "kokorod_real_time_factor", "kokorod_open_connections", "kokorod_queue_depth", "kokorod_inferences_preempted", "kokorod_cache_hits", "kokorod_cache_misses", "kokorod_uptime_seconds"]:
     check(family in after, f"metrics: no {family} in {sorted(after)}")
 reqs = lambda f: sample(f, "kokorod_requests", "kokorod_requests_total", protocol="http", endpoint="speech")
 check(reqs(after) >= reqs(before) + 15, f"requests: {reqs(before)} -> {reqs(after)}")
