@@ -5,13 +5,14 @@
 # own measuring code, see wyoming_helper.py); first audio ÷ whole answer per text and
 # mode; then each server's RSS and its CPU use over 10 idle seconds. Loopback only. Needs the assets (`make fetch`). Prints figures only.
 #
-#   bench/wyoming.sh                 ROUNDS=2 CLIENTS=4 REQS=2 IDLE=10 by default
+#   bench/wyoming.sh                 ROUNDS=4 CLIENTS=4 REQS=4 IDLE=10 by default
+#   (16 requests per server and mode: a p95 of fewer is little more than the maximum)
 #   ROUNDS=3 CLIENTS=0 bench/wyoming.sh   (CLIENTS=0 skips the concurrent run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-4}
 CLIENTS=${CLIENTS:-4}
-REQS=${REQS:-2}   # requests per client in the concurrent run
+REQS=${REQS:-4}   # requests per client in the concurrent run
 IDLE=${IDLE:-10}
 HOTN=${HOTN:-5}   # repeats of one answer (response cache)
 REPORT=${REPORT:-}  # write the figures as Markdown + JSON here (make bench: docs/PERFORMANCE.md)
