@@ -148,7 +148,7 @@ impl Metrics {
         let preempted = Counter::default();
         registry.register(
             "inferences_preempted",
-            "Runs of later pieces stopped for a new answer's first piece (each ran again)",
+            "Inferences stopped for a new answer's first piece (each ran again after it)",
             preempted.clone(),
         );
         let uptime = Gauge::<f64, AtomicU64>::default();

@@ -181,7 +181,8 @@ pub struct EngineInfo {
     pub completed: AtomicU64,
     /// Jobs waiting or running.
     pub queued: AtomicUsize,
-    /// Runs of later pieces stopped for a first piece (each then ran again).
+    /// Runs stopped for a new first piece (each then ran again): later pieces, and
+    /// first pieces many times longer than the new one.
     pub preempted: AtomicU64,
     /// The worker thread is running (cleared when it ends, also by a panic).
     alive: AtomicBool,
@@ -354,24 +355,37 @@ impl Engine {
                         continue;
                     }
                     let n = job.req.tokens.len();
-                    let stoppable = if job.req.priority == Priority::Rest && !job.stopped {
-                        Stoppable::Yes
-                    } else {
-                        Stoppable::No
+                    let stoppable = match (job.stopped, job.req.priority) {
+                        (true, _) => Stoppable::No,
+                        (false, Priority::Rest) => Stoppable::ByAnyFirst,
+                        (false, Priority::First) => Stoppable::ByShorterFirst,
                     };
                     preempt.begin(n, stoppable);
+                    let began = Instant::now();
                     let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
                         backend.run(&job.req.tokens, job.req.style.row(n), job.req.speed)
                     }))
                     .unwrap_or_else(|_| Err(EngineError::Panicked));
+                    tracing::trace!(
+                        tokens = n,
+                        priority = ?job.req.priority,
+                        ms = began.elapsed().as_millis() as u64,
+                        ok = r.is_ok(),
+                        "inference"
+                    );
                     if preempt.end(n, r.is_ok()) && r.is_err() {
                         // Stopped for a first piece: run it again after that one.
                         info.preempted.fetch_add(1, Ordering::Relaxed);
-                        tracing::debug!(tokens = n, "later piece stopped for a first piece");
-                        rx.requeue(Job {
-                            stopped: true,
-                            ..job
-                        });
+                        let priority = job.req.priority;
+                        tracing::debug!(tokens = n, ?priority, "stopped for a first piece");
+                        rx.requeue(
+                            Job {
+                                stopped: true,
+                                ..job
+                            },
+                            priority,
+                            n,
+                        );
                         continue;
                     }
                     info.mark_progress();
@@ -439,7 +453,7 @@ impl Engine {
                 }
             })?;
         if priority == Priority::First {
-            self.preempt.first_arrived();
+            self.preempt.first_arrived(cost);
         }
         Ok(rx)
     }

@@ -1,9 +1,11 @@
-//! Stopping a later piece's inference when a first piece arrives. Queue priority only
+//! Stopping a running inference when a first piece arrives. Queue priority only
 //! orders jobs that wait: a request arriving while another answer's long piece runs
 //! would wait out that whole inference (seconds) before its own first one starts. So
-//! a first piece stops a running later piece, which goes back to the front of its
-//! level and runs again after the first piece. The waste is bounded: a job is stopped
-//! at most once, and only while less than half of its expected time has gone.
+//! a first piece stops a running later piece, and a running first piece that is many
+//! times longer than itself (the shortest first piece goes first, as in the queue);
+//! the stopped job goes back to the front of its level and runs again after the new
+//! one. The waste is bounded: a job is stopped at most once, and only while less than
+//! half of its expected time has gone.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -17,16 +19,24 @@ pub trait Stop: Send + Sync {
     fn clear(&self);
 }
 
-/// Whether a job may be stopped at all.
+/// Which arriving first pieces may stop a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stoppable {
-    /// A later piece, not stopped before.
-    Yes,
-    /// A first piece, or a job stopped once already.
+    /// Any: a later piece, not stopped before.
+    ByAnyFirst,
+    /// Only one at most `1 / SHORTER_BY` as long: a first piece, not stopped before.
+    ByShorterFirst,
+    /// None: a job stopped once already.
     No,
 }
 
+/// How many times shorter (in tokens) an arriving first piece must be to stop a
+/// running first piece. A first piece's wait is worth as much as another's, so only
+/// a large difference pays for the work thrown away.
+pub const SHORTER_BY: usize = 4;
+
 struct Current {
+    tokens: usize,
     stoppable: Stoppable,
     started: Instant,
     /// `None` until the engine has timed a run.
@@ -95,6 +105,7 @@ impl Preemptor {
         }
         let expected = s.pace.expected(tokens);
         s.current = Some(Current {
+            tokens,
             stoppable,
             started: Instant::now(),
             expected,
@@ -116,9 +127,10 @@ impl Preemptor {
         cur.stopped
     }
 
-    /// A first piece was queued: stop the running job if it may be stopped and has
-    /// more than half of its expected time ahead. Returns whether it was stopped.
-    pub fn first_arrived(&self) -> bool {
+    /// A first piece of `tokens` was queued: stop the running job if that piece may
+    /// stop it and it has more than half of its expected time ahead. Returns whether
+    /// it was stopped.
+    pub fn first_arrived(&self, tokens: usize) -> bool {
         let Some(stop) = &self.stop else {
             return false;
         };
@@ -127,7 +139,12 @@ impl Preemptor {
             return false;
         };
         let early = cur.expected.is_none_or(|e| cur.started.elapsed() * 2 < e);
-        if cur.stoppable == Stoppable::No || cur.stopped || !early {
+        let may = match cur.stoppable {
+            Stoppable::ByAnyFirst => true,
+            Stoppable::ByShorterFirst => tokens.saturating_mul(SHORTER_BY) <= cur.tokens,
+            Stoppable::No => false,
+        };
+        if !may || cur.stopped || !early {
             return false;
         }
         cur.stopped = true;
@@ -160,18 +177,33 @@ mod tests {
     }
 
     #[test]
-    fn a_later_piece_is_stopped_once_and_a_first_piece_never() {
+    fn a_first_piece_is_stopped_only_by_a_much_shorter_one() {
         let (flag, p) = preemptor();
-        assert!(!p.first_arrived(), "nothing runs");
-        p.begin(100, Stoppable::Yes);
-        assert!(p.first_arrived());
+        p.begin(200, Stoppable::ByShorterFirst);
+        assert!(!p.first_arrived(51), "not four times shorter");
+        assert!(!flag.0.load(Ordering::SeqCst));
+        assert!(p.first_arrived(50));
         assert!(flag.0.load(Ordering::SeqCst));
-        assert!(!p.first_arrived(), "stopped already");
+        assert!(p.end(200, false));
+        // A short first piece is never stopped by a shorter one.
+        p.begin(20, Stoppable::ByShorterFirst);
+        assert!(!p.first_arrived(6));
+        assert!(!p.end(20, true));
+    }
+
+    #[test]
+    fn a_later_piece_is_stopped_once() {
+        let (flag, p) = preemptor();
+        assert!(!p.first_arrived(10), "nothing runs");
+        p.begin(100, Stoppable::ByAnyFirst);
+        assert!(p.first_arrived(10));
+        assert!(flag.0.load(Ordering::SeqCst));
+        assert!(!p.first_arrived(10), "stopped already");
         assert!(p.end(100, false));
         // Run again, not stoppable now; the flag is cleared for it.
         p.begin(100, Stoppable::No);
         assert!(!flag.0.load(Ordering::SeqCst));
-        assert!(!p.first_arrived());
+        assert!(!p.first_arrived(10));
         assert!(!p.end(100, true));
     }
 
@@ -179,28 +211,28 @@ mod tests {
     fn a_job_past_half_its_expected_time_runs_on() {
         let (flag, p) = preemptor();
         // A short run sets no pace.
-        p.begin(10, Stoppable::Yes);
+        p.begin(10, Stoppable::ByAnyFirst);
         std::thread::sleep(Duration::from_millis(20));
         assert!(!p.end(10, true));
         // Learn a pace: 40 tokens in ~40 ms, so 40 tokens are expected to take ~40 ms.
-        p.begin(40, Stoppable::Yes);
+        p.begin(40, Stoppable::ByAnyFirst);
         std::thread::sleep(Duration::from_millis(40));
         assert!(!p.end(40, true));
-        p.begin(40, Stoppable::Yes);
+        p.begin(40, Stoppable::ByAnyFirst);
         std::thread::sleep(Duration::from_millis(30));
-        assert!(!p.first_arrived(), "three quarters done");
+        assert!(!p.first_arrived(10), "three quarters done");
         assert!(!flag.0.load(Ordering::SeqCst));
         p.end(40, true);
         // A long job just begun is stopped.
-        p.begin(1000, Stoppable::Yes);
-        assert!(p.first_arrived());
+        p.begin(1000, Stoppable::ByAnyFirst);
+        assert!(p.first_arrived(10));
     }
 
     #[test]
     fn without_a_stop_nothing_is_stopped() {
         let p = Preemptor::new(None);
-        p.begin(100, Stoppable::Yes);
-        assert!(!p.first_arrived());
+        p.begin(100, Stoppable::ByAnyFirst);
+        assert!(!p.first_arrived(10));
         assert!(!p.end(100, true));
     }
 }

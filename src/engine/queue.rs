@@ -133,10 +133,20 @@ impl<T> JobQueue<T> {
     }
 
     /// Puts back a job that was stopped before it finished: it goes first among the
-    /// later pieces, whatever the capacity (it was counted when first queued), and
-    /// also once the queue is closed (the consumer drains it).
-    pub fn requeue(&self, job: T) {
-        self.lock().rest.push_front(job);
+    /// jobs of its level, whatever the capacity (it was counted when first queued),
+    /// and also once the queue is closed (the consumer drains it). A first piece counts
+    /// the stop as once overtaken, so it is not put off for ever either.
+    pub fn requeue(&self, job: T, priority: Priority, cost: usize) {
+        let mut s = self.lock();
+        match priority {
+            Priority::First => s.first.push_front(Waiting {
+                job,
+                cost,
+                overtaken: 1,
+            }),
+            Priority::Rest => s.rest.push_front(job),
+        }
+        drop(s);
         self.ready.notify_one();
     }
 
@@ -222,10 +232,22 @@ mod tests {
         q.push("a3", Priority::Rest, 1).unwrap();
         q.push("b1", Priority::First, 1).unwrap();
         // "a2" was running and stopped; the queue is full, and it still goes back.
-        q.requeue("a2");
+        q.requeue("a2", Priority::Rest, 1);
         q.close();
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, ["b1", "a2", "a3"]);
+    }
+
+    #[test]
+    fn a_stopped_first_piece_goes_after_the_one_that_stopped_it() {
+        let q = JobQueue::new(10);
+        q.push("short", Priority::First, 10).unwrap();
+        // "long" was running and stopped for "short".
+        q.requeue("long", Priority::First, 200);
+        q.push("short2", Priority::First, 10).unwrap();
+        let order: Vec<_> = (0..3).map(|_| q.pop().unwrap()).collect();
+        // Overtaken by "short" after the stop, "long" goes before any other.
+        assert_eq!(order, ["short", "long", "short2"]);
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub type PieceStream = BoxStream<'static, Result<Vec<i16>, SpeechError>>;
 pub struct EngineLoad {
     /// Inference jobs waiting or running.
     pub queue_depth: usize,
-    /// Runs of later pieces stopped for a first piece since the engine started.
+    /// Inferences stopped for a new first piece since the engine started.
     pub preempted: u64,
 }
 

@@ -308,3 +308,65 @@ async fn a_running_later_piece_is_stopped_for_a_new_first_piece_and_runs_again()
     let alone = speak(long_text).await.unwrap();
     assert_eq!(long_samples, alone);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_long_first_piece_is_stopped_for_a_much_shorter_one_and_runs_again() {
+    let (voices, _dir) = zero_voice();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let backend = Stoppable {
+        flag: Arc::default(),
+        log: log.clone(),
+    };
+    let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
+    let speech =
+        Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
+    let speak = |text: String| {
+        let speech = speech.clone();
+        tokio::spawn(async move {
+            let mut pieces =
+                tokio::task::spawn_blocking(move || speech.speak(SpeakRequest::text(text)))
+                    .await
+                    .unwrap()
+                    .unwrap();
+            let mut samples = 0;
+            while let Some(piece) = pieces.next().await {
+                samples += piece.unwrap().len();
+            }
+            samples
+        })
+    };
+    let log_now = || log.lock().unwrap().clone();
+    // One sentence with nowhere to cut: a single first inference of ~100 tokens (~1 s).
+    let long_text = format!("{}.", "Bright cats jump high ".repeat(5).trim_end());
+    let long = speak(long_text.clone());
+    let deadline = Instant::now() + GUARD;
+    while log_now().is_empty() {
+        assert!(Instant::now() < deadline, "nothing started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let short = speak("Lights on.".into());
+    let short_samples = short.await.unwrap();
+    let long_samples = long.await.unwrap();
+
+    let log = log_now();
+    let (Some(&(long_tokens, _)), Some(&(short_tokens, _))) = (log.first(), log.get(2)) else {
+        panic!("{log:?}")
+    };
+    assert!(short_tokens * 4 <= long_tokens, "{log:?}");
+    assert_eq!(
+        log,
+        [
+            (long_tokens, "start"),
+            (long_tokens, "stopped"),
+            (short_tokens, "start"),
+            (short_tokens, "done"),
+            (long_tokens, "start"),
+            (long_tokens, "done"),
+        ],
+        "the long first piece stops for the much shorter one, then runs again"
+    );
+    assert_eq!(engine.info().preempted.load(Ordering::Relaxed), 1);
+    assert!(short_samples > 0);
+    let alone = speak(long_text).await.unwrap();
+    assert_eq!(long_samples, alone);
+}

@@ -7,7 +7,7 @@
 //! The last test does the same with the real model, checking the order of inferences
 //! and of the first chunk's arrival.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -384,15 +384,18 @@ async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_befo
     server.stop().await;
 }
 
-/// The real model, stoppable as the daemon's is, in a backend that logs each run's
-/// token count, whether it went to the end, and when it returned.
+/// The real model, stoppable as the daemon's is, in a backend that counts the runs
+/// it began and logs each run's token count, whether it went to the end, and when it
+/// returned.
 struct Logged {
     model: kokorod::engine::Model,
+    began: Arc<AtomicUsize>,
     log: Arc<Mutex<Vec<(usize, bool, Instant)>>>,
 }
 
 impl Backend for Logged {
     fn run(&mut self, tokens: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>, EngineError> {
+        self.began.fetch_add(1, Ordering::SeqCst);
         let out = self.model.run(tokens, style, speed);
         self.log
             .lock()
@@ -431,7 +434,15 @@ async fn real_model_a_new_answer_stops_another_answers_running_later_piece() {
     let logged = log.clone();
     let engine = Engine::start_with(cpus.clone(), 32, move || {
         let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
-        Ok((Logged { model, log: logged }, Duration::ZERO))
+        let began = Arc::default();
+        Ok((
+            Logged {
+                model,
+                began,
+                log: logged,
+            },
+            Duration::ZERO,
+        ))
     })
     .unwrap();
     let speech = Arc::new(
@@ -474,6 +485,59 @@ async fn real_model_a_new_answer_stops_another_answers_running_later_piece() {
 
     // Nothing was lost or doubled: the same answer alone has the same length.
     a.send(synthesize(long, None)).await;
+    let (alone, _) = answer(&mut a).await;
+    let diff = (a_samples as f64 - alone as f64).abs() / alone as f64;
+    assert!(diff < 0.02, "{a_samples} samples against {alone} alone");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_model_a_short_question_stops_a_running_long_first_piece() {
+    let paths = model::assets();
+    let cpus = kokorod::engine::affinity::plan(None, None);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let logged = log.clone();
+    let began = Arc::new(AtomicUsize::new(0));
+    let counted = began.clone();
+    let engine = Engine::start_with(cpus.clone(), 32, move || {
+        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
+        Ok((
+            Logged {
+                model,
+                began: counted,
+                log: logged,
+            },
+            Duration::ZERO,
+        ))
+    })
+    .unwrap();
+    let speech = Arc::new(
+        KokoroSpeech::new(engine.clone(), model::voices(), KokoroConfig::default()).unwrap(),
+    );
+    let server = TestServer::start_with(speech, ServerConfig::default()).await;
+    let (mut a, mut b) = (Conn::open(&server.tcp).await, Conn::open(&server.tcp).await);
+    // One sentence with nowhere to cut: its first piece is one long inference.
+    let long = format!("{}.", "Bright cats jump high ".repeat(5).trim_end());
+    a.send(synthesize(&long, None)).await;
+    let deadline = Instant::now() + GUARD;
+    while began.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the long answer never started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    b.send(synthesize("Lights on.", None)).await;
+    let (_, b_first) = answer(&mut b).await;
+    let (a_samples, a_first) = answer(&mut a).await;
+
+    let runs = log.lock().unwrap().clone();
+    let [(long_n, false, _), (short_n, true, _), (again_n, true, again), ..] = runs[..] else {
+        panic!("the long first piece was not stopped for the short one: {runs:?}")
+    };
+    assert!(short_n * 4 <= long_n && again_n == long_n, "{runs:?}");
+    assert!(b_first < a_first && b_first < again, "{runs:?}");
+    assert_eq!(engine.info().preempted.load(Ordering::Relaxed), 1);
+
+    // Nothing was lost or doubled: the same answer alone has the same length.
+    a.send(synthesize(&long, None)).await;
     let (alone, _) = answer(&mut a).await;
     let diff = (a_samples as f64 - alone as f64).abs() / alone as f64;
     assert!(diff < 0.02, "{a_samples} samples against {alone} alone");
