@@ -185,7 +185,7 @@ mod tests {
         assert!(p.first_arrived(50));
         assert!(flag.0.load(Ordering::SeqCst));
         assert!(p.end(200, false));
-        // A short first piece is never stopped by a shorter one.
+        // Not four times longer than the new one: it runs on.
         p.begin(20, Stoppable::ByShorterFirst);
         assert!(!p.first_arrived(6));
         assert!(!p.end(20, true));
