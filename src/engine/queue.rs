@@ -3,13 +3,14 @@
 //! of long requests. Later pieces go in FIFO order; among first pieces the cheapest
 //! goes first (fewest tokens: the shortest wait for everyone's first sound), but one
 //! that has been overtaken [`MAX_OVERTAKEN`] times goes next, so a long first piece
-//! is not put off for ever. The priority is bounded: after [`FIRSTS_IN_A_ROW`] first
-//! pieces, a waiting later piece goes next, so a long answer keeps advancing even while
-//! new requests never stop arriving. The worker sleeps on a condvar while the queue is
-//! empty: an idle engine uses no CPU.
+//! is not put off for ever. The priority is bounded: once a later piece has waited
+//! [`LATER_PATIENCE`], it goes after at most [`FIRSTS_IN_A_ROW`] more first pieces, so a
+//! long answer keeps advancing even while new requests never stop arriving. The worker
+//! sleeps on a condvar while the queue is empty: an idle engine uses no CPU.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// How urgent a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,10 +31,16 @@ pub enum PushError {
     Closed,
 }
 
-/// First pieces taken in a row while later pieces wait, before one of those goes.
-/// Without this bound an overloaded engine starved long answers (found by the load
-/// program: long requests got no audio for 10 minutes under 10 busy clients).
+/// First pieces taken in a row while a later piece past [`LATER_PATIENCE`] waits,
+/// before it goes. Without this bound an overloaded engine starved long answers (found
+/// by the load program: long requests got no audio for 10 minutes under 10 busy clients).
 pub const FIRSTS_IN_A_ROW: usize = 2;
+
+/// How long first pieces may pass a waiting later piece freely. Several questions asked
+/// at once each get their first audio before earlier answers go on (four first pieces
+/// take ~3 s on two cores); a steady stream of new questions still leaves later pieces
+/// their share once they have waited this long.
+pub const LATER_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Times a first piece may be overtaken by cheaper ones before it goes next.
 pub const MAX_OVERTAKEN: usize = 2;
@@ -45,20 +52,31 @@ struct Waiting<T> {
     overtaken: usize,
 }
 
+/// A later piece and since when it waits (`None`: put back after a stop, so it has
+/// waited its turn already).
+struct Later<T> {
+    job: T,
+    since: Option<Instant>,
+}
+
 struct State<T> {
     first: VecDeque<Waiting<T>>,
-    rest: VecDeque<T>,
+    rest: VecDeque<Later<T>>,
     /// First pieces popped since the last later piece.
     firsts: usize,
     closed: bool,
 }
 
 impl<T> State<T> {
-    fn take(&mut self) -> Option<T> {
-        if self.firsts >= FIRSTS_IN_A_ROW || self.first.is_empty() {
-            if let Some(job) = self.rest.pop_front() {
+    fn take(&mut self, now: Instant) -> Option<T> {
+        let later_due = self.rest.front().is_some_and(|l| {
+            l.since
+                .is_none_or(|t| now.saturating_duration_since(t) >= LATER_PATIENCE)
+        });
+        if self.first.is_empty() || (self.firsts >= FIRSTS_IN_A_ROW && later_due) {
+            if let Some(l) = self.rest.pop_front() {
                 self.firsts = 0;
-                return Some(job);
+                return Some(l.job);
             }
         }
         let pick = match self.first.front() {
@@ -125,7 +143,10 @@ impl<T> JobQueue<T> {
                 cost,
                 overtaken: 0,
             }),
-            Priority::Rest => s.rest.push_back(job),
+            Priority::Rest => s.rest.push_back(Later {
+                job,
+                since: Some(Instant::now()),
+            }),
         }
         drop(s);
         self.ready.notify_one();
@@ -144,7 +165,7 @@ impl<T> JobQueue<T> {
                 cost,
                 overtaken: 1,
             }),
-            Priority::Rest => s.rest.push_front(job),
+            Priority::Rest => s.rest.push_front(Later { job, since: None }),
         }
         drop(s);
         self.ready.notify_one();
@@ -154,7 +175,7 @@ impl<T> JobQueue<T> {
     pub fn pop(&self) -> Option<T> {
         let mut s = self.lock();
         loop {
-            if let Some(j) = s.take() {
+            if let Some(j) = s.take(Instant::now()) {
                 return Some(j);
             }
             if s.closed {
@@ -193,6 +214,11 @@ mod tests {
         assert_eq!(order, ["b1", "c1", "a2", "a3"]);
     }
 
+    /// Takes every job, as the consumer would at `now`.
+    fn drain_at<T>(q: &JobQueue<T>, now: Instant) -> Vec<T> {
+        std::iter::from_fn(|| q.lock().take(now)).collect()
+    }
+
     #[test]
     fn later_pieces_are_not_starved_by_endless_first_pieces() {
         let q = JobQueue::new(100);
@@ -202,7 +228,7 @@ mod tests {
         for i in 0..9 {
             q.push(format!("new{i}"), Priority::First, 1).unwrap();
         }
-        let order: Vec<String> = (0..12).map(|_| q.pop().unwrap()).collect();
+        let order = drain_at(&q, Instant::now() + LATER_PATIENCE);
         assert_eq!(
             order,
             [
@@ -210,6 +236,16 @@ mod tests {
                 "new7", "new8"
             ]
         );
+    }
+
+    #[test]
+    fn questions_asked_together_all_start_before_earlier_answers_go_on() {
+        let q = JobQueue::new(100);
+        q.push("a2", Priority::Rest, 1).unwrap();
+        for f in ["b1", "c1", "d1"] {
+            q.push(f, Priority::First, 1).unwrap();
+        }
+        assert_eq!(drain_at(&q, Instant::now()), ["b1", "c1", "d1", "a2"]);
     }
 
     #[test]
@@ -236,6 +272,17 @@ mod tests {
         q.close();
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, ["b1", "a2", "a3"]);
+        // Put back after two first pieces, it has waited its turn: it goes next.
+        let q = JobQueue::new(10);
+        for f in ["b1", "c1", "d1"] {
+            q.push(f, Priority::First, 1).unwrap();
+        }
+        assert_eq!(drain_at(&q, Instant::now()).len(), 3);
+        for f in ["e1", "f1", "g1"] {
+            q.push(f, Priority::First, 1).unwrap();
+        }
+        q.requeue("a2", Priority::Rest, 1);
+        assert_eq!(drain_at(&q, Instant::now()), ["a2", "e1", "f1", "g1"]);
     }
 
     #[test]

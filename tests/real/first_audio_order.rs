@@ -543,3 +543,52 @@ async fn real_model_a_short_question_stops_a_running_long_first_piece() {
     assert!(diff < 0.02, "{a_samples} samples against {alone} alone");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_model_questions_asked_together_all_start_before_an_answer_goes_on() {
+    let paths = model::assets();
+    let cpus = kokorod::engine::affinity::plan(None, None);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let logged = log.clone();
+    let engine = Engine::start_with(cpus.clone(), 32, move || {
+        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
+        Ok((
+            Logged {
+                model,
+                began: Arc::default(),
+                log: logged,
+            },
+            Duration::ZERO,
+        ))
+    })
+    .unwrap();
+    let speech = Arc::new(
+        KokoroSpeech::new(engine.clone(), model::voices(), KokoroConfig::default()).unwrap(),
+    );
+    let server = TestServer::start_with(speech, ServerConfig::default()).await;
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        conns.push(Conn::open(&server.tcp).await);
+    }
+    // A two-piece answer and two short ones, asked together.
+    let texts = [
+        "Okay. Seven bright yellow birds sat quietly on the old wooden fence today.",
+        "Lights on.",
+        "Door locked.",
+    ];
+    for (c, t) in conns.iter_mut().zip(texts) {
+        c.send(synthesize(t, None)).await;
+    }
+    for c in &mut conns {
+        assert!(answer(c).await.0 > 0);
+    }
+    let runs = log.lock().unwrap().clone();
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    let second = runs.iter().map(|r| r.0).max().unwrap();
+    // The answer's second piece is its longest run; it runs after all three first pieces.
+    assert_eq!(
+        runs[3].0, second,
+        "a short answer waited for another's later piece: {runs:?}"
+    );
+    server.stop().await;
+}
