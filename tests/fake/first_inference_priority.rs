@@ -210,7 +210,7 @@ impl Stop for Flag {
 /// does between operators; logs (tokens, how the run ended).
 struct Stoppable {
     flag: Arc<Flag>,
-    log: Arc<Mutex<Vec<(usize, &'static str)>>>,
+    log: RunLog,
 }
 
 impl Backend for Stoppable {
@@ -239,10 +239,12 @@ impl Backend for Stoppable {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_running_later_piece_is_stopped_for_a_new_first_piece_and_runs_again() {
-    let (voices, _dir) = zero_voice();
-    let log = Arc::new(Mutex::new(Vec::new()));
+type RunLog = Arc<Mutex<Vec<(usize, &'static str)>>>;
+
+/// The real pipeline over a [`Stoppable`] backend: the engine, the speech, the run log.
+fn stoppable_speech() -> (Engine, Arc<KokoroSpeech>, RunLog, tempfile::TempDir) {
+    let (voices, dir) = zero_voice();
+    let log = RunLog::default();
     let backend = Stoppable {
         flag: Arc::default(),
         log: log.clone(),
@@ -250,21 +252,26 @@ async fn a_running_later_piece_is_stopped_for_a_new_first_piece_and_runs_again()
     let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
     let speech =
         Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
-    let speak = |text: String| {
-        let speech = speech.clone();
-        tokio::spawn(async move {
-            let mut pieces =
-                tokio::task::spawn_blocking(move || speech.speak(SpeakRequest::text(text)))
-                    .await
-                    .unwrap()
-                    .unwrap();
-            let mut samples = 0;
-            while let Some(piece) = pieces.next().await {
-                samples += piece.unwrap().len();
-            }
-            samples
-        })
-    };
+    (engine, speech, log, dir)
+}
+
+/// Speaks `text` and counts the samples of every piece.
+async fn samples_of(speech: Arc<KokoroSpeech>, text: String) -> usize {
+    let mut pieces = tokio::task::spawn_blocking(move || speech.speak(SpeakRequest::text(text)))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut samples = 0;
+    while let Some(piece) = pieces.next().await {
+        samples += piece.unwrap().len();
+    }
+    samples
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_later_piece_is_stopped_for_a_new_first_piece_and_runs_again() {
+    let (engine, speech, log, _dir) = stoppable_speech();
+    let speak = |text: String| tokio::spawn(samples_of(speech.clone(), text));
     let log_now = || log.lock().unwrap().clone();
     // A short first piece, then one long sentence (one inference of ~100 tokens, ~1 s).
     let long_text = format!("Okay. {}.", "Bright cats jump high".repeat(5));
@@ -311,30 +318,8 @@ async fn a_running_later_piece_is_stopped_for_a_new_first_piece_and_runs_again()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_long_first_piece_is_stopped_for_a_much_shorter_one_and_runs_again() {
-    let (voices, _dir) = zero_voice();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let backend = Stoppable {
-        flag: Arc::default(),
-        log: log.clone(),
-    };
-    let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
-    let speech =
-        Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
-    let speak = |text: String| {
-        let speech = speech.clone();
-        tokio::spawn(async move {
-            let mut pieces =
-                tokio::task::spawn_blocking(move || speech.speak(SpeakRequest::text(text)))
-                    .await
-                    .unwrap()
-                    .unwrap();
-            let mut samples = 0;
-            while let Some(piece) = pieces.next().await {
-                samples += piece.unwrap().len();
-            }
-            samples
-        })
-    };
+    let (engine, speech, log, _dir) = stoppable_speech();
+    let speak = |text: String| tokio::spawn(samples_of(speech.clone(), text));
     let log_now = || log.lock().unwrap().clone();
     // One sentence with nowhere to cut: a single first inference of ~100 tokens (~1 s).
     let long_text = format!("{}.", "Bright cats jump high ".repeat(5).trim_end());

@@ -409,6 +409,45 @@ impl Backend for Logged {
     }
 }
 
+/// The real model behind a [`Logged`] backend, the real pipeline and a Wyoming server:
+/// the engine, the server, the run log and the count of runs begun.
+struct LoggedServer {
+    engine: Engine,
+    server: TestServer,
+    log: Arc<Mutex<Vec<(usize, bool, Instant)>>>,
+    began: Arc<AtomicUsize>,
+}
+
+async fn logged_server() -> LoggedServer {
+    let paths = model::assets();
+    let cpus = kokorod::engine::affinity::plan(None, None);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let began = Arc::new(AtomicUsize::new(0));
+    let (logged, counted) = (log.clone(), began.clone());
+    let engine = Engine::start_with(cpus.clone(), 32, move || {
+        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
+        Ok((
+            Logged {
+                model,
+                began: counted,
+                log: logged,
+            },
+            Duration::ZERO,
+        ))
+    })
+    .unwrap();
+    let speech = Arc::new(
+        KokoroSpeech::new(engine.clone(), model::voices(), KokoroConfig::default()).unwrap(),
+    );
+    let server = TestServer::start_with(speech, ServerConfig::default()).await;
+    LoggedServer {
+        engine,
+        server,
+        log,
+        began,
+    }
+}
+
 /// Reads one answer to its end: its samples, and when its first chunk came.
 async fn answer(conn: &mut Conn) -> (usize, Instant) {
     let mut first = None;
@@ -428,27 +467,12 @@ async fn answer(conn: &mut Conn) -> (usize, Instant) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_model_a_new_answer_stops_another_answers_running_later_piece() {
-    let paths = model::assets();
-    let cpus = kokorod::engine::affinity::plan(None, None);
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let logged = log.clone();
-    let engine = Engine::start_with(cpus.clone(), 32, move || {
-        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
-        let began = Arc::default();
-        Ok((
-            Logged {
-                model,
-                began,
-                log: logged,
-            },
-            Duration::ZERO,
-        ))
-    })
-    .unwrap();
-    let speech = Arc::new(
-        KokoroSpeech::new(engine.clone(), model::voices(), KokoroConfig::default()).unwrap(),
-    );
-    let server = TestServer::start_with(speech, ServerConfig::default()).await;
+    let LoggedServer {
+        engine,
+        server,
+        log,
+        ..
+    } = logged_server().await;
     let (mut a, mut b) = (Conn::open(&server.tcp).await, Conn::open(&server.tcp).await);
     let long = "Okay. Seven bright yellow birds sat quietly on the old wooden fence beside \
                 the tall green hedge behind the small red barn at the far end of the long \
@@ -493,28 +517,12 @@ async fn real_model_a_new_answer_stops_another_answers_running_later_piece() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_model_a_short_question_stops_a_running_long_first_piece() {
-    let paths = model::assets();
-    let cpus = kokorod::engine::affinity::plan(None, None);
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let logged = log.clone();
-    let began = Arc::new(AtomicUsize::new(0));
-    let counted = began.clone();
-    let engine = Engine::start_with(cpus.clone(), 32, move || {
-        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
-        Ok((
-            Logged {
-                model,
-                began: counted,
-                log: logged,
-            },
-            Duration::ZERO,
-        ))
-    })
-    .unwrap();
-    let speech = Arc::new(
-        KokoroSpeech::new(engine.clone(), model::voices(), KokoroConfig::default()).unwrap(),
-    );
-    let server = TestServer::start_with(speech, ServerConfig::default()).await;
+    let LoggedServer {
+        engine,
+        server,
+        log,
+        began,
+    } = logged_server().await;
     let (mut a, mut b) = (Conn::open(&server.tcp).await, Conn::open(&server.tcp).await);
     // One sentence with nowhere to cut: its first piece is one long inference.
     let long = format!("{}.", "Bright cats jump high ".repeat(5).trim_end());
@@ -546,26 +554,7 @@ async fn real_model_a_short_question_stops_a_running_long_first_piece() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_model_questions_asked_together_all_start_before_an_answer_goes_on() {
-    let paths = model::assets();
-    let cpus = kokorod::engine::affinity::plan(None, None);
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let logged = log.clone();
-    let engine = Engine::start_with(cpus.clone(), 32, move || {
-        let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
-        Ok((
-            Logged {
-                model,
-                began: Arc::default(),
-                log: logged,
-            },
-            Duration::ZERO,
-        ))
-    })
-    .unwrap();
-    let speech = Arc::new(
-        KokoroSpeech::new(engine.clone(), model::voices(), KokoroConfig::default()).unwrap(),
-    );
-    let server = TestServer::start_with(speech, ServerConfig::default()).await;
+    let LoggedServer { server, log, .. } = logged_server().await;
     let mut conns = Vec::new();
     for _ in 0..3 {
         conns.push(Conn::open(&server.tcp).await);
