@@ -3,7 +3,8 @@
 # third-party `wyoming-bench` in one run. Time to first audio (mean, p95), total time and
 # RTF, non-streaming and streaming; then 4 clients at once in both modes (wyoming-bench's
 # own measuring code, see wyoming_helper.py); first audio ÷ whole answer per text and
-# mode; then each server's RSS and its CPU use over 10 idle seconds. Loopback only. Needs the assets (`make fetch`). Prints figures only.
+# mode; the silences inside answers a playing client hears, alone and among 4 clients;
+# then each server's RSS and its CPU use over 10 idle seconds. Loopback only. Needs the assets (`make fetch`). Prints figures only.
 #
 #   bench/wyoming.sh                 ROUNDS=4 CLIENTS=4 REQS=4 IDLE=10 by default
 #   (16 requests per server and mode: a p95 of fewer is little more than the maximum)
@@ -94,7 +95,7 @@ echo
 "$PY" $HELPER table "$OUT/wyoming-bench.log" "$CONC" \
     "kokorod=$KPORT=$OUT/proc-kokorod.json" "kokorod-nocache=$NPORT=$OUT/proc-kokorod-nocache.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"
 echo
-"$PY" $HELPER firsts_table "$FIRSTS" "kokorod=$KPORT=" "kokorod-nocache=$NPORT=" "wyoming-piper=$PPORT="
+"$PY" $HELPER firsts_table "$FIRSTS" "$CONC" "kokorod=$KPORT=" "kokorod-nocache=$NPORT=" "wyoming-piper=$PPORT="
 if [ -n "$REPORT" ]; then
     "$PY" $HELPER report "$REPORT" "$OUT/wyoming-bench.log" "$CONC" "$HOT" "$FIRSTS" "kokorod=$KREADY,kokorod-nocache=$NREADY,wyoming-piper=$PREADY" \
         "$LOAD_BEFORE|$(cut -d' ' -f1-3 /proc/loadavg)" \

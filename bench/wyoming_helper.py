@@ -8,11 +8,14 @@
                                 default texts (client i starts at text i)
   firsts OUT.json R PORT..      per server, mode and text (wyoming-bench's texts), R
                                 requests: mean first audio, mean whole answer, ratio
+                                (concurrent and firsts also time every audio chunk:
+                                the silences inside answers, see _silences)
   proc PID.. SECONDS            per PID: VmRSS, VmHWM, threads, CPU used over SECONDS
   table LOG CONC.json PROC..    the compact table from wyoming-bench's summary
 """
 
 import asyncio
+import contextvars
 import json
 import os
 import re
@@ -64,10 +67,74 @@ def _zombie(pid: str) -> bool:
     return stat[stat.rindex(")") + 2] in "ZX"
 
 
+# Silences inside an answer: a client that plays each chunk as it arrives (as Home
+# Assistant's satellites do) falls silent when a chunk arrives after the audio before it
+# has run out. Shorter stretches than SILENCE_S are left out: a player's buffer hides them.
+SILENCE_S = 0.05
+_CHUNKS = contextvars.ContextVar("chunks", default=None)
+
+
+def _record_chunks() -> None:
+    """Makes wyoming-bench's client note when each audio chunk arrives and how long it plays.
+    Only observes: the measurement itself stays wyoming-bench's measure_once."""
+    from wyoming.audio import AudioChunk
+    from wyoming_bench.tts import client as wb
+
+    if getattr(wb.AsyncTcpClient, "records_chunks", False):
+        return
+
+    class Recording(wb.AsyncTcpClient):
+        records_chunks = True
+
+        async def read_event(self):
+            event = await super().read_event()
+            log = _CHUNKS.get()
+            if event is not None and log is not None and AudioChunk.is_type(event.type):
+                log.append((time.perf_counter(), AudioChunk.from_event(event).seconds))
+            return event
+
+    wb.AsyncTcpClient = Recording
+
+
+async def _measure(port: int, mode: str, text: str):
+    """wyoming-bench's measure_once, plus the silences (s) a playing client hears."""
+    from wyoming_bench.tts.client import measure_once
+
+    _record_chunks()
+    log = []
+    token = _CHUNKS.set(log)  # tasks measure_once starts inherit it
+    try:
+        m = await measure_once("127.0.0.1", port, mode, text, None, None, 60.0, 120.0)
+    finally:
+        _CHUNKS.reset(token)
+    return m, _silences(log)
+
+
+def _silences(log: list) -> list:
+    """Playback from the first chunk on, each chunk as soon as it is there and the one
+    before it has played: the stretches the player waited for audio."""
+    out, end = [], None
+    for arrived, seconds in log:
+        start = arrived if end is None or arrived > end else end
+        if end is not None and arrived - end >= SILENCE_S:
+            out.append(arrived - end)
+        end = start + seconds
+    return out
+
+
+def _silence_stats(per_answer: list) -> dict:
+    """per_answer: the silences of each answer (lists of seconds)."""
+    totals = sorted(sum(s) for s in per_answer)
+    longest = max((max(s) for s in per_answer if s), default=0.0)
+    p95 = totals[min(len(totals) - 1, int(round(0.95 * (len(totals) - 1))))] if totals else None
+    return {"answers": len(per_answer), "with_silence": sum(1 for s in per_answer if s),
+            "total_mean_s": sum(totals) / len(totals) if totals else None, "total_p95_s": p95,
+            "longest_s": longest}
+
+
 async def _concurrent(n: int, k_each: int, port: int, mode: str) -> dict:
     from wyoming_bench.reporting import stats
     from wyoming_bench.tts.bench import _maybe_unique
-    from wyoming_bench.tts.client import measure_once
     from wyoming_bench.tts.texts import DEFAULT_TEXTS
 
     async def client(i: int) -> list:
@@ -75,12 +142,13 @@ async def _concurrent(n: int, k_each: int, port: int, mode: str) -> dict:
         # Each client goes through k_each texts, starting at a different one.
         for k in range(k_each):
             text = DEFAULT_TEXTS[(i + k) % len(DEFAULT_TEXTS)]
-            out.append(await measure_once("127.0.0.1", port, mode, _maybe_unique(text, True), None, None, 60.0, 120.0))
+            out.append(await _measure(port, mode, _maybe_unique(text, True)))
         return out
 
     t0 = time.perf_counter()
-    ms = [m for ms in await asyncio.gather(*(client(i) for i in range(n))) for m in ms]
+    runs = [r for rs in await asyncio.gather(*(client(i) for i in range(n))) for r in rs]
     wall = time.perf_counter() - t0
+    ms = [m for m, _ in runs]
     ok = [m for m in ms if m.ok]
     audio = sum(m.audio_duration_s for m in ok)
     return {
@@ -95,6 +163,7 @@ async def _concurrent(n: int, k_each: int, port: int, mode: str) -> dict:
         "wall_s": wall,
         "audio_s": audio,
         "throughput": audio / wall if wall else None,  # seconds of audio per second
+        "silences": _silence_stats([gaps for m, gaps in runs if m.ok]),
     }
 
 
@@ -115,19 +184,18 @@ def concurrent(out: str, n: str, k_each: str, *ports: str) -> None:
 
 async def _firsts(port: int, rounds: int) -> list:
     from wyoming_bench.tts.bench import _maybe_unique
-    from wyoming_bench.tts.client import measure_once
     from wyoming_bench.tts.texts import DEFAULT_TEXTS
 
     rows = []
     for mode in MODES:
         for i, text in enumerate(DEFAULT_TEXTS):
-            ms = [await measure_once("127.0.0.1", port, mode, _maybe_unique(text, True), None, None, 60.0, 120.0)
-                  for _ in range(rounds)]
-            ok = [m for m in ms if m.ok]
+            runs = [await _measure(port, mode, _maybe_unique(text, True)) for _ in range(rounds)]
+            ok = [m for m, _ in runs if m.ok]
             first = sum(m.ttft_s for m in ok) / len(ok) if ok else None
             whole = sum(m.total_s for m in ok) / len(ok) if ok else None
             rows.append({"mode": mode, "text": i + 1, "words": len(text.split()), "ok": len(ok), "first_s": first,
-                         "whole_s": whole, "ratio": first / whole if ok and whole else None})
+                         "whole_s": whole, "ratio": first / whole if ok and whole else None,
+                         "silences": [gaps for m, gaps in runs if m.ok]})
     return rows
 
 
@@ -299,9 +367,38 @@ def _firsts_md(firstsfile: str, servers) -> list:
     return md
 
 
-def firsts_table(firstsfile: str, *named: str) -> None:
+def _silences_md(firstsfile: str, conc: str, servers) -> list:
+    """Markdown: the silences a client playing each chunk as it arrives hears after its
+    first audio, alone (the firsts run) and among N clients (the concurrent run)."""
+    firsts = json.load(open(firstsfile)) if firstsfile and os.path.exists(firstsfile) else {}
+    conc_data = json.load(open(conc)) if conc and os.path.exists(conc) else {}
+    md = ["", f"Silences inside answers: a client plays each chunk as soon as it has arrived and the audio before",
+          f"it has played (as Home Assistant does); a silence is a wait of {SILENCE_S * 1000:.0f} ms or more for the next chunk",
+          "after the first audio. Per answer: the silences added up.", "",
+          "| server | run | answers | with a silence | silence per answer, mean | p95 | longest silence |",
+          "|---|---|---|---|---|---|---|"]
+    rows = 0
+    for name, port, _ in servers:
+        runs = []
+        for mode in MODES:
+            per_answer = [a for r in firsts.get(port, []) if r["mode"] == mode for a in r.get("silences", [])]
+            if per_answer:
+                runs.append((f"1 client, {mode.replace('_', '-')}", _silence_stats(per_answer)))
+        for key, label in ((port, "non-streaming"), (f"{port}/streaming", "streaming")):
+            c = conc_data.get(key)
+            if c and c.get("silences"):
+                runs.append((f"{c['clients']} clients, {label}", c["silences"]))
+        for label, st in runs:
+            rows += 1
+            md.append(f"| {name} | {label} | {st['answers']} | {st['with_silence']} | {_ms(st['total_mean_s'])} ms | "
+                      f"{_ms(st['total_p95_s'])} ms | {_ms(st['longest_s'])} ms |")
+    return md if rows else []
+
+
+def firsts_table(firstsfile: str, conc: str, *named: str) -> None:
     servers = [tuple(item.split("=", 2)) for item in named]
     print("\n".join(_firsts_md(firstsfile, servers)[2:]))
+    print("\n".join(_silences_md(firstsfile, conc, servers)))
 
 
 def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, ready: str, loads: str, *named: str) -> None:
@@ -354,6 +451,7 @@ def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, read
             if h:
                 md.append(f"| {name} | {_ms(h['cold_ttft'])} ms | {_ms(h['hot_ttft']['mean'])} ms | {_ms(h['hot_ttft']['p95'])} ms | {h['hot_ok']} |")
     md += _firsts_md(firstsfile, servers)
+    md += _silences_md(firstsfile, conc, servers)
     data = {"date": when, "commit": commit, "machine": machine, "load_before": before, "load_after": after,
             "rows": [dict(zip(HEAD, r)) for r in rows], "proc": procs, "ready_s": ready_s, "hot": hot_data,
             "concurrent": json.load(open(conc)) if conc and os.path.exists(conc) else {},
