@@ -3,10 +3,11 @@
 //! of long requests. Later pieces go in FIFO order; among first pieces the cheapest
 //! goes first (fewest tokens: the shortest wait for everyone's first sound), but one
 //! that has been overtaken [`MAX_OVERTAKEN`] times goes next, so a long first piece
-//! is not put off for ever. The priority is bounded: once a later piece has waited
-//! [`LATER_PATIENCE`], it goes after at most [`FIRSTS_IN_A_ROW`] more first pieces, so a
-//! long answer keeps advancing even while new requests never stop arriving. The worker
-//! sleeps on a condvar while the queue is empty: an idle engine uses no CPU.
+//! is not put off for ever. The priority is bounded: first pieces that arrive within
+//! [`LATER_PATIENCE`] of a waiting later piece pass it freely; of those arriving after,
+//! at most [`FIRSTS_IN_A_ROW`] go before it, so a long answer keeps advancing even while
+//! new requests never stop arriving. The worker sleeps on a condvar while the queue is
+//! empty: an idle engine uses no CPU.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
@@ -31,25 +32,28 @@ pub enum PushError {
     Closed,
 }
 
-/// First pieces taken in a row while a later piece past [`LATER_PATIENCE`] waits,
-/// before it goes. Without this bound an overloaded engine starved long answers (found
+/// First pieces taken in a row, of those that arrived after a waiting later piece's
+/// [`LATER_PATIENCE`], before it goes. Without this bound an overloaded engine starved long answers (found
 /// by the load program: long requests got no audio for 10 minutes under 10 busy clients).
 pub const FIRSTS_IN_A_ROW: usize = 2;
 
-/// How long first pieces may pass a waiting later piece freely. Several questions asked
-/// at once each get their first audio before earlier answers go on (four first pieces
-/// take ~3 s on two cores); a steady stream of new questions still leaves later pieces
-/// their share once they have waited this long.
+/// First pieces that arrive within this time of a later piece's (before it, or at most
+/// this long after) pass it freely. Counted from arrivals, not from when the engine gets
+/// to them: several questions asked at once each get their first audio before earlier
+/// answers go on however slowly the engine works through them, while a steady stream of
+/// new questions still leaves later pieces their share.
 pub const LATER_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Times a first piece may be overtaken by cheaper ones before it goes next.
 pub const MAX_OVERTAKEN: usize = 2;
 
-/// A first-level job with what it costs and how often it was passed over.
+/// A first-level job with what it costs, how often it was passed over and when it
+/// arrived (`None`: put back after a stop, so it arrived with whatever it waited for).
 struct Waiting<T> {
     job: T,
     cost: usize,
     overtaken: usize,
+    arrived: Option<Instant>,
 }
 
 /// A later piece and since when it waits (`None`: put back after a stop, so it has
@@ -68,31 +72,40 @@ struct State<T> {
 }
 
 impl<T> State<T> {
-    fn take(&mut self, now: Instant) -> Option<T> {
-        let later_due = self.rest.front().is_some_and(|l| {
-            l.since
-                .is_none_or(|t| now.saturating_duration_since(t) >= LATER_PATIENCE)
-        });
-        if self.first.is_empty() || (self.firsts >= FIRSTS_IN_A_ROW && later_due) {
-            if let Some(l) = self.rest.pop_front() {
+    fn take(&mut self) -> Option<T> {
+        // Once the bound is reached, only first pieces of the head later piece's wave
+        // may still pass it.
+        let bounded = self.firsts >= FIRSTS_IN_A_ROW;
+        let passes = |w: &Waiting<T>| match self.rest.front() {
+            Some(l) if bounded => match (w.arrived, l.since) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(a), Some(since)) => a < since + LATER_PATIENCE,
+            },
+            _ => true,
+        };
+        let candidates: Vec<usize> = (0..self.first.len())
+            .filter(|&i| passes(&self.first[i]))
+            .collect();
+        let pick = match candidates.first() {
+            None => {
+                let l = self.rest.pop_front()?;
                 self.firsts = 0;
                 return Some(l.job);
             }
-        }
-        let pick = match self.first.front() {
-            None => return None,
-            Some(w) if w.overtaken >= MAX_OVERTAKEN => 0,
+            Some(&i) if self.first[i].overtaken >= MAX_OVERTAKEN => i,
             // The first of the cheapest: FIFO among equals.
-            Some(_) => {
-                let cheapest = self.first.iter().map(|w| w.cost).min().unwrap_or(0);
-                self.first
+            Some(&i) => {
+                let cheapest = candidates.iter().map(|&j| self.first[j].cost).min();
+                candidates
                     .iter()
-                    .position(|w| w.cost == cheapest)
-                    .unwrap_or(0)
+                    .copied()
+                    .find(|&j| Some(self.first[j].cost) == cheapest)
+                    .unwrap_or(i)
             }
         };
-        for w in self.first.iter_mut().take(pick) {
-            w.overtaken += 1;
+        for &j in candidates.iter().take_while(|&&j| j < pick) {
+            self.first[j].overtaken += 1;
         }
         let job = self.first.remove(pick)?.job;
         self.firsts += 1;
@@ -130,6 +143,16 @@ impl<T> JobQueue<T> {
     /// Queues a job costing `cost` (tokens, say; only compared between first-level
     /// jobs); never blocks.
     pub fn push(&self, job: T, priority: Priority, cost: usize) -> Result<(), PushError> {
+        self.push_at(job, priority, cost, Instant::now())
+    }
+
+    fn push_at(
+        &self,
+        job: T,
+        priority: Priority,
+        cost: usize,
+        now: Instant,
+    ) -> Result<(), PushError> {
         let mut s = self.lock();
         if s.closed {
             return Err(PushError::Closed);
@@ -142,10 +165,11 @@ impl<T> JobQueue<T> {
                 job,
                 cost,
                 overtaken: 0,
+                arrived: Some(now),
             }),
             Priority::Rest => s.rest.push_back(Later {
                 job,
-                since: Some(Instant::now()),
+                since: Some(now),
             }),
         }
         drop(s);
@@ -164,6 +188,7 @@ impl<T> JobQueue<T> {
                 job,
                 cost,
                 overtaken: 1,
+                arrived: None,
             }),
             Priority::Rest => s.rest.push_front(Later { job, since: None }),
         }
@@ -175,7 +200,7 @@ impl<T> JobQueue<T> {
     pub fn pop(&self) -> Option<T> {
         let mut s = self.lock();
         loop {
-            if let Some(j) = s.take(Instant::now()) {
+            if let Some(j) = s.take() {
                 return Some(j);
             }
             if s.closed {
@@ -214,21 +239,25 @@ mod tests {
         assert_eq!(order, ["b1", "c1", "a2", "a3"]);
     }
 
-    /// Takes every job, as the consumer would at `now`.
-    fn drain_at<T>(q: &JobQueue<T>, now: Instant) -> Vec<T> {
-        std::iter::from_fn(|| q.lock().take(now)).collect()
+    /// Takes every job, as the consumer would.
+    fn drain<T>(q: &JobQueue<T>) -> Vec<T> {
+        std::iter::from_fn(|| q.lock().take()).collect()
     }
 
     #[test]
     fn later_pieces_are_not_starved_by_endless_first_pieces() {
         let q = JobQueue::new(100);
+        let t0 = Instant::now();
         for i in 0..3 {
-            q.push(format!("long{i}"), Priority::Rest, 1).unwrap();
+            q.push_at(format!("long{i}"), Priority::Rest, 1, t0)
+                .unwrap();
         }
         for i in 0..9 {
-            q.push(format!("new{i}"), Priority::First, 1).unwrap();
+            let later = t0 + LATER_PATIENCE + Duration::from_millis(i);
+            q.push_at(format!("new{i}"), Priority::First, 1, later)
+                .unwrap();
         }
-        let order = drain_at(&q, Instant::now() + LATER_PATIENCE);
+        let order = drain(&q);
         assert_eq!(
             order,
             [
@@ -241,11 +270,32 @@ mod tests {
     #[test]
     fn questions_asked_together_all_start_before_earlier_answers_go_on() {
         let q = JobQueue::new(100);
-        q.push("a2", Priority::Rest, 1).unwrap();
-        for f in ["b1", "c1", "d1"] {
-            q.push(f, Priority::First, 1).unwrap();
+        let t0 = Instant::now();
+        q.push_at("a2", Priority::Rest, 1, t0).unwrap();
+        let just_in = t0 + LATER_PATIENCE - Duration::from_millis(1);
+        for (f, at) in [("b1", t0), ("c1", t0), ("d1", just_in)] {
+            q.push_at(f, Priority::First, 1, at).unwrap();
         }
-        assert_eq!(drain_at(&q, Instant::now()), ["b1", "c1", "d1", "a2"]);
+        // However long the engine takes over them: only arrivals count.
+        assert_eq!(drain(&q), ["b1", "c1", "d1", "a2"]);
+    }
+
+    #[test]
+    fn once_the_bound_holds_only_the_wave_passes_a_later_piece() {
+        let q = JobQueue::new(100);
+        let t0 = Instant::now();
+        q.push_at("a2", Priority::Rest, 1, t0).unwrap();
+        q.push_at("b1", Priority::First, 5, t0).unwrap();
+        q.push_at("c1", Priority::First, 5, t0).unwrap();
+        let take = || q.lock().take();
+        assert_eq!((take(), take()), (Some("b1"), Some("c1")));
+        // Two first pieces went: a cheap late question no longer passes "a2", an
+        // expensive one of its wave still does.
+        let wave = t0 + LATER_PATIENCE - Duration::from_millis(1);
+        q.push_at("d1", Priority::First, 9, wave).unwrap();
+        q.push_at("late", Priority::First, 1, t0 + LATER_PATIENCE)
+            .unwrap();
+        assert_eq!(drain(&q), ["d1", "a2", "late"]);
     }
 
     #[test]
@@ -277,12 +327,12 @@ mod tests {
         for f in ["b1", "c1", "d1"] {
             q.push(f, Priority::First, 1).unwrap();
         }
-        assert_eq!(drain_at(&q, Instant::now()).len(), 3);
+        assert_eq!(drain(&q).len(), 3);
         for f in ["e1", "f1", "g1"] {
             q.push(f, Priority::First, 1).unwrap();
         }
         q.requeue("a2", Priority::Rest, 1);
-        assert_eq!(drain_at(&q, Instant::now()), ["a2", "e1", "f1", "g1"]);
+        assert_eq!(drain(&q), ["a2", "e1", "f1", "g1"]);
     }
 
     #[test]
