@@ -84,9 +84,8 @@ pub fn start_engine(paths: &AssetPaths, e: &EngineArgs) -> Result<Engine, Daemon
         model = %paths.model.display(),
         cpus = ?engine.info().cpus,
         load_ms = engine.info().load_time.as_millis() as u64,
-        warm_up_ms = engine.info().warm_up_time.as_millis() as u64,
         total_ms = t.elapsed().as_millis() as u64,
-        "engine ready"
+        "engine ready (warm-up follows)"
     );
     Ok(engine)
 }

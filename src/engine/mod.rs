@@ -20,7 +20,7 @@ pub use voices::{
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
@@ -141,7 +141,9 @@ pub struct EngineConfig {
     pub cpus: Vec<usize>,
     /// Jobs that may wait in the queue.
     pub queue_depth: usize,
-    /// Run one inference before reporting ready.
+    /// Run one inference before the first job. It runs after the engine reports
+    /// ready, so a daemon answers (and tells systemd it is ready) while it warms; a job
+    /// queued meanwhile waits for it.
     pub warm_up: bool,
     /// Keep ONNX Runtime's optimized graph here (see `optcache`); `None` optimizes at
     /// every start.
@@ -175,8 +177,8 @@ pub struct EngineInfo {
     pub cpus: Vec<usize>,
     /// Model load time.
     pub load_time: Duration,
-    /// Warm-up inference time.
-    pub warm_up_time: Duration,
+    /// Warm-up inference time, once it has run (see [`EngineConfig::warm_up`]).
+    pub warm_up_time: OnceLock<Duration>,
     /// Inferences completed (also the watchdog's proof of life).
     pub completed: AtomicU64,
     /// Jobs waiting or running.
@@ -280,30 +282,31 @@ impl Drop for Closer {
 }
 
 impl Engine {
-    /// Starts the worker thread, loads (and warms) the model there, and returns once
-    /// it is ready or has failed.
+    /// Starts the worker thread, loads the model there, and returns once it is ready
+    /// or has failed; the warm-up, if asked for, runs after that.
     pub fn start(cfg: EngineConfig) -> Result<Engine, EngineError> {
-        let cpus = cfg.cpus.clone();
-        Self::start_with(cpus, cfg.queue_depth, move || {
-            let loaded = match &cfg.optimized_cache {
+        let (cpus, warm_up) = (cfg.cpus.clone(), cfg.warm_up);
+        Self::spawn(
+            cpus,
+            cfg.queue_depth,
+            move || match &cfg.optimized_cache {
                 Some(dir) => Model::load_cached(&cfg.model, &cfg.runtime, &cfg.cpus, dir),
                 None => Model::load(&cfg.model, &cfg.runtime, &cfg.cpus),
-            };
-            let mut model = loaded?;
-            let t = Instant::now();
-            if cfg.warm_up {
-                // A short phrase: the first run pays for kernel selection and arena growth.
-                let warm: Vec<i64> =
-                    vec![50, 83, 54, 156, 57, 135, 16, 65, 156, 87, 123, 54, 46, 4];
-                model.run(&warm, &[0.0; voices::STYLE_DIM], 1.0)?;
-            }
-            Ok((model, t.elapsed()))
-        })
+            },
+            move |model: &mut Model| {
+                if warm_up {
+                    // A short phrase: the first run pays for kernel selection and arena growth.
+                    let warm: Vec<i64> =
+                        vec![50, 83, 54, 156, 57, 135, 16, 65, 156, 87, 123, 54, 46, 4];
+                    model.run(&warm, &[0.0; voices::STYLE_DIM], 1.0)?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Starts the worker thread on any [`Backend`]: `load` runs on that thread (pinned
-    /// to the first of `cpus`) and gives the backend and the time its warm-up took;
-    /// this returns once it has succeeded or failed.
+    /// to the first of `cpus`); this returns once it has succeeded or failed.
     pub fn start_with<B, F>(
         cpus: Vec<usize>,
         queue_depth: usize,
@@ -311,7 +314,23 @@ impl Engine {
     ) -> Result<Engine, EngineError>
     where
         B: Backend,
-        F: FnOnce() -> Result<(B, Duration), EngineError> + Send + 'static,
+        F: FnOnce() -> Result<B, EngineError> + Send + 'static,
+    {
+        Self::spawn(cpus, queue_depth, load, |_: &mut B| Ok(()))
+    }
+
+    /// [`Engine::start_with`], then `warm_up` on the worker thread after ready and
+    /// before the first job.
+    fn spawn<B, F, W>(
+        cpus: Vec<usize>,
+        queue_depth: usize,
+        load: F,
+        warm_up: W,
+    ) -> Result<Engine, EngineError>
+    where
+        B: Backend,
+        F: FnOnce() -> Result<B, EngineError> + Send + 'static,
+        W: FnOnce(&mut B) -> Result<(), EngineError> + Send + 'static,
     {
         let queue = Arc::new(JobQueue::<Job>::new(queue_depth));
         let rx = queue.clone();
@@ -323,7 +342,7 @@ impl Engine {
                     affinity::pin_current_thread(cpu);
                 }
                 let t0 = Instant::now();
-                let (mut backend, warm_up_time) = match load() {
+                let mut backend = match load() {
                     Ok(b) => b,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -332,8 +351,8 @@ impl Engine {
                 };
                 let info = Arc::new(EngineInfo {
                     cpus,
-                    load_time: t0.elapsed().saturating_sub(warm_up_time),
-                    warm_up_time,
+                    load_time: t0.elapsed(),
+                    warm_up_time: OnceLock::new(),
                     completed: AtomicU64::new(0),
                     queued: AtomicUsize::new(0),
                     preempted: AtomicU64::new(0),
@@ -345,6 +364,19 @@ impl Engine {
                 let preempt = Arc::new(Preemptor::new(backend.stopper()));
                 if ready_tx.send(Ok((info.clone(), preempt.clone()))).is_err() {
                     return;
+                }
+                let t = Instant::now();
+                match std::panic::catch_unwind(AssertUnwindSafe(|| warm_up(&mut backend))) {
+                    Ok(Ok(())) => {
+                        let took = t.elapsed();
+                        let _ = info.warm_up_time.set(took);
+                        if !took.is_zero() {
+                            tracing::info!(ms = took.as_millis() as u64, "engine warmed up");
+                        }
+                    }
+                    // Only a slower first request: not a reason to stop.
+                    Ok(Err(e)) => tracing::warn!(error = %e, "warm-up inference failed"),
+                    Err(_) => tracing::warn!("warm-up inference panicked"),
                 }
                 // Sleeps on a condvar while idle; ends when every Engine handle is dropped.
                 while let Some(job) = rx.pop() {
@@ -492,5 +524,56 @@ impl std::future::Future for Pending {
         std::pin::Pin::new(&mut self.0)
             .poll(cx)
             .map(|r| r.map_err(|_| EngineError::Stopped)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Notes each run in a shared log.
+    struct Noted(Arc<Mutex<Vec<&'static str>>>);
+
+    impl Backend for Noted {
+        fn run(&mut self, _: &[i64], _: &[f32], _: f32) -> Result<Vec<f32>, EngineError> {
+            self.0.lock().unwrap().push("job");
+            Ok(vec![0.0; 24])
+        }
+    }
+
+    #[test]
+    fn the_engine_is_ready_before_its_warm_up_and_a_job_waits_for_it() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (noted, warmed) = (log.clone(), log.clone());
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let engine = Engine::spawn(
+            vec![0],
+            4,
+            move || Ok(Noted(noted)),
+            move |_: &mut Noted| {
+                held.recv().ok();
+                warmed.lock().unwrap().push("warm-up");
+                Ok(())
+            },
+        )
+        .unwrap();
+        // Started while the warm-up is held back.
+        assert!(engine.info().warm_up_time.get().is_none());
+        let job = engine
+            .submit(InferRequest {
+                tokens: vec![1; 4],
+                style: voices::VoiceStyle::from_vec(vec![
+                    0.0;
+                    voices::STYLE_ROWS * voices::STYLE_DIM
+                ]),
+                speed: 1.0,
+                priority: Priority::First,
+            })
+            .unwrap();
+        release.send(()).unwrap();
+        job.blocking_recv().unwrap().unwrap();
+        assert_eq!(*log.lock().unwrap(), ["warm-up", "job"]);
+        assert!(engine.info().warm_up_time.get().is_some());
     }
 }

@@ -90,7 +90,7 @@ impl VoiceStyle {
         &self.0[r * STYLE_DIM..(r + 1) * STYLE_DIM]
     }
 
-    fn from_vec(v: Vec<f32>) -> Self {
+    pub(crate) fn from_vec(v: Vec<f32>) -> Self {
         VoiceStyle(v.into())
     }
 

@@ -65,7 +65,7 @@ async fn a_later_clients_first_inference_goes_before_a_long_first_pieces_second(
         started: started_tx,
         order: order.clone(),
     };
-    let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
+    let engine = Engine::start_with(vec![0], 32, move || Ok(backend)).unwrap();
     let speech =
         Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
 
@@ -139,7 +139,7 @@ async fn behind_two_hostile_texts_a_short_answer_waits_for_the_running_inference
     let (voices, _dir) = zero_voice();
     let log = Arc::new(Mutex::new(Vec::new()));
     let backend = Paced(log.clone());
-    let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
+    let engine = Engine::start_with(vec![0], 32, move || Ok(backend)).unwrap();
     let speech = Arc::new(KokoroSpeech::new(engine, voices, KokoroConfig::default()).unwrap());
     let speak = |text: String| {
         let speech = speech.clone();
@@ -249,7 +249,7 @@ fn stoppable_speech() -> (Engine, Arc<KokoroSpeech>, RunLog, tempfile::TempDir) 
         flag: Arc::default(),
         log: log.clone(),
     };
-    let engine = Engine::start_with(vec![0], 32, move || Ok((backend, Duration::ZERO))).unwrap();
+    let engine = Engine::start_with(vec![0], 32, move || Ok(backend)).unwrap();
     let speech =
         Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
     (engine, speech, log, dir)

@@ -109,8 +109,7 @@ fn pipeline(gate: Arc<Gate>) -> (Arc<KokoroSpeech>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
     let voices = Arc::new(Voices::load(dir.path()).unwrap());
-    let engine =
-        Engine::start_with(vec![0], 32, move || Ok((Ordered(gate), Duration::ZERO))).unwrap();
+    let engine = Engine::start_with(vec![0], 32, move || Ok(Ordered(gate))).unwrap();
     (
         Arc::new(KokoroSpeech::new(engine, voices, KokoroConfig::default()).unwrap()),
         dir,
@@ -321,13 +320,10 @@ async fn real_model_first_inference_is_the_first_piece_and_its_audio_leaves_befo
     let recorded = log.clone();
     let engine = Engine::start_with(cpus.clone(), 32, move || {
         let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
-        Ok((
-            Recorded {
-                model,
-                log: recorded,
-            },
-            Duration::ZERO,
-        ))
+        Ok(Recorded {
+            model,
+            log: recorded,
+        })
     })
     .unwrap();
     let speech =
@@ -426,14 +422,11 @@ async fn logged_server() -> LoggedServer {
     let (logged, counted) = (log.clone(), began.clone());
     let engine = Engine::start_with(cpus.clone(), 32, move || {
         let model = kokorod::engine::Model::load(&paths.model, &paths.runtime, &cpus)?;
-        Ok((
-            Logged {
-                model,
-                began: counted,
-                log: logged,
-            },
-            Duration::ZERO,
-        ))
+        Ok(Logged {
+            model,
+            began: counted,
+            log: logged,
+        })
     })
     .unwrap();
     let speech = Arc::new(
