@@ -32,13 +32,14 @@ pub enum PushError {
     Closed,
 }
 
-/// First pieces taken in a row, of those that arrived after a waiting later piece's
-/// [`LATER_PATIENCE`], before it goes. Without this bound an overloaded engine starved long answers (found
-/// by the load program: long requests got no audio for 10 minutes under 10 busy clients).
+/// First pieces that arrived after a waiting later piece's [`LATER_PATIENCE`] taken in a
+/// row before it goes. Without this bound an overloaded engine starved long answers
+/// (found by the load program: long requests got no audio for 10 minutes under 10 busy
+/// clients).
 pub const FIRSTS_IN_A_ROW: usize = 2;
 
-/// First pieces that arrive within this time of a later piece's (before it, or at most
-/// this long after) pass it freely. Counted from arrivals, not from when the engine gets
+/// First pieces that arrive before a waiting later piece, or at most this long after
+/// it, pass it freely. Counted from arrivals, not from when the engine gets
 /// to them: several questions asked at once each get their first audio before earlier
 /// answers go on however slowly the engine works through them, while a steady stream of
 /// new questions still leaves later pieces their share.
