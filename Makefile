@@ -43,12 +43,14 @@ run: deps build
 # crates (RUSTC_WORKSPACE_WRAPPER, as `cargo clippy` does) while building them for real,
 # so the lints cost no second build of the dependencies; -Dwarnings fails the build on
 # any warning, clippy's included. The same flags for every step, so nothing builds twice.
+# The fetch runs the binary that build made: `cargo run` would compile the crate again,
+# without the features the dev-dependencies turn on in shared ones (hyper's client).
 LINTED_BUILD := RUSTC_WORKSPACE_WRAPPER="$$(command -v clippy-driver)" RUSTFLAGS=-Dwarnings
 test: deps venv avahi lint-tools
 	$(CARGO) fmt --all --check
-	$(LINTED_BUILD) $(MAKE) --no-print-directory fetch PROFILE=dev
+	$(LINTED_BUILD) $(CARGO) test --all-targets --no-run
+	$(TARGET_DIR)/debug/kokorod fetch --data-dir "$(DATA_DIR)" --cache-dir "$(CACHE_DIR)"
 	$(LINTED_BUILD) WYOMING_PYTHON=$(VENV)/bin/python KOKOROD_PYTHON=$(VENV)/bin/python $(CARGO) test --all-targets -- --test-threads=2
-	$(MAKE) --no-print-directory fuzz-smoke
 
 deps: check-toolchain
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -67,8 +69,8 @@ build:
 	$(CARGO) build --release
 
 # Idempotent: verified files are kept, partial or corrupt ones replaced.
-# PROFILE picks the build the fetch runs from (release for `run`, dev for `test`),
-# so that neither command compiles the crate twice.
+# PROFILE picks the build the fetch runs from (release, as `run` builds it), so that the
+# crate is not compiled twice.
 PROFILE ?= release
 fetch:
 	$(CARGO) run --profile $(PROFILE) --quiet -- fetch --data-dir "$(DATA_DIR)" --cache-dir "$(CACHE_DIR)"
@@ -97,12 +99,14 @@ clean-assets:
 # Fuzzing (docs/RELIABILITY.md). cargo-fuzz wants nightly flags; RUSTC_BOOTSTRAP=1 lets the
 # stable toolchain accept them. No sanitizer (our parsers are safe Rust: panics, overflow
 # checks via -a, stack overflows and timeouts are what libFuzzer catches here). Builds go
-# to fuzz/target. `make fuzz FUZZ_SECONDS=600` runs each target that long; `make test`
-# runs a 30 s smoke of each. New corpus entries go to fuzz/corpus (not committed); the
-# committed seeds are in fuzz/seeds.
+# to fuzz/target, a build of their own (about 8 minutes on 2 cores), so `make test` runs
+# the same checks (fuzz/checks) over the seeds and mutations of them on the test build
+# instead (tests/fake/fuzz_seeds.rs). `make fuzz FUZZ_SECONDS=600` runs each target that
+# long, `make fuzz-smoke` 20 s each. New corpus entries go to fuzz/corpus (not committed);
+# the committed seeds are in fuzz/seeds.
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := wyoming_codec normalize ssml voice_mix config audio_decode
-# Also in fuzz/, kept out of the smoke (its time): make fuzz FUZZ_TARGETS="plan http_guard espeak"
+# Also in fuzz/, slower per input: make fuzz FUZZ_TARGETS="plan http_guard espeak"
 FUZZ := env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz
 
 cargo-fuzz: check-toolchain

@@ -1,17 +1,8 @@
-//! Audio decoding (WAV, FLAC, MP3, Ogg Opus, sniffed from the bytes): any input gives
-//! bounded mono audio or a typed error, never a panic.
+//! libFuzzer over the check in fuzz/checks/audio_decode.rs (shared with the seed replay in
+//! `make test`).
 #![no_main]
 
-use kokorod::audio::decode::{decode_bytes, MAX_RATE, MAX_SAMPLES};
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/audio_decode.rs"]
+mod check;
 
-fuzz_target!(|input: &[u8]| {
-    match decode_bytes(input) {
-        Ok(d) => {
-            assert!((1..=MAX_RATE).contains(&d.rate), "rate {}", d.rate);
-            assert!(d.samples.len() <= MAX_SAMPLES);
-            assert!(d.samples.iter().all(|s| (-1.0..=1.0).contains(s)));
-        }
-        Err(e) => assert!(!e.to_string().is_empty()),
-    }
-});
+libfuzzer_sys::fuzz_target!(|input: &[u8]| check::check(input));

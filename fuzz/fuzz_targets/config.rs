@@ -1,24 +1,8 @@
-//! Config files: any bytes as /etc/kokorod/kokorod.toml. Loading may fail (bad TOML, an
-//! unknown key, a bad value) but must never panic, and a failure names the file.
+//! libFuzzer over the check in fuzz/checks/config.rs (shared with the seed replay in
+//! `make test`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/config.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let dir = std::env::temp_dir().join(format!("kokorod-fuzz-config-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join("kokorod.toml");
-    std::fs::write(&path, data).expect("temp file");
-    let argv = [
-        std::ffi::OsString::from("kokorod"),
-        "--config".into(),
-        path.clone().into(),
-    ];
-    if let Err(e) = kokorod::config::load(argv) {
-        let msg = e.to_string();
-        assert!(
-            msg.contains("kokorod.toml"),
-            "config error without the file's name: {msg}"
-        );
-    }
-});
+libfuzzer_sys::fuzz_target!(|input: &[u8]| check::check(input));

@@ -1,18 +1,8 @@
-//! The SSML parser: any text is either segments or an error with a position inside
-//! the input; never a panic, never unbounded work.
+//! libFuzzer over the check in fuzz/checks/ssml.rs (shared with the seed replay in
+//! `make test`).
 #![no_main]
 
-use kokorod::text::ssml;
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/ssml.rs"]
+mod check;
 
-fuzz_target!(|input: &[u8]| {
-    let Ok(text) = std::str::from_utf8(input) else {
-        return;
-    };
-    for lang in [None, Some("en-GB"), Some("ja")] {
-        if let Err(error) = ssml::parse(text, lang) {
-            assert!(error.offset <= text.len(), "{error:?}");
-            assert!(error.line >= 1 && error.column >= 1, "{error:?}");
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|input: &[u8]| check::check(input));
