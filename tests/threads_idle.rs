@@ -53,6 +53,7 @@ fn inference_threads_are_pinned_and_idle_costs_nothing() {
             style: style.clone(),
             speed: 1.0,
             priority: Priority::Rest,
+            due: None,
         };
         assert!(!engine.infer_blocking(r).unwrap().is_empty());
     }

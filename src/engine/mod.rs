@@ -11,7 +11,7 @@ pub mod voices;
 pub use model::{trim_heap, Model, Tuning, MAX_TOKENS, SAMPLE_RATE};
 pub use preempt::Stop;
 use preempt::{Preemptor, Stoppable};
-pub use queue::Priority;
+pub use queue::{Deadline, Priority};
 use queue::{JobQueue, PushError};
 pub use voices::{
     info_for, language_of, ResolvedVoice, VoiceError, VoiceInfo, VoiceName, VoiceStyle, Voices,
@@ -161,6 +161,9 @@ pub struct InferRequest {
     /// Scheduling level: the first piece of a request goes first (the one with the
     /// fewest tokens first among those).
     pub priority: Priority,
+    /// For a later piece: when its listener runs out of audio (later pieces go
+    /// earliest deadline first); `None`: due when queued.
+    pub due: Option<Deadline>,
 }
 
 struct Job {
@@ -410,6 +413,7 @@ impl Engine {
                         info.preempted.fetch_add(1, Ordering::Relaxed);
                         let priority = job.req.priority;
                         tracing::debug!(tokens = n, ?priority, "stopped for a first piece");
+                        let due = job.req.due.clone();
                         rx.requeue(
                             Job {
                                 stopped: true,
@@ -417,6 +421,7 @@ impl Engine {
                             },
                             priority,
                             n,
+                            due,
                         );
                         continue;
                     }
@@ -461,7 +466,7 @@ impl Engine {
     ) -> Result<oneshot::Receiver<Result<Vec<f32>, EngineError>>, EngineError> {
         Self::check(&req)?;
         let (reply, rx) = oneshot::channel();
-        let (priority, cost) = (req.priority, req.tokens.len());
+        let (priority, cost, due) = (req.priority, req.tokens.len(), req.due.clone());
         if self.info.queued.fetch_add(1, Ordering::Relaxed) == 0 {
             // An idle engine gets work: the stall clock starts now, not at its last job.
             self.info.mark_progress();
@@ -476,6 +481,7 @@ impl Engine {
                 },
                 priority,
                 cost,
+                due,
             )
             .map_err(|e| {
                 self.info.queued.fetch_sub(1, Ordering::Relaxed);
@@ -569,6 +575,7 @@ mod tests {
                 ]),
                 speed: 1.0,
                 priority: Priority::First,
+                due: None,
             })
             .unwrap();
         release.send(()).unwrap();

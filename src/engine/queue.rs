@@ -1,6 +1,9 @@
 //! The job queue between requesters and the inference thread: two levels, so the
 //! first piece of every request (what a listener waits for) goes before later pieces
-//! of long requests. Later pieces go in FIFO order; among first pieces the cheapest
+//! of long requests. Later pieces go earliest deadline first: the one whose listener
+//! runs out of audio soonest (FIFO among equals, so one answer's pieces keep their
+//! order), which spreads the pauses an overloaded engine cannot avoid over the
+//! answers instead of piling them on one. Among first pieces the cheapest
 //! goes first (fewest tokens: the shortest wait for everyone's first sound), but one
 //! that has been overtaken [`MAX_OVERTAKEN`] times goes next, so a long first piece
 //! is not put off for ever. The priority is bounded: first pieces that arrive within
@@ -10,7 +13,7 @@
 //! empty: an idle engine uses no CPU.
 
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// How urgent a job is.
@@ -21,6 +24,37 @@ pub enum Priority {
     /// Any later piece.
     #[default]
     Rest,
+}
+
+/// When a later piece is needed: the moment its listener's audio runs out. One per
+/// answer, shared by its pieces and moved on as each piece's audio is made; the queue
+/// reads it when it picks. Unset while the answer has no audio yet: then a piece is
+/// due when it was queued, as early as can be.
+#[derive(Debug, Clone, Default)]
+pub struct Deadline(Arc<Mutex<Option<Instant>>>);
+
+impl Deadline {
+    /// A deadline for an answer that has no audio yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `audio` more of the answer has been made at `now`: a listener playing from the
+    /// first audio on (and waiting where it ran out) now runs out that much later.
+    pub fn played(&self, audio: Duration, now: Instant) {
+        let mut end = self.lock();
+        let from = end.map_or(now, |e| e.max(now));
+        *end = Some(from + audio);
+    }
+
+    /// When the listener runs out of audio, if it has any.
+    pub fn get(&self) -> Option<Instant> {
+        *self.lock()
+    }
 }
 
 /// Why a job was not queued.
@@ -57,11 +91,20 @@ struct Waiting<T> {
     arrived: Option<Instant>,
 }
 
-/// A later piece and since when it waits (`None`: put back after a stop, so it has
-/// waited its turn already).
+/// A later piece, since when it waits (`None`: put back after a stop, so it has
+/// waited its turn already) and its answer's deadline.
 struct Later<T> {
     job: T,
     since: Option<Instant>,
+    due: Option<Deadline>,
+}
+
+impl<T> Later<T> {
+    /// When it is needed: its answer's deadline, or when it was queued if the answer
+    /// has no audio yet; `None` (before any instant) for one put back after a stop.
+    fn due(&self) -> Option<Instant> {
+        self.due.as_ref().and_then(Deadline::get).or(self.since)
+    }
 }
 
 struct State<T> {
@@ -73,11 +116,17 @@ struct State<T> {
 }
 
 impl<T> State<T> {
+    /// The later piece to go next: the earliest due, the first queued among equals.
+    fn next_later(&self) -> Option<usize> {
+        (0..self.rest.len()).min_by_key(|&i| (self.rest[i].due(), i))
+    }
+
     fn take(&mut self) -> Option<T> {
-        // Once the bound is reached, only first pieces of the head later piece's wave
+        let later = self.next_later();
+        // Once the bound is reached, only first pieces of the next later piece's wave
         // may still pass it.
         let bounded = self.firsts >= FIRSTS_IN_A_ROW;
-        let passes = |w: &Waiting<T>| match self.rest.front() {
+        let passes = |w: &Waiting<T>| match later.map(|i| &self.rest[i]) {
             Some(l) if bounded => match (w.arrived, l.since) {
                 (None, _) => true,
                 (Some(_), None) => false,
@@ -90,7 +139,7 @@ impl<T> State<T> {
             .collect();
         let pick = match candidates.first() {
             None => {
-                let l = self.rest.pop_front()?;
+                let l = self.rest.remove(later?)?;
                 self.firsts = 0;
                 return Some(l.job);
             }
@@ -142,9 +191,16 @@ impl<T> JobQueue<T> {
     }
 
     /// Queues a job costing `cost` (tokens, say; only compared between first-level
-    /// jobs); never blocks.
-    pub fn push(&self, job: T, priority: Priority, cost: usize) -> Result<(), PushError> {
-        self.push_at(job, priority, cost, Instant::now())
+    /// jobs); never blocks. `due`: a later piece's answer deadline (first pieces ignore
+    /// it; a later piece without one is due when queued).
+    pub fn push(
+        &self,
+        job: T,
+        priority: Priority,
+        cost: usize,
+        due: Option<Deadline>,
+    ) -> Result<(), PushError> {
+        self.push_at(job, priority, cost, Instant::now(), due)
     }
 
     fn push_at(
@@ -153,6 +209,7 @@ impl<T> JobQueue<T> {
         priority: Priority,
         cost: usize,
         now: Instant,
+        due: Option<Deadline>,
     ) -> Result<(), PushError> {
         let mut s = self.lock();
         if s.closed {
@@ -171,6 +228,7 @@ impl<T> JobQueue<T> {
             Priority::Rest => s.rest.push_back(Later {
                 job,
                 since: Some(now),
+                due,
             }),
         }
         drop(s);
@@ -182,7 +240,7 @@ impl<T> JobQueue<T> {
     /// jobs of its level, whatever the capacity (it was counted when first queued),
     /// and also once the queue is closed (the consumer drains it). A first piece counts
     /// the stop as once overtaken, so it is not put off for ever either.
-    pub fn requeue(&self, job: T, priority: Priority, cost: usize) {
+    pub fn requeue(&self, job: T, priority: Priority, cost: usize, due: Option<Deadline>) {
         let mut s = self.lock();
         match priority {
             Priority::First => s.first.push_front(Waiting {
@@ -191,7 +249,11 @@ impl<T> JobQueue<T> {
                 overtaken: 1,
                 arrived: None,
             }),
-            Priority::Rest => s.rest.push_front(Later { job, since: None }),
+            Priority::Rest => s.rest.push_front(Later {
+                job,
+                since: None,
+                due,
+            }),
         }
         drop(s);
         self.ready.notify_one();
@@ -232,10 +294,10 @@ mod tests {
     #[test]
     fn first_pieces_jump_the_queue_fifo_within_a_level() {
         let q = JobQueue::new(10);
-        q.push("a2", Priority::Rest, 1).unwrap();
-        q.push("a3", Priority::Rest, 1).unwrap();
-        q.push("b1", Priority::First, 1).unwrap();
-        q.push("c1", Priority::First, 1).unwrap();
+        q.push("a2", Priority::Rest, 1, None).unwrap();
+        q.push("a3", Priority::Rest, 1, None).unwrap();
+        q.push("b1", Priority::First, 1, None).unwrap();
+        q.push("c1", Priority::First, 1, None).unwrap();
         let order: Vec<_> = (0..4).map(|_| q.pop().unwrap()).collect();
         assert_eq!(order, ["b1", "c1", "a2", "a3"]);
     }
@@ -250,12 +312,12 @@ mod tests {
         let q = JobQueue::new(100);
         let t0 = Instant::now();
         for i in 0..3 {
-            q.push_at(format!("long{i}"), Priority::Rest, 1, t0)
+            q.push_at(format!("long{i}"), Priority::Rest, 1, t0, None)
                 .unwrap();
         }
         for i in 0..9 {
             let later = t0 + LATER_PATIENCE + Duration::from_millis(i);
-            q.push_at(format!("new{i}"), Priority::First, 1, later)
+            q.push_at(format!("new{i}"), Priority::First, 1, later, None)
                 .unwrap();
         }
         let order = drain(&q);
@@ -272,10 +334,10 @@ mod tests {
     fn questions_asked_together_all_start_before_earlier_answers_go_on() {
         let q = JobQueue::new(100);
         let t0 = Instant::now();
-        q.push_at("a2", Priority::Rest, 1, t0).unwrap();
+        q.push_at("a2", Priority::Rest, 1, t0, None).unwrap();
         let just_in = t0 + LATER_PATIENCE - Duration::from_millis(1);
         for (f, at) in [("b1", t0), ("c1", t0), ("d1", just_in)] {
-            q.push_at(f, Priority::First, 1, at).unwrap();
+            q.push_at(f, Priority::First, 1, at, None).unwrap();
         }
         // However long the engine takes over them: only arrivals count.
         assert_eq!(drain(&q), ["b1", "c1", "d1", "a2"]);
@@ -285,28 +347,87 @@ mod tests {
     fn once_the_bound_holds_only_the_wave_passes_a_later_piece() {
         let q = JobQueue::new(100);
         let t0 = Instant::now();
-        q.push_at("a2", Priority::Rest, 1, t0).unwrap();
-        q.push_at("b1", Priority::First, 5, t0).unwrap();
-        q.push_at("c1", Priority::First, 5, t0).unwrap();
+        q.push_at("a2", Priority::Rest, 1, t0, None).unwrap();
+        q.push_at("b1", Priority::First, 5, t0, None).unwrap();
+        q.push_at("c1", Priority::First, 5, t0, None).unwrap();
         let take = || q.lock().take();
         assert_eq!((take(), take()), (Some("b1"), Some("c1")));
         // Two first pieces went: a cheap late question no longer passes "a2", an
         // expensive one of its wave still does.
         let wave = t0 + LATER_PATIENCE - Duration::from_millis(1);
-        q.push_at("d1", Priority::First, 9, wave).unwrap();
-        q.push_at("late", Priority::First, 1, t0 + LATER_PATIENCE)
+        q.push_at("d1", Priority::First, 9, wave, None).unwrap();
+        q.push_at("late", Priority::First, 1, t0 + LATER_PATIENCE, None)
             .unwrap();
         assert_eq!(drain(&q), ["d1", "a2", "late"]);
     }
 
     #[test]
+    fn later_pieces_go_to_the_listener_who_runs_out_first_in_order_within_an_answer() {
+        let q = JobQueue::new(10);
+        let t0 = Instant::now();
+        let secs = Duration::from_secs;
+        let (a, b) = (Deadline::new(), Deadline::new());
+        // a's listener has 10 s of audio ahead, b's 2 s; b asked later.
+        a.played(secs(10), t0);
+        b.played(secs(2), t0);
+        for (job, due, at) in [("a2", &a, t0), ("a3", &a, t0), ("b2", &b, t0 + secs(1))] {
+            q.push_at(job, Priority::Rest, 1, at, Some(due.clone()))
+                .unwrap();
+        }
+        let take = || q.lock().take();
+        assert_eq!(take(), Some("b2"));
+        // b2 made 4 s: b's listener now runs out at 6 s, still before a's 10.
+        b.played(secs(4), t0);
+        q.push_at("b3", Priority::Rest, 1, t0 + secs(1), Some(b.clone()))
+            .unwrap();
+        assert_eq!(take(), Some("b3"));
+        b.played(secs(6), t0);
+        // b at 12 s now: a's pieces, in their order.
+        q.push_at("b4", Priority::Rest, 1, t0 + secs(1), Some(b.clone()))
+            .unwrap();
+        assert_eq!(drain(&q), ["a2", "a3", "b4"]);
+    }
+
+    #[test]
+    fn a_later_piece_of_an_answer_with_no_audio_yet_is_due_when_queued() {
+        let q = JobQueue::new(10);
+        let t0 = Instant::now();
+        let playing = Deadline::new();
+        playing.played(Duration::from_secs(5), t0);
+        q.push_at("playing2", Priority::Rest, 1, t0, Some(playing))
+            .unwrap();
+        // The second inference of a long first piece: its listener has nothing yet.
+        let silent = Deadline::new();
+        let at = t0 + Duration::from_secs(1);
+        q.push_at("silent1b", Priority::Rest, 1, at, Some(silent))
+            .unwrap();
+        assert_eq!(drain(&q), ["silent1b", "playing2"]);
+    }
+
+    #[test]
+    fn a_listener_who_ran_out_waits_from_now() {
+        let d = Deadline::new();
+        let t0 = Instant::now();
+        assert_eq!(d.get(), None);
+        d.played(Duration::from_secs(2), t0);
+        assert_eq!(d.get(), Some(t0 + Duration::from_secs(2)));
+        // The next audio came at 5 s: 3 s of silence, then it plays from there.
+        let late = t0 + Duration::from_secs(5);
+        d.played(Duration::from_secs(1), late);
+        assert_eq!(d.get(), Some(late + Duration::from_secs(1)));
+        // Audio made while the listener still has some adds to its end.
+        d.played(Duration::from_secs(1), late);
+        assert_eq!(d.get(), Some(late + Duration::from_secs(2)));
+    }
+
+    #[test]
     fn the_cheapest_first_piece_goes_first_but_not_for_ever() {
         let q = JobQueue::new(10);
-        q.push("long", Priority::First, 200).unwrap();
-        q.push("short", Priority::First, 10).unwrap();
-        q.push("mid", Priority::First, 50).unwrap();
-        q.push("short2", Priority::First, 10).unwrap();
-        q.push("tiny", Priority::First, 5).unwrap();
+        q.push("long", Priority::First, 200, None).unwrap();
+        q.push("short", Priority::First, 10, None).unwrap();
+        q.push("mid", Priority::First, 50, None).unwrap();
+        q.push("short2", Priority::First, 10, None).unwrap();
+        q.push("tiny", Priority::First, 5, None).unwrap();
         let order: Vec<_> = (0..5).map(|_| q.pop().unwrap()).collect();
         // "long" is overtaken by "tiny" and "short", then goes; "mid" by "tiny" and
         // "short2". "short" goes before "short2": FIFO among equal costs.
@@ -316,33 +437,33 @@ mod tests {
     #[test]
     fn a_stopped_job_goes_back_first_among_later_pieces() {
         let q = JobQueue::new(2);
-        q.push("a3", Priority::Rest, 1).unwrap();
-        q.push("b1", Priority::First, 1).unwrap();
+        q.push("a3", Priority::Rest, 1, None).unwrap();
+        q.push("b1", Priority::First, 1, None).unwrap();
         // "a2" was running and stopped; the queue is full, and it still goes back.
-        q.requeue("a2", Priority::Rest, 1);
+        q.requeue("a2", Priority::Rest, 1, None);
         q.close();
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, ["b1", "a2", "a3"]);
         // Put back after two first pieces, it has waited its turn: it goes next.
         let q = JobQueue::new(10);
         for f in ["b1", "c1", "d1"] {
-            q.push(f, Priority::First, 1).unwrap();
+            q.push(f, Priority::First, 1, None).unwrap();
         }
         assert_eq!(drain(&q).len(), 3);
         for f in ["e1", "f1", "g1"] {
-            q.push(f, Priority::First, 1).unwrap();
+            q.push(f, Priority::First, 1, None).unwrap();
         }
-        q.requeue("a2", Priority::Rest, 1);
+        q.requeue("a2", Priority::Rest, 1, None);
         assert_eq!(drain(&q), ["a2", "e1", "f1", "g1"]);
     }
 
     #[test]
     fn a_stopped_first_piece_goes_after_the_one_that_stopped_it() {
         let q = JobQueue::new(10);
-        q.push("short", Priority::First, 10).unwrap();
+        q.push("short", Priority::First, 10, None).unwrap();
         // "long" was running and stopped for "short".
-        q.requeue("long", Priority::First, 200);
-        q.push("short2", Priority::First, 10).unwrap();
+        q.requeue("long", Priority::First, 200, None);
+        q.push("short2", Priority::First, 10, None).unwrap();
         let order: Vec<_> = (0..3).map(|_| q.pop().unwrap()).collect();
         // Overtaken by "short" after the stop, "long" goes before any other.
         assert_eq!(order, ["short", "long", "short2"]);
@@ -351,11 +472,11 @@ mod tests {
     #[test]
     fn bounded_and_closable() {
         let q = JobQueue::new(2);
-        q.push(1, Priority::Rest, 1).unwrap();
-        q.push(2, Priority::First, 1).unwrap();
-        assert_eq!(q.push(3, Priority::First, 1), Err(PushError::Full));
+        q.push(1, Priority::Rest, 1, None).unwrap();
+        q.push(2, Priority::First, 1, None).unwrap();
+        assert_eq!(q.push(3, Priority::First, 1, None), Err(PushError::Full));
         q.close();
-        assert_eq!(q.push(4, Priority::Rest, 1), Err(PushError::Closed));
+        assert_eq!(q.push(4, Priority::Rest, 1, None), Err(PushError::Closed));
         assert_eq!((q.pop(), q.pop(), q.pop()), (Some(2), Some(1), None));
     }
 
@@ -365,7 +486,7 @@ mod tests {
         let q2 = q.clone();
         let t = std::thread::spawn(move || q2.pop());
         std::thread::sleep(std::time::Duration::from_millis(50));
-        q.push(7, Priority::Rest, 1).unwrap();
+        q.push(7, Priority::Rest, 1, None).unwrap();
         assert_eq!(t.join().unwrap(), Some(7));
     }
 }

@@ -5,7 +5,7 @@
 use super::plan::{self, Piece};
 use super::{EngineLoad, PieceStream, SpeakRequest, Speech, SpeechError, TextFormat, VoiceInfo};
 use crate::audio::{f32_to_i16, fade_edges, trim_silence, Keep};
-use crate::engine::{Engine, InferRequest, Priority, ResolvedVoice, VoiceName, Voices};
+use crate::engine::{Deadline, Engine, InferRequest, Priority, ResolvedVoice, VoiceName, Voices};
 use crate::text::normalize::{normalize, Locale};
 use crate::text::overrides::{self, Run};
 use crate::text::split::{cut_long, first_clause, split_sentences, MAX_PIECE_BYTES};
@@ -14,6 +14,7 @@ use futures::StreamExt;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Longest input of one inference. The model takes 510 tokens, but its memory peak
@@ -337,6 +338,7 @@ impl Speech for KokoroSpeech {
             engine: self.engine.clone(),
             voice,
             pauses: self.cfg.pauses,
+            due: Deadline::new(),
         });
         let state = PieceState {
             pieces,
@@ -384,6 +386,9 @@ struct PieceCtx {
     engine: Engine,
     voice: ResolvedVoice,
     pauses: Pauses,
+    /// When the listener runs out of the audio made so far: later pieces of all
+    /// answers go earliest deadline first.
+    due: Deadline,
 }
 
 /// A piece being produced in its own task; dropping it aborts the task, which drops
@@ -475,6 +480,7 @@ async fn produce(
             style: ctx.voice.style.clone(),
             speed,
             priority: std::mem::replace(&mut priority, Priority::Rest),
+            due: Some(ctx.due.clone()),
         };
         jobs.push((ctx.engine.queue(req)?, chunk));
     }
@@ -527,6 +533,10 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
             Ok(audio) if audio.is_empty() => continue,
             Ok(audio) => {
                 st.spoke = true;
+                let secs = audio.len() as f64 / f64::from(super::SAMPLE_RATE);
+                st.ctx
+                    .due
+                    .played(Duration::from_secs_f64(secs), Instant::now());
                 return Some((Ok(audio), st));
             }
             Err(e) => return Some((Err(e), done(st))),

@@ -4,8 +4,11 @@
 //! runs a stand-in backend that, for every inference after a request's first, waits
 //! until the client has audio in hand; if the pipeline queued a later piece ahead of
 //! the first, that wait can never be met and the stand-in records the violation.
-//! The last test does the same with the real model, checking the order of inferences
-//! and of the first chunk's arrival.
+//! The `real_model_` tests run the real model and check the order of its inferences:
+//! the first piece's audio leaves before the second is done, a first piece stops a
+//! running later piece (or a much longer first piece), questions asked together all
+//! start before an answer goes on, and later pieces go to the listener who runs out of
+//! audio first.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -571,6 +574,52 @@ async fn real_model_questions_asked_together_all_start_before_an_answer_goes_on(
     assert_eq!(
         runs[3].0, second,
         "a short answer waited for another's later piece: {runs:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_model_the_later_piece_whose_listener_runs_out_first_goes_first() {
+    let LoggedServer {
+        engine,
+        server,
+        log,
+        began,
+    } = logged_server().await;
+    let (mut a, mut b) = (Conn::open(&server.tcp).await, Conn::open(&server.tcp).await);
+    // A: a first piece of ~10 s of audio (nowhere to cut), then a long second one.
+    // B: a first piece of a few seconds (too long to stop A's), then a short one.
+    let a_text = format!(
+        "{}. Then they all rest for a long while.",
+        "Bright cats jump high ".repeat(7).trim_end()
+    );
+    let b_text = "Seven bright yellow birds sat quietly today. Yes.";
+    a.send(synthesize(&a_text, None)).await;
+    let deadline = Instant::now() + GUARD;
+    while began.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the first answer never started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // A's second piece is queued while its first runs; B's pieces queue after it.
+    b.send(synthesize(b_text, None)).await;
+    assert!(answer(&mut a).await.0 > 0);
+    assert!(answer(&mut b).await.0 > 0);
+
+    let runs = log.lock().unwrap().clone();
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    assert!(runs.iter().all(|r| r.1), "a run was stopped: {runs:?}");
+    assert_eq!(engine.info().preempted.load(Ordering::Relaxed), 0);
+    let [a1, b1, first_later, second_later] = [0, 1, 2, 3].map(|i| runs[i].0);
+    // The premise: A's first piece is the longest run, B's first a few times shorter.
+    assert!(
+        a1 > b1 * 2 && b1 > first_later.min(second_later),
+        "{runs:?}"
+    );
+    // When B's first piece is done B's listener has seconds of audio, A's still
+    // most of its ten: B's short second piece goes before A's, queued earlier.
+    assert!(
+        first_later < second_later,
+        "A's later piece went first though B's listener ran out sooner: {runs:?}"
     );
     server.stop().await;
 }

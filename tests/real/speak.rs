@@ -110,6 +110,7 @@ fn the_engine_refuses_what_the_model_cannot_take() {
         style: style.clone(),
         speed: 1.0,
         priority: Priority::Rest,
+        due: None,
     };
     assert!(e
         .infer_blocking(too_long)
@@ -121,6 +122,7 @@ fn the_engine_refuses_what_the_model_cannot_take() {
         style,
         speed: 1.0,
         priority: Priority::First,
+        due: None,
     };
     assert!(e.infer_blocking(empty).is_err());
 }

@@ -635,6 +635,7 @@ fn engine_health_as_the_watchdog_sees_it() {
                     style,
                     speed: 1.0,
                     priority: Priority::Rest,
+                    due: None,
                 })
                 .await
             })
