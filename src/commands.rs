@@ -155,6 +155,7 @@ pub fn speak(a: SpeakArgs) -> Result<()> {
             max_text_chars: a.max_text_chars,
             pauses: a.pauses.pauses(),
             detect_language: false,
+            preload: Vec::new(),
         },
     )?
     .with_lexicon(lexicon);

@@ -14,7 +14,6 @@
 //! daemon in-process on an engine they share, the same way.
 
 mod error;
-mod memory;
 mod reload;
 mod setup;
 
@@ -60,7 +59,7 @@ pub fn serve(a: ServeArgs, eff: Effective, argv: Vec<OsString>) -> Result<(), Da
     // SAFETY: no thread has been started yet.
     #[allow(unsafe_code)]
     let activated = unsafe { activation::take() }?;
-    memory::fix_mmap_threshold();
+    crate::system::memory::fix_mmap_threshold();
     let settings = Settings::new(a, eff, argv)?.with_activated(activated);
     // The engine (and OpenMP's environment) first, while this is the only thread.
     let engine = start_engine(&settings.paths, &settings.args.engine)?;
@@ -196,6 +195,7 @@ impl Daemon {
                 max_text_chars: a.max_text_chars,
                 pauses: a.pauses.pauses(),
                 detect_language: a.detect_language,
+                preload: a.preload_languages.0.clone(),
             },
         )?
         .with_lexicon(lexicon);
@@ -376,9 +376,9 @@ impl Bound {
             default_voice = %d.args.voice,
             "ready"
         );
-        // The default voice's language is built; the others are built now, beside the
-        // first requests, so that start-up stays short and no request builds one (a
-        // request in a language still being built waits for that build).
+        // The default voice's language is built; `--preload-languages` are built now,
+        // beside the first requests, so that start-up stays short (a request in a
+        // language still being built waits for that build).
         let warm = d.speech.current();
         std::thread::Builder::new()
             .name("kokorod-g2p".into())

@@ -58,12 +58,13 @@ impl Reloader {
             max_text_chars: self.max_text_chars,
             pauses: a.pauses.pauses(),
             detect_language: a.detect_language,
+            preload: a.preload_languages.0.clone(),
         };
         let next = self
             .speech
             .current()
             .reconfigured(voices.clone(), lexicon, cfg)?;
-        // A language the new voices bring is built before they are offered.
+        // A preloaded language the new voices bring is built before they are offered.
         prepare_phonemizers(&next)?;
         self.speech.replace(next);
         crate::system::logging::set_level(&new.cli.log_level)?;

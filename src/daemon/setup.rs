@@ -108,24 +108,26 @@ pub fn load_lexicon(a: &LexiconArgs, data_dir: Option<&Path>) -> Lexicon {
     lex
 }
 
-/// Builds every installed language's phonemizer (at start just after ready, and on a
-/// reload before the new voices are offered).
+/// Builds the phonemizers of `--preload-languages` (at start just after ready, and on
+/// a reload before the new voices are offered); the others wait for a first request.
 pub fn prepare_phonemizers(speech: &KokoroSpeech) -> Result<(), DaemonError> {
     let t = Instant::now();
     let built = speech.prepare_phonemizers()?;
-    if !built.is_empty() {
-        super::memory::release_after_build();
-        let each = built
-            .iter()
-            .map(|(lang, took)| format!("{} {} ms", lang.bcp47(), took.as_millis()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        tracing::info!(
-            total_ms = t.elapsed().as_millis() as u64,
-            rss_mib = rss_mib(),
-            "phonemizers built: {each}"
-        );
-    }
+    let each = built
+        .iter()
+        .map(|(lang, took)| format!("{} {} ms", lang.bcp47(), took.as_millis()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tracing::info!(
+        total_ms = t.elapsed().as_millis() as u64,
+        rss_mib = rss_mib(),
+        "phonemizers built: {}",
+        if each.is_empty() {
+            "none more (the others on first use)"
+        } else {
+            &each
+        }
+    );
     Ok(())
 }
 

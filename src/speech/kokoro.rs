@@ -37,6 +37,9 @@ pub struct KokoroConfig {
     /// A plain text with no voice or language asked for is read by a voice of the
     /// language it is written in (see [`crate::text::detect`]).
     pub detect_language: bool,
+    /// Languages whose phonemizer [`KokoroSpeech::prepare_phonemizers`] builds ahead of
+    /// requests (the default voice's is always built); the others on first use.
+    pub preload: Vec<Lang>,
 }
 
 impl Default for KokoroConfig {
@@ -46,6 +49,7 @@ impl Default for KokoroConfig {
             max_text_chars: 100_000,
             pauses: Pauses::default(),
             detect_language: false,
+            preload: Vec::new(),
         }
     }
 }
@@ -129,9 +133,10 @@ impl KokoroSpeech {
         .default_voice_ready()
     }
 
-    /// Builds now the phonemizer of every installed voice's language, so that no
-    /// request pays for it (Japanese's dictionary takes seconds). Returns the
-    /// languages built by this call, each with the time it took.
+    /// Builds now the phonemizers of [`KokoroConfig::preload`]'s languages that an
+    /// installed voice speaks, so that no request pays for them, and the language
+    /// detector if it is used. Returns the languages built by this call, each with
+    /// the time it took.
     pub fn prepare_phonemizers(&self) -> Result<Vec<(Lang, std::time::Duration)>, SpeechError> {
         let installed: Vec<Lang> = self
             .voices
@@ -148,7 +153,13 @@ impl KokoroSpeech {
                 "language detector ready"
             );
         }
-        for lang in Lang::ALL.into_iter().filter(|l| installed.contains(l)) {
+        for lang in self
+            .cfg
+            .preload
+            .iter()
+            .copied()
+            .filter(|l| installed.contains(l))
+        {
             if self.phonemizers.is_built(lang) {
                 continue;
             }
@@ -236,8 +247,8 @@ impl KokoroSpeech {
     }
 }
 
-/// One phonemizer per language, built on first use (the daemon builds those of its
-/// installed voices before it is ready, see [`KokoroSpeech::prepare_phonemizers`]).
+/// One phonemizer per language, built on first use (or ahead of it, see
+/// [`KokoroSpeech::prepare_phonemizers`]).
 #[derive(Default)]
 struct Phonemizers {
     cells: [OnceLock<Arc<Phonemizer>>; Lang::ALL.len()],
@@ -261,8 +272,15 @@ impl Phonemizers {
         if let Some(p) = cell.get() {
             return Ok(p.clone());
         }
+        let t = std::time::Instant::now();
         let p = Arc::new(Phonemizer::new(lang).map_err(SpeechError::Text)?);
-        tracing::info!(language = lang.bcp47(), "phonemizer ready");
+        // Building leaves freed heap pages and read-once embedded data resident.
+        crate::system::memory::release_after_build();
+        tracing::info!(
+            language = lang.bcp47(),
+            ms = t.elapsed().as_millis() as u64,
+            "phonemizer ready"
+        );
         Ok(cell.get_or_init(|| p).clone())
     }
 }

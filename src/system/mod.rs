@@ -5,6 +5,7 @@
 pub mod activation;
 pub mod journal;
 pub mod logging;
+pub mod memory;
 pub mod notify;
 pub mod service;
 pub mod watchdog;

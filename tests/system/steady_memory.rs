@@ -1,6 +1,6 @@
 //! The daemon's resident memory stays bounded with every voice installed (the default
-//! data dir holds all 54, nine languages): once every phonemizer is built, after an
-//! answer in each language, and after the same requests again, inferred again (the
+//! data dir holds all 54, nine languages): once ready, after an answer in each language
+//! (which builds each one's phonemizer), and after the same requests again, inferred again (the
 //! response cache is off), which must not add more than a little. The bounds are far
 //! above what is measured (docs/RELIABILITY.md, *Memory*), so only a real regression —
 //! a phonemizer built twice, a leak per request, arena pages kept — trips them.
@@ -14,7 +14,7 @@ use crate::support::rt;
 use crate::support::wyoming::{synthesize, Conn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
-/// Measured 380–434 MiB with all voices.
+/// Measured 255–434 MiB with all voices.
 const STEADY_MAX_MIB: u64 = 600;
 /// What a second round of the same nine requests may add.
 const ROUND_GROWTH_MAX_MIB: u64 = 16;

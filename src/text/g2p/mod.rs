@@ -110,6 +110,16 @@ impl Lang {
         }
     }
 
+    /// The languages a BCP 47 tag names, case and `_` aside: `ja` and `ja-JP`
+    /// Japanese, `en` both English dialects, `en-GB` only the British one.
+    pub fn by_tag(tag: &str) -> Vec<Lang> {
+        let tag = crate::text::tag::bcp47(tag.trim());
+        Lang::ALL
+            .into_iter()
+            .filter(|l| l.bcp47() == tag || l.bcp47().split('-').next() == Some(tag.as_str()))
+            .collect()
+    }
+
     fn british(self) -> bool {
         self == Lang::EnGb
     }
@@ -503,6 +513,18 @@ mod tests {
     fn us() -> &'static Phonemizer {
         static P: OnceLock<Phonemizer> = OnceLock::new();
         P.get_or_init(|| Phonemizer::new(Lang::EnUs).unwrap())
+    }
+
+    #[test]
+    fn lang_by_tag() {
+        assert_eq!(Lang::by_tag("ja"), [Lang::Ja]);
+        assert_eq!(Lang::by_tag("JA_jp"), [Lang::Ja]);
+        assert_eq!(Lang::by_tag("en"), [Lang::EnUs, Lang::EnGb]);
+        assert_eq!(Lang::by_tag(" en-gb "), [Lang::EnGb]);
+        assert_eq!(Lang::by_tag("pt-br"), [Lang::PtBr]);
+        assert_eq!(Lang::by_tag("pt-PT"), []);
+        assert_eq!(Lang::by_tag("de"), []);
+        assert_eq!(Lang::by_tag(""), []);
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Memory the daemon no longer needs once its phonemizers are built: the heap pages
-//! that building freed, and the resident pages of the data embedded in the binary
-//! (misaki's lexicons and tagger, ~25 MiB), read once to build them and never again.
-//! And one allocator setting that keeps large short-lived blocks from pinning heap pages.
+//! Memory the process no longer needs once a phonemizer is built: the heap pages that
+//! building freed, and the resident pages of the data embedded in the binary (misaki's
+//! lexicons and tagger, ~25 MiB), read once to build it and never again. And one
+//! allocator setting that keeps large short-lived blocks from pinning heap pages.
 
 use std::fs;
 
