@@ -50,9 +50,8 @@ KSTART=$(date +%s.%N)
 ./target/release/kokorod --uri "tcp://127.0.0.1:$KPORT" >"$OUT/kokorod.log" 2>&1 &
 KPID=$!; PIDS+=("$KPID")
 KREADY=$("$PY" $HELPER wait "$KPORT" "$KPID" "$KSTART")
-# The same daemon without its response cache: wyoming-bench makes each text unique by a
-# nonce at its end, so in streaming mode (one sentence a chunk) the earlier sentences
-# repeat across rounds and the default daemon answers them from its cache.
+# The same daemon without its response cache, as a variant (every sentence the bench
+# sends carries a nonce, so the cache only serves the hot-answer run).
 NPORT=$("$PY" $HELPER freeport)
 NSTART=$(date +%s.%N)
 ./target/release/kokorod --uri "tcp://127.0.0.1:$NPORT" --cache-size 0 >"$OUT/kokorod-nocache.log" 2>&1 &
@@ -68,7 +67,8 @@ echo "kokorod        127.0.0.1:$KPORT (pid $KPID): answered describe ${KREADY} s
 echo "  --cache-size 0 127.0.0.1:$NPORT (pid $NPID): answered describe ${NREADY} s after start"
 echo "wyoming-piper  127.0.0.1:$PPORT (pid $PPID_): answered describe ${PREADY} s after start (loads its voice on first request)"
 
-BENCH=("$VENV/bin/wyoming-bench" tts "127.0.0.1:$KPORT" "127.0.0.1:$NPORT" "127.0.0.1:$PPORT" --mode both --rounds "$ROUNDS" --warmup 1 --timeout 120 -v)
+# wyoming-bench's CLI with its nonce in every sentence, not only after the last (see _unique).
+BENCH=("$PY" $HELPER bench tts "127.0.0.1:$KPORT" "127.0.0.1:$NPORT" "127.0.0.1:$PPORT" --mode both --rounds "$ROUNDS" --warmup 1 --timeout 120 -v)
 echo "+ ${BENCH[*]}"
 timeout 900 "${BENCH[@]}" >"$OUT/wyoming-bench.log" 2>&1 || { tail -30 "$OUT/wyoming-bench.log"; exit 1; }
 

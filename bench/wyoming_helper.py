@@ -1,5 +1,7 @@
 """Helpers for bench/wyoming.sh; runs in the bench venv (wyoming, wyoming-bench).
 
+  bench ARGS..                  wyoming-bench's own CLI (`wyoming-bench ARGS..`) with its
+                                nonce in every sentence instead of after the last (_unique)
   freeport                      print a free TCP port on 127.0.0.1
   wait PORT PID START [SECONDS] poll `describe` until `info` comes back (or PID dies);
                                 prints seconds since START (epoch seconds)
@@ -19,9 +21,34 @@ import contextvars
 import json
 import os
 import re
+import secrets
 import socket
 import sys
 import time
+
+
+def _unique(text: str) -> str:
+    """wyoming-bench's nonce, but in every sentence rather than after the last one.
+    Streamed text reaches the server a sentence at a time, and a sentence repeated from
+    an earlier round is a cache hit for a server that caches answers per sentence (as
+    kokorod's response cache does), not the cold synthesis the nonce is there for."""
+    from wyoming_bench.tts.texts import split_sentences
+
+    out = []
+    for s in split_sentences(text):
+        body, end = (s[:-1], s[-1]) if s[-1] in ".!?" else (s, "")
+        out.append(f"{body} {secrets.token_hex(4)}{end}")
+    return " ".join(out)
+
+
+def bench(*args: str) -> None:
+    """wyoming-bench's CLI, unchanged but for where its nonce goes (see _unique)."""
+    import wyoming_bench.tts.bench as wb
+    from wyoming_bench.cli import main
+
+    wb._maybe_unique = lambda text, unique: _unique(text) if unique else text
+    sys.argv = ["wyoming-bench", *args]
+    sys.exit(main())
 
 
 def freeport() -> None:
@@ -134,7 +161,6 @@ def _silence_stats(per_answer: list) -> dict:
 
 async def _concurrent(n: int, k_each: int, port: int, mode: str) -> dict:
     from wyoming_bench.reporting import stats
-    from wyoming_bench.tts.bench import _maybe_unique
     from wyoming_bench.tts.texts import DEFAULT_TEXTS
 
     async def client(i: int) -> list:
@@ -142,7 +168,7 @@ async def _concurrent(n: int, k_each: int, port: int, mode: str) -> dict:
         # Each client goes through k_each texts, starting at a different one.
         for k in range(k_each):
             text = DEFAULT_TEXTS[(i + k) % len(DEFAULT_TEXTS)]
-            out.append(await _measure(port, mode, _maybe_unique(text, True)))
+            out.append(await _measure(port, mode, _unique(text)))
         return out
 
     t0 = time.perf_counter()
@@ -183,13 +209,12 @@ def concurrent(out: str, n: str, k_each: str, *ports: str) -> None:
 
 
 async def _firsts(port: int, rounds: int) -> list:
-    from wyoming_bench.tts.bench import _maybe_unique
     from wyoming_bench.tts.texts import DEFAULT_TEXTS
 
     rows = []
     for mode in MODES:
         for i, text in enumerate(DEFAULT_TEXTS):
-            runs = [await _measure(port, mode, _maybe_unique(text, True)) for _ in range(rounds)]
+            runs = [await _measure(port, mode, _unique(text)) for _ in range(rounds)]
             ok = [m for m, _ in runs if m.ok]
             first = sum(m.ttft_s for m in ok) / len(ok) if ok else None
             whole = sum(m.total_s for m in ok) / len(ok) if ok else None
@@ -419,12 +444,12 @@ def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, read
         "",
         "Written by `make bench` (bench/wyoming.sh): kokorod (default settings, and with `--cache-size 0`)",
         "and wyoming-piper (en_US-joe-medium) on 127.0.0.1, measured in one run by the third-party",
-        "`wyoming-bench` (its default corpus, a nonce at the end of each text) and by",
-        "bench/wyoming_helper.py for the concurrent, first-audio-ratio, hot-cache and idle figures.",
-        "The nonce makes a text new, but in streaming mode only its last sentence: the earlier ones",
-        "repeat across rounds and the default daemon answers them from its response cache (which is",
-        "why `kokorod-nocache` is there). Numbers from one machine on one day: compare the servers of",
-        "one run, not across runs.",
+        "`wyoming-bench` (its default corpus) and by bench/wyoming_helper.py for the concurrent,",
+        "first-audio-ratio, hot-cache and idle figures. Every sentence of every request carries a",
+        "random nonce (wyoming-bench puts one after the last sentence only; streamed text arrives a",
+        "sentence at a time, so the earlier sentences would repeat across rounds and come from the",
+        "response cache): every figure but the hot-cache one is a cold synthesis. Numbers from one",
+        "machine on one day: compare the servers of one run, not across runs.",
         "",
         f"- date: {when}; kokorod {commit}",
         f"- machine: {machine}",
@@ -463,5 +488,5 @@ def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, read
 
 if __name__ == "__main__":
     cmd, *rest = sys.argv[1:]
-    {"freeport": freeport, "wait": wait, "concurrent": concurrent, "proc": proc, "table": table, "hot": hot,
+    {"bench": bench, "freeport": freeport, "wait": wait, "concurrent": concurrent, "proc": proc, "table": table, "hot": hot,
      "firsts": firsts, "firsts_table": firsts_table, "report": report}[cmd](*rest)
