@@ -91,6 +91,13 @@ sed -n 1p "$OUT/proc.jsonl" >"$OUT/proc-kokorod.json"
 sed -n 2p "$OUT/proc.jsonl" >"$OUT/proc-kokorod-nocache.json"
 sed -n 3p "$OUT/proc.jsonl" >"$OUT/proc-piper.json"
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+# Every cold run was new to kokorod's response cache: its count of hits, logged when it
+# stops, must be the hot run's alone.
+kill "$KPID"; wait "$KPID" 2>/dev/null || true
+HITS=$(sed -n 's/.*response cache hits=\([0-9]*\).*/\1/p' "$OUT/kokorod.log" | tail -1)
+export CACHE_NOTE="kokorod's response cache at exit: ${HITS:-?} hits; the hot run's $HOTN expected"
+echo "$CACHE_NOTE"
+[ "${HITS:-x}" = "$HOTN" ] || echo "WARNING: cold runs were answered from the response cache"
 echo
 "$PY" $HELPER table "$OUT/wyoming-bench.log" "$CONC" \
     "kokorod=$KPORT=$OUT/proc-kokorod.json" "kokorod-nocache=$NPORT=$OUT/proc-kokorod-nocache.json" "wyoming-piper=$PPORT=$OUT/proc-piper.json"

@@ -1,7 +1,7 @@
 """Helpers for bench/wyoming.sh; runs in the bench venv (wyoming, wyoming-bench).
 
-  bench ARGS..                  wyoming-bench's own CLI (`wyoming-bench ARGS..`) with its
-                                nonce in every sentence instead of after the last (_unique)
+  bench ARGS..                  wyoming-bench's own CLI (`wyoming-bench ARGS..`) with a silent
+                                nonce in every sentence instead of its own after the last (_unique)
   freeport                      print a free TCP port on 127.0.0.1
   wait PORT PID START [SECONDS] poll `describe` until `info` comes back (or PID dies);
                                 prints seconds since START (epoch seconds)
@@ -28,16 +28,22 @@ import time
 
 
 def _unique(text: str) -> str:
-    """wyoming-bench's nonce, but in every sentence rather than after the last one.
-    Streamed text reaches the server a sentence at a time, and a sentence repeated from
-    an earlier round is a cache hit for a server that caches answers per sentence (as
-    kokorod's response cache does), not the cold synthesis the nonce is there for."""
+    """wyoming-bench's nonce, but in every sentence rather than after the last one, and
+    silent. Streamed text reaches the server a sentence at a time, and a sentence
+    repeated from an earlier round is a cache hit for a server that caches answers per
+    sentence (as kokorod's response cache does), not the cold synthesis the nonce is
+    there for. A spoken nonce (wyoming-bench's hex, read out as letters and numbers)
+    makes every sentence longer than the corpus's; 32 random bits written as zero-width
+    spaces and non-joiners before the sentence's end make the text new while both
+    servers speak the corpus's own words (each drops those characters before G2P)."""
     from wyoming_bench.tts.texts import split_sentences
 
     out = []
     for s in split_sentences(text):
+        bits = secrets.randbits(32)
+        mark = "".join("\u200c" if bits >> i & 1 else "\u200b" for i in range(32))
         body, end = (s[:-1], s[-1]) if s[-1] in ".!?" else (s, "")
-        out.append(f"{body} {secrets.token_hex(4)}{end}")
+        out.append(f"{body}{mark}{end}")
     return " ".join(out)
 
 
@@ -446,10 +452,12 @@ def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, read
         "and wyoming-piper (en_US-joe-medium) on 127.0.0.1, measured in one run by the third-party",
         "`wyoming-bench` (its default corpus) and by bench/wyoming_helper.py for the concurrent,",
         "first-audio-ratio, hot-cache and idle figures. Every sentence of every request carries a",
-        "random nonce (wyoming-bench puts one after the last sentence only; streamed text arrives a",
-        "sentence at a time, so the earlier sentences would repeat across rounds and come from the",
-        "response cache): every figure but the hot-cache one is a cold synthesis. Numbers from one",
-        "machine on one day: compare the servers of one run, not across runs.",
+        "random nonce written in zero-width characters, which both servers drop before speaking",
+        "(wyoming-bench appends a spoken hex nonce after the last sentence only; streamed text",
+        "arrives a sentence at a time, so the earlier sentences would repeat across rounds and come",
+        "from the response cache): every figure but the hot-cache one is a cold synthesis of the",
+        "corpus's own words, and the daemon's count of cache hits at the end shows it. Numbers from",
+        "one machine on one day: compare the servers of one run, not across runs.",
         "",
         f"- date: {when}; kokorod {commit}",
         f"- machine: {machine}",
@@ -462,6 +470,8 @@ def report(out_md: str, log: str, conc: str, hotfile: str, firstsfile: str, read
     md += ["", "ms; RTF = total / audio (mean per request); RTF norm = wyoming-bench's; last column: mean audio",
            "per request, or for N clients the seconds of audio per wall second.", ""]
     md += [f"- {line}" for line in _ratios(rows)]
+    if os.environ.get("CACHE_NOTE"):
+        md += [f"- {os.environ['CACHE_NOTE']}"]
     md += ["",
            "| server | start to ready | RSS after | peak RSS | threads | idle CPU |", "|---|---|---|---|---|---|"]
     for name, _, _ in servers:
