@@ -216,6 +216,7 @@ fn check(st: &AppState, bytes: &[u8], route: Route) -> Result<Checked, ApiError>
                 language: None,
             },
             speed,
+            continues: false,
         },
         format,
         stream: route == Route::Stream || body.stream.unwrap_or(true),

@@ -475,6 +475,12 @@ mod tests {
         let mut fast = SpeakRequest::text("Hello");
         fast.speed = 1.25;
         assert_ne!(Key::new(&fast, "af_heart".into()), key("Hello"));
+        // Whether the text continues an answer changes the queue order, not the audio.
+        let continuing = SpeakRequest {
+            continues: true,
+            ..SpeakRequest::text("Hello")
+        };
+        assert_eq!(Key::new(&continuing, "af_heart".into()), key("Hello"));
         assert_ne!(
             Key::new(&SpeakRequest::text("Hello"), "bf_emma".into()),
             key("Hello")

@@ -362,7 +362,7 @@ impl Speech for KokoroSpeech {
             pieces,
             inflight: VecDeque::new(),
             ctx,
-            started: 0,
+            first_audio: !req.continues,
             spoke: false,
             last_queued: None,
         };
@@ -428,7 +428,9 @@ struct PieceState {
     pieces: VecDeque<Piece>,
     inflight: VecDeque<InFlight>,
     ctx: Arc<PieceCtx>,
-    started: usize,
+    /// The next piece started is the answer's first audio (not so for a text that
+    /// continues one).
+    first_audio: bool,
     spoke: bool,
     /// The turn of the last piece started: the next one queues after it.
     last_queued: Option<oneshot::Receiver<()>>,
@@ -521,13 +523,12 @@ async fn next_piece(mut st: PieceState) -> Option<(Result<Vec<i16>, SpeechError>
             let Some(piece) = st.pieces.pop_front() else {
                 break;
             };
-            // The first piece of a request goes ahead of other requests' later pieces.
-            let priority = if st.started == 0 {
+            // An answer's first piece goes ahead of other answers' later pieces.
+            let priority = if std::mem::replace(&mut st.first_audio, false) {
                 Priority::First
             } else {
                 Priority::Rest
             };
-            st.started += 1;
             let (queued, next) = oneshot::channel();
             let turn = Turn {
                 after: st.last_queued.replace(next),

@@ -40,6 +40,10 @@ pub struct SpeakRequest {
     pub voice: VoiceChoice,
     /// Speed factor, 0.5..=2.0.
     pub speed: f32,
+    /// The text continues an answer whose audio is already under way (a streamed
+    /// text's later sentence): its first piece does not go ahead of other answers'
+    /// first audio, as a new answer's does. The audio is the same either way.
+    pub continues: bool,
 }
 
 impl SpeakRequest {
@@ -50,6 +54,7 @@ impl SpeakRequest {
             format: TextFormat::Text,
             voice: VoiceChoice::default(),
             speed: 1.0,
+            continues: false,
         }
     }
 }

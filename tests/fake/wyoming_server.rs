@@ -244,6 +244,49 @@ async fn streamed_text_is_spoken_sentence_by_sentence() {
 }
 
 #[tokio::test]
+async fn a_streamed_texts_later_sentences_continue_its_answer() {
+    let speech = FakeSpeech::new();
+    let server = TestServer::start(speech.clone(), ServerConfig::default()).await;
+    let mut conn = Conn::open(&server.tcp).await;
+    conn.send(synthesize("A plain answer. Two sentences.", None))
+        .await;
+    conn.audio(CHUNK).await;
+    // Nothing speakable first: the first sentence with audio is the answer's start.
+    conn.send(start_stream(None)).await;
+    conn.send(chunk("... Hello world. How are you? ")).await;
+    conn.send(chunk("Fine.")).await;
+    conn.send(Event::SynthesizeStop).await;
+    for _ in 0..3 {
+        conn.audio(CHUNK).await;
+    }
+    assert!(matches!(conn.next().await, Event::SynthesizeStopped));
+    // A new stream starts a new answer.
+    conn.send(start_stream(None)).await;
+    conn.send(chunk("Again. And again.")).await;
+    conn.send(Event::SynthesizeStop).await;
+    for _ in 0..2 {
+        conn.audio(CHUNK).await;
+    }
+    assert!(matches!(conn.next().await, Event::SynthesizeStopped));
+    let continued: Vec<(String, bool)> = speech
+        .asked()
+        .into_iter()
+        .filter(|(t, _)| t != "...")
+        .collect();
+    let want = [
+        ("A plain answer. Two sentences.", false),
+        ("Hello world.", false),
+        ("How are you?", true),
+        ("Fine.", true),
+        ("Again.", false),
+        ("And again.", true),
+    ]
+    .map(|(t, c)| (t.to_owned(), c));
+    assert_eq!(continued, want);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_failed_stream_ends_with_error_then_close() {
     let cfg = ServerConfig {
         max_text_chars: 60,

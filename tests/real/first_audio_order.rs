@@ -623,3 +623,141 @@ async fn real_model_the_later_piece_whose_listener_runs_out_first_goes_first() {
     );
     server.stop().await;
 }
+
+/// A stand-in whose `n`th run waits until `n` runs are let through; records each
+/// run's token count.
+struct Turns {
+    let_through: Arc<(Mutex<usize>, Condvar)>,
+    log: Arc<Mutex<Vec<usize>>>,
+}
+
+impl Backend for Turns {
+    fn run(
+        &mut self,
+        tokens: &[i64],
+        _style: &[f32],
+        _speed: f32,
+    ) -> Result<Vec<f32>, EngineError> {
+        let n = {
+            let mut log = self.log.lock().unwrap();
+            log.push(tokens.len());
+            log.len()
+        };
+        let (allowed, changed) = &*self.let_through;
+        let _allowed = changed
+            .wait_timeout_while(allowed.lock().unwrap(), GUARD, |a| *a < n)
+            .unwrap();
+        Ok((0..tokens.len() * 600)
+            .map(|i| 0.3 * ((i as f32) * 0.07).sin())
+            .collect())
+    }
+}
+
+fn tokens_of(text: &str) -> usize {
+    let ex = kokorod::speech::kokoro::explain(
+        text,
+        kokorod::speech::TextFormat::Text,
+        kokorod::text::Lang::EnUs,
+        &kokorod::text::Lexicon::default(),
+    )
+    .unwrap();
+    assert_eq!(ex.pieces.len(), 1, "{text} is not one piece");
+    ex.pieces[0].tokens
+}
+
+/// Order, not time: the engine is held run by run while the queue fills.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_texts_later_sentence_does_not_go_ahead_of_a_new_answer() {
+    let (s1, s2, other, new) = (
+        "Door locked.",
+        "Lights on.",
+        "Okay then, goodbye.",
+        "The lights in the kitchen are on now.",
+    );
+    // The premise: the new answer costs more than the later sentence, so among first
+    // pieces (cheapest first) the later sentence would win.
+    assert!(tokens_of(new) > tokens_of(s2));
+    assert_ne!(tokens_of(other), tokens_of(s2));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
+    let voices = Arc::new(Voices::load(dir.path()).unwrap());
+    let let_through = Arc::new((Mutex::new(0), Condvar::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (lt, lg) = (let_through.clone(), log.clone());
+    let engine = Engine::start_with(vec![0], 32, move || {
+        Ok(Turns {
+            let_through: lt,
+            log: lg,
+        })
+    })
+    .unwrap();
+    let speech =
+        Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
+    let server = TestServer::start_with(with_cache(speech, true), ServerConfig::default()).await;
+    let let_go = |n: usize| {
+        *let_through.0.lock().unwrap() = n;
+        let_through.1.notify_all();
+    };
+    let until = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + GUARD;
+        while !done() {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: {:?}",
+                log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    let queued = || engine.info().queued.load(Ordering::SeqCst);
+
+    // A streamed answer: its first sentence runs (held).
+    let mut streamed = Conn::open(&server.tcp).await;
+    streamed
+        .send(Event::SynthesizeStart(SynthesizeStart::default()))
+        .await;
+    streamed
+        .send(Event::SynthesizeChunk(SynthesizeChunk {
+            text: format!("{s1} {s2}"),
+        }))
+        .await;
+    streamed.send(Event::SynthesizeStop).await;
+    until("the first sentence runs", &|| {
+        log.lock().unwrap().len() == 1
+    });
+    // Another answer waits behind it; then the first sentence is let through, the other
+    // answer runs (held) and the streamed text's second sentence queues.
+    let mut other_conn = Conn::open(&server.tcp).await;
+    other_conn.send(synthesize(other, None)).await;
+    until("the other answer queues", &|| queued() == 2);
+    let_go(1);
+    until("the second sentence queues", &|| {
+        log.lock().unwrap().len() == 2 && queued() == 2
+    });
+    // A new answer arrives while the second sentence waits.
+    let mut new_conn = Conn::open(&server.tcp).await;
+    new_conn.send(synthesize(new, None)).await;
+    until("the new answer queues", &|| queued() == 3);
+    let_go(usize::MAX);
+
+    for c in [&mut other_conn, &mut new_conn] {
+        assert!(answer(c).await.0 > 0);
+    }
+    for _ in 0..2 {
+        assert!(answer(&mut streamed).await.0 > 0);
+    }
+    assert!(matches!(streamed.next().await, Event::SynthesizeStopped));
+    let runs = log.lock().unwrap().clone();
+    assert_eq!(
+        runs[..2],
+        [tokens_of(s1), tokens_of(other)],
+        "the premise: the streamed text's first sentence, then the other answer"
+    );
+    assert_eq!(
+        runs[2..],
+        [tokens_of(new), tokens_of(s2)],
+        "the streamed text's second sentence went ahead of a new answer's first audio"
+    );
+    server.stop().await;
+}

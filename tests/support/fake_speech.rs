@@ -30,6 +30,8 @@ struct Inner {
     live: watch::Sender<usize>,
     dropped_early: AtomicUsize,
     speaks: watch::Sender<usize>,
+    /// Each `speak` call's text and whether it continued an answer, in order.
+    asked: std::sync::Mutex<Vec<(String, bool)>>,
 }
 
 /// A fake text-to-speech: one piece per sentence, `SAMPLES_PER_CHAR` samples a
@@ -51,6 +53,7 @@ impl FakeSpeech {
             live: watch::channel(0).0,
             dropped_early: AtomicUsize::new(0),
             speaks: watch::channel(0).0,
+            asked: Default::default(),
         }))
     }
 
@@ -77,6 +80,11 @@ impl FakeSpeech {
     /// Successful `speak` calls.
     pub fn speaks(&self) -> usize {
         *self.0.speaks.borrow()
+    }
+
+    /// Each `speak` call's text and [`SpeakRequest::continues`], in order.
+    pub fn asked(&self) -> Vec<(String, bool)> {
+        self.0.asked.lock().unwrap().clone()
     }
 
     /// Waits until `speak` has succeeded `n` times.
@@ -209,6 +217,11 @@ impl Speech for FakeSpeech {
     }
 
     fn speak(&self, req: SpeakRequest) -> Result<PieceStream, SpeechError> {
+        self.0
+            .asked
+            .lock()
+            .unwrap()
+            .push((req.text.clone(), req.continues));
         if let Some(name) = &req.voice.name {
             if !known_voice(name) {
                 return Err(SpeechError::Voice(format!("unknown voice `{name}`")));

@@ -1,6 +1,8 @@
 //! A streamed text: `synthesize-start`, `synthesize-chunk`s, `synthesize-stop`.
 //! Chunks are cut into sentences as they come and each is spoken as soon as the one
-//! before it is; SSML is collected and spoken whole at `synthesize-stop`.
+//! before it is; the sentences after the first continue its answer (they do not go
+//! ahead of other answers' first audio). SSML is collected and spoken whole at
+//! `synthesize-stop`.
 
 use std::collections::VecDeque;
 
@@ -25,6 +27,8 @@ pub(super) struct Streamed {
     stopping: bool,
     /// An error was reported: swallow the rest until `synthesize-stop`.
     failed: bool,
+    /// A sentence's audio has begun: the next ones continue that answer.
+    sounding: bool,
 }
 
 impl Session<'_> {
@@ -46,6 +50,7 @@ impl Session<'_> {
             chars: 0,
             stopping: false,
             failed: false,
+            sounding: false,
         };
         match text_format(start.text_format.as_ref()) {
             Ok(format) => streamed.format = format,
@@ -132,12 +137,14 @@ impl Session<'_> {
                 format: streamed.format,
                 voice: streamed.voice.clone(),
                 speed: 1.0,
+                continues: streamed.sounding,
             };
             match speak(self.shared, request).await {
                 Ok(spoken) => {
                     if let Some(choice) = spoken.substituted {
                         streamed.voice = choice;
                     }
+                    streamed.sounding = true;
                     self.begin_audio(spoken.pieces, spoken.label, chars).await?;
                 }
                 // A fragment with nothing to say ("…", an emoji) is no error within a stream.

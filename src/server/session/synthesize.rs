@@ -44,6 +44,7 @@ impl Session<'_> {
             format,
             voice,
             speed: 1.0,
+            continues: false,
         };
         // Client text, raw: the log sinks escape control characters (no forged lines).
         tracing::debug!(chars = len, "synthesize: {}", preview(&request.text));
