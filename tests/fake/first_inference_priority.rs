@@ -11,7 +11,7 @@ use futures::StreamExt;
 use kokorod::engine::{Backend, Engine, EngineError, Stop, Voices};
 use kokorod::speech::{KokoroConfig, KokoroSpeech, SpeakRequest, Speech};
 
-use crate::support::GUARD;
+use crate::support::{tone, GUARD};
 
 /// Holds its first inference until released; records each inference's token count.
 struct Held {
@@ -38,13 +38,6 @@ impl Backend for Held {
         }
         Ok(tone(tokens.len()))
     }
-}
-
-/// Speech-like samples, loud enough to survive the silence trim: 600 per token.
-fn tone(tokens: usize) -> Vec<f32> {
-    (0..tokens * 600)
-        .map(|i| 0.3 * ((i as f32) * 0.07).sin())
-        .collect()
 }
 
 /// One all-zero voice named af_heart (the stand-in engine ignores it).

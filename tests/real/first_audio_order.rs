@@ -23,7 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::model;
 use crate::support::wyoming::{synthesize, Conn, TestServer};
-use crate::support::GUARD;
+use crate::support::{tone, GUARD};
 
 /// How long the stand-in waits for the client before it calls the order broken.
 /// Never reached when the order is right: the wait ends the moment audio arrives.
@@ -101,9 +101,7 @@ impl Backend for Ordered {
             }
         }
         drop(seen);
-        Ok((0..tokens.len() * 600)
-            .map(|i| 0.3 * ((i as f32) * 0.07).sin())
-            .collect())
+        Ok(tone(tokens.len()))
     }
 }
 
@@ -647,9 +645,7 @@ impl Backend for Turns {
         let _allowed = changed
             .wait_timeout_while(allowed.lock().unwrap(), GUARD, |a| *a < n)
             .unwrap();
-        Ok((0..tokens.len() * 600)
-            .map(|i| 0.3 * ((i as f32) * 0.07).sin())
-            .collect())
+        Ok(tone(tokens.len()))
     }
 }
 

@@ -164,6 +164,16 @@ impl Daemon {
         }
     }
 
+    /// Its resident memory in MiB (0 once it is gone).
+    pub fn rss_mib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    }
+
     /// Waits until `count` lines of the log contain `needle`; returns the `count`th.
     pub fn wait_for_log(
         &self,

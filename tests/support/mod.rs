@@ -21,6 +21,14 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 /// queues on one engine, on a machine other builds share.
 pub const GUARD: Duration = Duration::from_secs(120);
 
+/// What a stand-in engine returns for `tokens` tokens: speech-like samples, loud enough
+/// to survive the silence trim, 600 per token.
+pub fn tone(tokens: usize) -> Vec<f32> {
+    (0..tokens * 600)
+        .map(|i| 0.3 * ((i as f32) * 0.07).sin())
+        .collect()
+}
+
 /// A runtime for a synchronous test to drive async clients with.
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -84,3 +84,16 @@ pub fn rms(s: &[i16]) -> f64 {
     }
     (s.iter().map(|&x| (x as f64 / 32768.0).powi(2)).sum::<f64>() / s.len() as f64).sqrt()
 }
+
+/// A short sentence in each of Kokoro's nine languages, with a voice that speaks it.
+pub const A_SENTENCE_PER_LANGUAGE: [(&str, &str); 9] = [
+    ("af_heart", "The lights are on."),
+    ("bf_emma", "The heating is set to twenty degrees."),
+    ("ef_dora", "Las luces están encendidas."),
+    ("ff_siwis", "Les lumières sont allumées."),
+    ("hf_alpha", "बत्तियाँ जल रही हैं।"),
+    ("if_sara", "Le luci sono accese."),
+    ("jf_alpha", "電気がついています。"),
+    ("pf_dora", "As luzes estão acesas."),
+    ("zf_xiaobei", "灯亮着。"),
+];

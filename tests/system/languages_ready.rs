@@ -10,31 +10,20 @@ use std::time::{Duration, Instant};
 
 use crate::support::daemon::Daemon;
 use crate::support::model;
-use crate::support::rt;
 use crate::support::wyoming::{synthesize, Conn};
+use crate::support::{rt, GUARD};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 /// Japanese, Mandarin and the second English dialect measured 114 MiB together.
 const LAZY_SAVES_MIN_MIB: u64 = 50;
 
-fn rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
-}
-
 /// A daemon whose start-up builds are done (its build line is logged).
 fn started(extra: &[&str]) -> (Daemon, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let daemon = Daemon::spawn(Path::new(BIN), dir.path(), extra).expect("daemon");
-    let until = Instant::now() + Duration::from_secs(120);
-    while !daemon.log().contains("phonemizers built:") {
-        assert!(Instant::now() < until, "no build line:\n{}", daemon.log());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    daemon
+        .wait_for_log("phonemizers built:", 1, GUARD)
+        .unwrap_or_else(|e| panic!("no build line ({e}):\n{}", daemon.log()));
     (daemon, dir)
 }
 
@@ -66,17 +55,7 @@ fn built_after_start(log: &str) -> Vec<&str> {
         .collect()
 }
 
-const FIRSTS: [(&str, &str); 9] = [
-    ("af_heart", "The lights are on."),
-    ("bf_emma", "The lights are on."),
-    ("ef_dora", "Las luces están encendidas."),
-    ("ff_siwis", "Les lumières sont allumées."),
-    ("hf_alpha", "बत्तियाँ जल रही हैं।"),
-    ("if_sara", "Le luci sono accese."),
-    ("jf_alpha", "電気がついています。"),
-    ("pf_dora", "As luzes estão acesas."),
-    ("zf_xiaobei", "灯亮着。"),
-];
+const FIRSTS: [(&str, &str); 9] = model::A_SENTENCE_PER_LANGUAGE;
 
 #[test]
 fn other_languages_are_built_on_first_use_unless_preloaded() {
@@ -84,7 +63,7 @@ fn other_languages_are_built_on_first_use_unless_preloaded() {
 
     // Default: the default voice's language only, before listening.
     let (mut daemon, _dir) = started(&[]);
-    let lazy_ready = rss_mib(daemon.pid());
+    let lazy_ready = daemon.rss_mib();
     let log = daemon.log();
     let listening = log.find("listening on").expect("listening line");
     assert!(
@@ -100,7 +79,7 @@ fn other_languages_are_built_on_first_use_unless_preloaded() {
         ("jf_alpha", "扉が閉まっています。"),
     ];
     let took = speak_each(&daemon, &[ja[0], ja[1], FIRSTS[1], FIRSTS[2]]);
-    let lazy_after = rss_mib(daemon.pid());
+    let lazy_after = daemon.rss_mib();
     assert!(daemon.terminate(Duration::from_secs(60)).unwrap().success());
     let log = daemon.log();
     let late = built_after_start(&log);
@@ -119,9 +98,9 @@ fn other_languages_are_built_on_first_use_unless_preloaded() {
 
     // Preloaded: every installed language right after ready, none on a request's path.
     let (mut daemon, _dir) = started(&["--preload-languages", "all"]);
-    let all_ready = rss_mib(daemon.pid());
+    let all_ready = daemon.rss_mib();
     speak_each(&daemon, &FIRSTS);
-    let all_after = rss_mib(daemon.pid());
+    let all_after = daemon.rss_mib();
     assert!(daemon.terminate(Duration::from_secs(60)).unwrap().success());
     let log = daemon.log();
     let late = built_after_start(&log);

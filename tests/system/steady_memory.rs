@@ -6,12 +6,12 @@
 //! a phonemizer built twice, a leak per request, arena pages kept — trips them.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::daemon::Daemon;
 use crate::support::model;
-use crate::support::rt;
 use crate::support::wyoming::{synthesize, Conn};
+use crate::support::{rt, GUARD};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kokorod");
 /// Measured 255–434 MiB with all voices.
@@ -19,39 +19,17 @@ const STEADY_MAX_MIB: u64 = 600;
 /// What a second round of the same nine requests may add.
 const ROUND_GROWTH_MAX_MIB: u64 = 16;
 
-fn rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
-}
-
 #[test]
 fn resident_memory_stays_bounded_across_languages_and_rounds() {
     let _ = model::assets();
     let dir = tempfile::tempdir().unwrap();
     let mut daemon =
         Daemon::spawn(Path::new(BIN), dir.path(), &["--cache-size", "0"]).expect("daemon");
-    let until = Instant::now() + Duration::from_secs(120);
-    while !daemon.log().contains("phonemizers built:") {
-        assert!(Instant::now() < until, "no build line:\n{}", daemon.log());
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let pid = daemon.pid();
-    let ready = rss_mib(pid);
-    let requests = [
-        ("af_heart", "The lights are on in the kitchen."),
-        ("bf_emma", "The heating is set to twenty degrees."),
-        ("ef_dora", "Las luces están encendidas."),
-        ("ff_siwis", "Les lumières sont allumées."),
-        ("hf_alpha", "बत्तियाँ जल रही हैं।"),
-        ("if_sara", "Le luci sono accese."),
-        ("jf_alpha", "電気がついています。"),
-        ("pf_dora", "As luzes estão acesas."),
-        ("zf_xiaobei", "灯亮着。"),
-    ];
+    daemon
+        .wait_for_log("phonemizers built:", 1, GUARD)
+        .unwrap_or_else(|e| panic!("no build line ({e}):\n{}", daemon.log()));
+    let ready = daemon.rss_mib();
+    let requests = model::A_SENTENCE_PER_LANGUAGE;
     let rt = rt();
     let round = || {
         rt.block_on(async {
@@ -61,7 +39,7 @@ fn resident_memory_stays_bounded_across_languages_and_rounds() {
                 assert!(model::rms(&c.audio(1024).await) > 0.02, "{voice}");
             }
         });
-        rss_mib(pid)
+        daemon.rss_mib()
     };
     let first = round();
     let second = round();
