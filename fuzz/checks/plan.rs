@@ -28,8 +28,8 @@ pub fn check(input: &[u8]) {
         .take((unit.chars().count() * copies).min(100_000))
         .collect();
     for format in [TextFormat::Text, TextFormat::Ssml] {
-        for lang in [Lang::EnUs, Lang::EnGb] {
-            let Ok(pieces) = plan_request(&text, format, lang, 1.0) else {
+        for (lang, cut_first) in [(Lang::EnUs, true), (Lang::EnGb, false)] {
+            let Ok(pieces) = plan_request(&text, format, lang, 1.0, cut_first) else {
                 continue;
             };
             for piece in &pieces {

@@ -27,6 +27,8 @@ struct Key {
     language: Option<String>,
     default_voice: String,
     speed_bits: u32,
+    /// A text that continues an answer is cut into other pieces.
+    continues: bool,
 }
 
 impl Key {
@@ -38,6 +40,7 @@ impl Key {
             language: req.voice.language.clone(),
             default_voice,
             speed_bits: req.speed.to_bits(),
+            continues: req.continues,
         }
     }
 
@@ -475,12 +478,12 @@ mod tests {
         let mut fast = SpeakRequest::text("Hello");
         fast.speed = 1.25;
         assert_ne!(Key::new(&fast, "af_heart".into()), key("Hello"));
-        // Whether the text continues an answer changes the queue order, not the audio.
+        // A text that continues an answer is spoken in other pieces.
         let continuing = SpeakRequest {
             continues: true,
             ..SpeakRequest::text("Hello")
         };
-        assert_eq!(Key::new(&continuing, "af_heart".into()), key("Hello"));
+        assert_ne!(Key::new(&continuing, "af_heart".into()), key("Hello"));
         assert_ne!(
             Key::new(&SpeakRequest::text("Hello"), "bf_emma".into()),
             key("Hello")

@@ -349,7 +349,8 @@ impl Speech for KokoroSpeech {
             e @ crate::engine::VoiceError::BadFile { .. } => SpeechError::VoiceFile(e),
             e => SpeechError::Voice(e.to_string()),
         })?;
-        let pieces = plan_request(&req.text, req.format, lang, req.speed)?;
+        // A text that continues an answer is spoken as plain text's later sentences are.
+        let pieces = plan_request(&req.text, req.format, lang, req.speed, !req.continues)?;
         let ctx = Arc::new(PieceCtx {
             phonemizers: self.phonemizers.clone(),
             lexicon: self.lexicon.clone(),
@@ -371,18 +372,21 @@ impl Speech for KokoroSpeech {
 }
 
 /// A request's text as the pieces synthesized one after another: normalized, split
-/// (plain text) or parsed (SSML). Fails on bad SSML and on text with nothing to say.
-/// CPU work linear in the text's length: callers on an async runtime run it on a
-/// blocking thread.
+/// (plain text) or parsed (SSML). With `cut_first`, the first sentence's leading
+/// clause is a piece of its own (the answer's first audio). Fails on bad SSML and on
+/// text with nothing to say. CPU work linear in the text's length: callers on an async
+/// runtime run it on a blocking thread.
 pub fn plan_request(
     text: &str,
     format: TextFormat,
     lang: Lang,
     speed: f32,
+    cut_first: bool,
 ) -> Result<VecDeque<Piece>, SpeechError> {
+    let split = splitter(cut_first);
     let pieces: VecDeque<Piece> = match format {
-        TextFormat::Text => plan::plan_text(text, lang, speed, split_pieces),
-        TextFormat::Ssml => plan::plan_ssml(text, lang, speed, split_pieces)?,
+        TextFormat::Text => plan::plan_text(text, lang, speed, split),
+        TextFormat::Ssml => plan::plan_ssml(text, lang, speed, split)?,
     }
     .into();
     if !pieces.iter().any(Piece::has_content) {
@@ -654,8 +658,8 @@ pub fn explain(
     lexicon: &Lexicon,
 ) -> Result<Explanation, SpeechError> {
     let plan = match format {
-        TextFormat::Text => plan::plan_text(text, lang, 1.0, split_pieces),
-        TextFormat::Ssml => plan::plan_ssml(text, lang, 1.0, split_pieces)?,
+        TextFormat::Text => plan::plan_text(text, lang, 1.0, splitter(true)),
+        TextFormat::Ssml => plan::plan_ssml(text, lang, 1.0, splitter(true))?,
     };
     let normalized = match format {
         TextFormat::Text => {
@@ -703,16 +707,24 @@ pub fn explain(
 /// that its audio is ready fast; the rest follows sentence by sentence.
 const FIRST_PIECE_WORDS: (usize, usize) = (3, 8);
 
+/// The splitter of one request's text, called once per run of text (an SSML document
+/// has several): only the first run's first sentence may lose its leading clause.
+fn splitter(cut_first: bool) -> impl Fn(&str, Lang) -> Vec<String> {
+    let cut = std::cell::Cell::new(cut_first);
+    move |text, lang| split_pieces(text, lang, cut.replace(false))
+}
+
 /// Normalizes the text for the voice's language and splits it into the pieces that
-/// are synthesized one after another.
-fn split_pieces(text: &str, lang: Lang) -> Vec<String> {
+/// are synthesized one after another; with `cut_first`, the first sentence's
+/// leading clause is a piece of its own.
+fn split_pieces(text: &str, lang: Lang, cut_first: bool) -> Vec<String> {
     let normalized = match Locale::from_tag(lang.bcp47()) {
         Some(locale) => normalize_around_markup(text, locale),
         None => text.to_string(),
     };
     let mut pieces = Vec::new();
     for (i, sentence) in split_sentences(&normalized).into_iter().enumerate() {
-        if i == 0 {
+        if i == 0 && cut_first {
             let (head, rest) = first_clause(&sentence, FIRST_PIECE_WORDS.0, FIRST_PIECE_WORDS.1);
             pieces.push(head);
             pieces.extend(rest);
@@ -761,9 +773,66 @@ mod tests {
     #[test]
     fn pieces_with_nothing_to_say_are_not_planned() {
         let text = "?".repeat(999) + " x";
-        let pieces = plan_request(&text, TextFormat::Text, Lang::EnUs, 1.0).unwrap();
+        let pieces = plan_request(&text, TextFormat::Text, Lang::EnUs, 1.0, true).unwrap();
         assert_eq!(pieces.len(), 1, "{pieces:?}");
         assert!(pieces[0].has_content());
+    }
+
+    fn texts(pieces: &VecDeque<Piece>) -> Vec<String> {
+        pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Speak { runs, .. } => runs
+                    .iter()
+                    .map(|r| match r {
+                        Run::Text(t) => t.clone(),
+                        Run::Phonemes(ph) => format!("/{ph}/"),
+                    })
+                    .collect(),
+                Piece::Silence(n) => format!("<{n}>"),
+            })
+            .collect()
+    }
+
+    const ANSWER: &str = "Good morning, it is seven degrees outside and cloudy today. \
+        The rain, they say, will stop after lunch.";
+
+    #[test]
+    fn only_a_new_answer_has_a_leading_clause_of_its_own() {
+        let new = plan_request(ANSWER, TextFormat::Text, Lang::EnUs, 1.0, true).unwrap();
+        assert_eq!(
+            texts(&new),
+            [
+                "Good morning, it is seven degrees outside",
+                "and cloudy today.",
+                "The rain, they say, will stop after lunch."
+            ]
+        );
+        let continuing = plan_request(ANSWER, TextFormat::Text, Lang::EnUs, 1.0, false).unwrap();
+        assert_eq!(
+            texts(&continuing),
+            [
+                "Good morning, it is seven degrees outside and cloudy today.",
+                "The rain, they say, will stop after lunch."
+            ]
+        );
+    }
+
+    #[test]
+    fn in_ssml_only_the_first_text_loses_its_leading_clause() {
+        let ssml = "<speak><s>Good morning, it is seven degrees outside and cloudy today.</s>\
+            <s>The rain, they say, will stop some time after lunch today.</s></speak>";
+        let new = plan_request(ssml, TextFormat::Ssml, Lang::EnUs, 1.0, true).unwrap();
+        assert_eq!(
+            texts(&new),
+            [
+                "Good morning, it is seven degrees outside",
+                "and cloudy today.",
+                "The rain, they say, will stop some time after lunch today."
+            ]
+        );
+        let continuing = plan_request(ssml, TextFormat::Ssml, Lang::EnUs, 1.0, false).unwrap();
+        assert_eq!(texts(&continuing).len(), 2, "{:?}", texts(&continuing));
     }
 
     #[test]

@@ -41,8 +41,9 @@ pub struct SpeakRequest {
     /// Speed factor, 0.5..=2.0.
     pub speed: f32,
     /// The text continues an answer whose audio is already under way (a streamed
-    /// text's later sentence): its first piece does not go ahead of other answers'
-    /// first audio, as a new answer's does. The audio is the same either way.
+    /// text's later sentence): it is spoken as a whole text's later sentences are,
+    /// without a short leading clause of its own, and its first piece does not go
+    /// ahead of other answers' first audio, as a new answer's does.
     pub continues: bool,
 }
 

@@ -20,6 +20,7 @@ mod pieces_and_cache;
 mod speak;
 mod ssml;
 mod streamed_ssml;
+mod streamed_text;
 mod voice_by_text;
 mod watermark_reference;
 mod watermark_roundtrip;
