@@ -217,6 +217,7 @@ fn check(st: &AppState, bytes: &[u8], route: Route) -> Result<Checked, ApiError>
             },
             speed,
             continues: false,
+            due: None,
         },
         format,
         stream: route == Route::Stream || body.stream.unwrap_or(true),

@@ -357,7 +357,7 @@ impl Speech for KokoroSpeech {
             engine: self.engine.clone(),
             voice,
             pauses: self.cfg.pauses,
-            due: Deadline::new(),
+            due: req.due.clone().unwrap_or_default(),
         });
         let state = PieceState {
             pieces,

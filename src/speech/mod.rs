@@ -4,7 +4,7 @@
 
 use futures::stream::BoxStream;
 
-pub use crate::engine::VoiceInfo;
+pub use crate::engine::{Deadline, VoiceInfo};
 
 /// Output format of every piece: 16-bit signed little-endian mono PCM at 24 kHz.
 pub const SAMPLE_RATE: u32 = 24_000;
@@ -45,6 +45,10 @@ pub struct SpeakRequest {
     /// without a short leading clause of its own, and its first piece does not go
     /// ahead of other answers' first audio, as a new answer's does.
     pub continues: bool,
+    /// When the listener of the answer this text belongs to runs out of audio, shared
+    /// by the texts that make up one answer (a streamed text's sentences): their later
+    /// pieces are due then. None: the text is an answer of its own.
+    pub due: Option<Deadline>,
 }
 
 impl SpeakRequest {
@@ -56,6 +60,7 @@ impl SpeakRequest {
             voice: VoiceChoice::default(),
             speed: 1.0,
             continues: false,
+            due: None,
         }
     }
 }

@@ -8,7 +8,8 @@
 //! the first piece's audio leaves before the second is done, a first piece stops a
 //! running later piece (or a much longer first piece), questions asked together all
 //! start before an answer goes on, and later pieces go to the listener who runs out of
-//! audio first.
+//! audio first. A streamed text's later sentences continue its answer: they do not go
+//! ahead of a new answer, and they are due when the audio before them runs out.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -661,6 +662,99 @@ fn tokens_of(text: &str) -> usize {
     ex.pieces[0].tokens
 }
 
+/// The real pipeline, response cache and Wyoming server over a [`Turns`] engine.
+struct HeldServer {
+    engine: Engine,
+    server: TestServer,
+    let_through: Arc<(Mutex<usize>, Condvar)>,
+    log: Arc<Mutex<Vec<usize>>>,
+    _voices: tempfile::TempDir,
+}
+
+impl HeldServer {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
+        let voices = Arc::new(Voices::load(dir.path()).unwrap());
+        let let_through = Arc::new((Mutex::new(0), Condvar::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (lt, lg) = (let_through.clone(), log.clone());
+        let engine = Engine::start_with(vec![0], 32, move || {
+            Ok(Turns {
+                let_through: lt,
+                log: lg,
+            })
+        })
+        .unwrap();
+        let speech =
+            Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
+        let server =
+            TestServer::start_with(with_cache(speech, true), ServerConfig::default()).await;
+        HeldServer {
+            engine,
+            server,
+            let_through,
+            log,
+            _voices: dir,
+        }
+    }
+
+    /// Lets the first `n` runs go to their end.
+    fn let_go(&self, n: usize) {
+        *self.let_through.0.lock().unwrap() = n;
+        self.let_through.1.notify_all();
+    }
+
+    /// Waits until `runs` runs have begun and `queued` jobs are in the engine (the
+    /// running one counts).
+    fn until(&self, what: &str, runs: usize, queued: usize) {
+        let queued_now = || self.engine.info().queued.load(Ordering::SeqCst);
+        let deadline = Instant::now() + GUARD;
+        while self.log.lock().unwrap().len() != runs || queued_now() != queued {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: runs {:?}, {} queued",
+                self.log.lock().unwrap(),
+                queued_now()
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// The token counts of the runs so far.
+    fn runs(&self) -> Vec<usize> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Opens a connection and streams `text` to it in one chunk.
+    async fn stream(&self, text: &str) -> Conn {
+        let mut conn = Conn::open(&self.server.tcp).await;
+        conn.send(Event::SynthesizeStart(SynthesizeStart::default()))
+            .await;
+        conn.send(Event::SynthesizeChunk(SynthesizeChunk {
+            text: text.into(),
+        }))
+        .await;
+        conn.send(Event::SynthesizeStop).await;
+        conn
+    }
+
+    /// Opens a connection and asks it to speak `text`.
+    async fn synthesize(&self, text: &str) -> Conn {
+        let mut conn = Conn::open(&self.server.tcp).await;
+        conn.send(synthesize(text, None)).await;
+        conn
+    }
+}
+
+/// Reads a streamed text's answers, one per sentence, and the end of the stream.
+async fn streamed_answers(conn: &mut Conn, sentences: usize) {
+    for _ in 0..sentences {
+        assert!(answer(conn).await.0 > 0);
+    }
+    assert!(matches!(conn.next().await, Event::SynthesizeStopped));
+}
+
 /// Order, not time: the engine is held run by run while the queue fills.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_texts_later_sentence_does_not_go_ahead_of_a_new_answer() {
@@ -674,77 +768,27 @@ async fn a_streamed_texts_later_sentence_does_not_go_ahead_of_a_new_answer() {
     // pieces (cheapest first) the later sentence would win.
     assert!(tokens_of(new) > tokens_of(s2));
     assert_ne!(tokens_of(other), tokens_of(s2));
-
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("af_heart.bin"), vec![0u8; 510 * 256 * 4]).unwrap();
-    let voices = Arc::new(Voices::load(dir.path()).unwrap());
-    let let_through = Arc::new((Mutex::new(0), Condvar::new()));
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let (lt, lg) = (let_through.clone(), log.clone());
-    let engine = Engine::start_with(vec![0], 32, move || {
-        Ok(Turns {
-            let_through: lt,
-            log: lg,
-        })
-    })
-    .unwrap();
-    let speech =
-        Arc::new(KokoroSpeech::new(engine.clone(), voices, KokoroConfig::default()).unwrap());
-    let server = TestServer::start_with(with_cache(speech, true), ServerConfig::default()).await;
-    let let_go = |n: usize| {
-        *let_through.0.lock().unwrap() = n;
-        let_through.1.notify_all();
-    };
-    let until = |what: &str, done: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + GUARD;
-        while !done() {
-            assert!(
-                Instant::now() < deadline,
-                "{what}: {:?}",
-                log.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    };
-    let queued = || engine.info().queued.load(Ordering::SeqCst);
+    let held = HeldServer::start().await;
 
     // A streamed answer: its first sentence runs (held).
-    let mut streamed = Conn::open(&server.tcp).await;
-    streamed
-        .send(Event::SynthesizeStart(SynthesizeStart::default()))
-        .await;
-    streamed
-        .send(Event::SynthesizeChunk(SynthesizeChunk {
-            text: format!("{s1} {s2}"),
-        }))
-        .await;
-    streamed.send(Event::SynthesizeStop).await;
-    until("the first sentence runs", &|| {
-        log.lock().unwrap().len() == 1
-    });
+    let mut streamed = held.stream(&format!("{s1} {s2}")).await;
+    held.until("the first sentence runs", 1, 1);
     // Another answer waits behind it; then the first sentence is let through, the other
     // answer runs (held) and the streamed text's second sentence queues.
-    let mut other_conn = Conn::open(&server.tcp).await;
-    other_conn.send(synthesize(other, None)).await;
-    until("the other answer queues", &|| queued() == 2);
-    let_go(1);
-    until("the second sentence queues", &|| {
-        log.lock().unwrap().len() == 2 && queued() == 2
-    });
+    let mut other_conn = held.synthesize(other).await;
+    held.until("the other answer queues", 1, 2);
+    held.let_go(1);
+    held.until("the second sentence queues", 2, 2);
     // A new answer arrives while the second sentence waits.
-    let mut new_conn = Conn::open(&server.tcp).await;
-    new_conn.send(synthesize(new, None)).await;
-    until("the new answer queues", &|| queued() == 3);
-    let_go(usize::MAX);
+    let mut new_conn = held.synthesize(new).await;
+    held.until("the new answer queues", 2, 3);
+    held.let_go(usize::MAX);
 
     for c in [&mut other_conn, &mut new_conn] {
         assert!(answer(c).await.0 > 0);
     }
-    for _ in 0..2 {
-        assert!(answer(&mut streamed).await.0 > 0);
-    }
-    assert!(matches!(streamed.next().await, Event::SynthesizeStopped));
-    let runs = log.lock().unwrap().clone();
+    streamed_answers(&mut streamed, 2).await;
+    let runs = held.runs();
     assert_eq!(
         runs[..2],
         [tokens_of(s1), tokens_of(other)],
@@ -755,5 +799,63 @@ async fn a_streamed_texts_later_sentence_does_not_go_ahead_of_a_new_answer() {
         [tokens_of(new), tokens_of(s2)],
         "the streamed text's second sentence went ahead of a new answer's first audio"
     );
-    server.stop().await;
+    held.server.stop().await;
+}
+
+/// Order, not time: the engine is held run by run; the listeners' audio (seconds of it)
+/// is far longer than the test's steps (milliseconds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_texts_later_sentence_is_due_when_the_audio_before_it_runs_out() {
+    // B, plain: a first piece of about a second, then two short ones.
+    let (b1, b2, b3) = (
+        "Seven bright yellow birds sat quietly today.",
+        "Yes indeed.",
+        "The door is locked now.",
+    );
+    // A, streamed: a first sentence of seconds (nowhere to cut), then a short one.
+    let (s1, s2) = (
+        "Seventeen enormous purple elephants quietly marched home yesterday evening \
+         singing cheerful songs loudly together.",
+        "Lights on.",
+    );
+    let counts = [b1, b2, b3, s1, s2].map(tokens_of);
+    let mut distinct = counts.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        5,
+        "tell the runs apart by their tokens: {counts:?}"
+    );
+    assert!(
+        counts[3] > 2 * counts[0],
+        "A's first sentence sounds longest: {counts:?}"
+    );
+    let held = HeldServer::start().await;
+
+    // B's first piece runs (held), its second waits; A's first sentence waits too.
+    let mut b = held.synthesize(&format!("{b1} {b2} {b3}")).await;
+    held.until("B's first piece runs", 1, 2);
+    let mut a = held.stream(&format!("{s1} {s2}")).await;
+    held.until("A's first sentence queues", 1, 3);
+    // B's listener now has about a second of audio; A's first sentence runs.
+    held.let_go(1);
+    held.until("A's first sentence runs", 2, 3);
+    // A's listener has seconds of audio; B's second piece runs and A's second sentence
+    // queues beside B's third piece.
+    held.let_go(2);
+    held.until("A's second sentence queues", 3, 3);
+    held.let_go(usize::MAX);
+
+    assert!(answer(&mut b).await.0 > 0);
+    streamed_answers(&mut a, 2).await;
+    let runs = held.runs();
+    let [b1, b2, b3, s1, s2] = counts;
+    assert_eq!(runs[..3], [b1, s1, b2], "the premise");
+    assert_eq!(
+        runs[3..],
+        [b3, s2],
+        "A's second sentence went first though B's listener runs out sooner"
+    );
+    held.server.stop().await;
 }

@@ -1,7 +1,8 @@
 //! A streamed text: `synthesize-start`, `synthesize-chunk`s, `synthesize-stop`.
 //! Chunks are cut into sentences as they come and each is spoken as soon as the one
 //! before it is; the sentences after the first continue its answer (they do not go
-//! ahead of other answers' first audio). SSML is collected and spoken whole at
+//! ahead of other answers' first audio, and their pieces are due when the audio of the
+//! sentences before them runs out). SSML is collected and spoken whole at
 //! `synthesize-stop`.
 
 use std::collections::VecDeque;
@@ -9,7 +10,7 @@ use std::collections::VecDeque;
 use super::request::{preview, speak, text_format, voice_choice, voice_label};
 use super::{Closed, Mode, Session};
 use crate::metrics::Protocol;
-use crate::speech::{SpeakRequest, SpeechError, TextFormat, VoiceChoice};
+use crate::speech::{Deadline, SpeakRequest, SpeechError, TextFormat, VoiceChoice};
 use crate::text::split::Sentences;
 use crate::wyoming::{Event, SynthesizeChunk, SynthesizeStart};
 
@@ -29,6 +30,8 @@ pub(super) struct Streamed {
     failed: bool,
     /// A sentence's audio has begun: the next ones continue that answer.
     sounding: bool,
+    /// When the listener runs out of the answer's audio, across its sentences.
+    due: Deadline,
 }
 
 impl Session<'_> {
@@ -51,6 +54,7 @@ impl Session<'_> {
             stopping: false,
             failed: false,
             sounding: false,
+            due: Deadline::new(),
         };
         match text_format(start.text_format.as_ref()) {
             Ok(format) => streamed.format = format,
@@ -138,6 +142,7 @@ impl Session<'_> {
                 voice: streamed.voice.clone(),
                 speed: 1.0,
                 continues: streamed.sounding,
+                due: Some(streamed.due.clone()),
             };
             match speak(self.shared, request).await {
                 Ok(spoken) => {

@@ -45,6 +45,7 @@ impl Session<'_> {
             voice,
             speed: 1.0,
             continues: false,
+            due: None,
         };
         // Client text, raw: the log sinks escape control characters (no forged lines).
         tracing::debug!(chars = len, "synthesize: {}", preview(&request.text));
