@@ -161,33 +161,17 @@ impl Kind {
     }
 }
 
-/// A small deterministic generator (xorshift64*): the mix is reproducible by seed.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn kind(&mut self, mix: &[(Kind, u32)]) -> Kind {
-        let mut roll = self.below(100) as u32;
-        for &(kind, weight) in mix {
-            if roll < weight {
-                return kind;
-            }
-            roll -= weight;
+/// A request kind drawn by the weights of `mix` (percent); the mix is reproducible by
+/// the generator's seed.
+fn pick_kind(rng: &mut fastrand::Rng, mix: &[(Kind, u32)]) -> Kind {
+    let mut roll = rng.u32(..100);
+    for &(kind, weight) in mix {
+        if roll < weight {
+            return kind;
         }
-        Kind::Short
+        roll -= weight;
     }
+    Kind::Short
 }
 
 /// How one request ended.
@@ -463,7 +447,7 @@ pub async fn run(cfg: LoadConfig) -> Report {
         let cfg = cfg.clone();
         let (next, done, results) = (Arc::clone(&next), Arc::clone(&done), Arc::clone(&results));
         clients.push(tokio::spawn(async move {
-            let mut rng = Rng::new(cfg.seed.wrapping_add(c as u64 * 7919));
+            let mut rng = fastrand::Rng::with_seed(cfg.seed.wrapping_add(c as u64 * 7919));
             let mut conn: Option<Framed<Stream, WyomingCodec>> = None;
             let mut http: Option<HttpConn> = None;
             // Without an HTTP address the mix (and so a seed's sequence) is as before.
@@ -477,10 +461,10 @@ pub async fn run(cfg: LoadConfig) -> Report {
                 if i >= cfg.requests as u64 {
                     break;
                 }
-                let kind = rng.kind(mix);
+                let kind = pick_kind(&mut rng, mix);
                 if let (true, Some(addr)) = (kind.is_http(), cfg.http.as_deref()) {
                     // Keep the HTTP connection half the time, as with Wyoming.
-                    if rng.below(2) == 0 {
+                    if rng.bool() {
                         http = None;
                     }
                     let outcome = match tokio::time::timeout(
@@ -504,7 +488,7 @@ pub async fn run(cfg: LoadConfig) -> Report {
                 }
                 // Alternate transports; sometimes keep the connection for the next request.
                 let uri = &cfg.uris[(c + i as usize) % cfg.uris.len()];
-                let fresh = conn.is_none() || rng.below(2) == 0;
+                let fresh = conn.is_none() || rng.bool();
                 if fresh {
                     conn = None;
                     match Endpoint::from_str_checked(uri).connect().await {
@@ -647,17 +631,14 @@ fn synthesize(text: &str, voice_name: Option<&str>) -> Event {
 async fn one_request(
     framed: &mut Framed<Stream, WyomingCodec>,
     kind: Kind,
-    rng: &mut Rng,
+    rng: &mut fastrand::Rng,
 ) -> Outcome {
     let sent = Instant::now();
     let request = match kind {
         Kind::Describe => Event::Describe,
-        Kind::Short => synthesize(SHORT[rng.below(SHORT.len() as u64) as usize], None),
+        Kind::Short => synthesize(SHORT[rng.usize(..SHORT.len())], None),
         Kind::Long | Kind::Disconnect => synthesize(LONG, None),
-        Kind::SlowReader => synthesize(
-            SHORT[rng.below(SHORT.len() as u64) as usize],
-            Some("bf_emma"),
-        ),
+        Kind::SlowReader => synthesize(SHORT[rng.usize(..SHORT.len())], Some("bf_emma")),
         Kind::BadVoice => synthesize("Hello.", Some("../../etc/passwd")),
         Kind::Streaming => Event::SynthesizeStart(SynthesizeStart {
             voice: voice("am_adam"),
@@ -781,12 +762,12 @@ async fn read_audio(
 async fn stream_text(
     framed: &mut Framed<Stream, WyomingCodec>,
     sent: Instant,
-    rng: &mut Rng,
+    rng: &mut fastrand::Rng,
 ) -> Outcome {
     let chars: Vec<char> = STREAMED.chars().collect();
     let mut at = 0;
     while at < chars.len() {
-        let n = 1 + rng.below(24) as usize;
+        let n = 1 + rng.usize(..24);
         let piece: String = chars[at..(at + n).min(chars.len())].iter().collect();
         at += n;
         if let Err(e) = framed
@@ -1041,7 +1022,7 @@ async fn http_request(
     http: &mut Option<HttpConn>,
     addr: &str,
     kind: Kind,
-    rng: &mut Rng,
+    rng: &mut fastrand::Rng,
 ) -> Outcome {
     let speech = |voice: &str, format: &str, text: &str| {
         let body = serde_json::json!({"model": "tts-1", "input": text, "voice": voice, "response_format": format});
@@ -1050,7 +1031,7 @@ async fn http_request(
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body.to_string())))
     };
-    let text = SHORT[rng.below(SHORT.len() as u64) as usize];
+    let text = SHORT[rng.usize(..SHORT.len())];
     let req = match kind {
         Kind::HttpSpeech => speech("af_heart", "pcm", text),
         Kind::HttpWav => speech("af_heart", "wav", text),

@@ -29,63 +29,47 @@ mod voice_mix;
 #[path = "../../fuzz/checks/wyoming_codec.rs"]
 mod wyoming_codec;
 
-/// xorshift64*: reproducible without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Longest mutated input: checks that need length repeat their input themselves.
 const MAX_LEN: usize = 8192;
 
 /// One to four edits of `base`.
-fn mutate(rng: &mut Rng, base: &[u8], pool: &[Vec<u8>], tokens: &[&[u8]]) -> Vec<u8> {
+fn mutate(rng: &mut fastrand::Rng, base: &[u8], pool: &[Vec<u8>], tokens: &[&[u8]]) -> Vec<u8> {
     let mut v = base.to_vec();
-    for _ in 0..1 + rng.below(4) {
-        let at = rng.below(v.len() + 1);
-        match rng.below(7) {
+    for _ in 0..1 + rng.usize(..4) {
+        let at = rng.usize(..v.len() + 1);
+        match rng.usize(..7) {
             0 if !v.is_empty() => {
                 let i = at.min(v.len() - 1);
-                v[i] ^= 1 << rng.below(8);
+                v[i] ^= 1 << rng.u32(..8);
             }
             1 if !v.is_empty() => {
                 let i = at.min(v.len() - 1);
-                v[i] = rng.next() as u8;
+                v[i] = rng.u8(..);
             }
             2 => {
-                let n = 1 + rng.below(8);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let n = 1 + rng.usize(..8);
+                let bytes: Vec<u8> = (0..n).map(|_| rng.u8(..)).collect();
                 v.splice(at..at, bytes);
             }
             3 => {
-                let end = (at + 1 + rng.below(64)).min(v.len());
+                let end = (at + 1 + rng.usize(..64)).min(v.len());
                 v.drain(at..end);
             }
             4 if !v.is_empty() => {
                 // A range of the input, repeated a few times somewhere else.
-                let start = rng.below(v.len());
-                let end = (start + 1 + rng.below(32)).min(v.len());
-                let range = v[start..end].repeat(1 + rng.below(4));
+                let start = rng.usize(..v.len());
+                let end = (start + 1 + rng.usize(..32)).min(v.len());
+                let range = v[start..end].repeat(1 + rng.usize(..4));
                 v.splice(at..at, range);
             }
             5 if !pool.is_empty() => {
-                let other = &pool[rng.below(pool.len())];
-                let from = rng.below(other.len() + 1);
+                let other = &pool[rng.usize(..pool.len())];
+                let from = rng.usize(..other.len() + 1);
                 v.truncate(at);
                 v.extend_from_slice(&other[from..]);
             }
             _ if !tokens.is_empty() => {
-                let t = tokens[rng.below(tokens.len())];
+                let t = tokens[rng.usize(..tokens.len())];
                 v.splice(at..at, t.iter().copied());
             }
             _ => {}
@@ -131,10 +115,11 @@ fn replay(name: &str, check: fn(&[u8]), mutations: usize, tokens: &[&[u8]]) {
     let seed = env_number("KOKOROD_FUZZ_SEED", 0x6b6f_6b6f_726f_6400);
     let rounds = env_number("KOKOROD_FUZZ_ROUNDS", 1) as usize;
     // Each target its own sequence, the same in every run.
-    let mut rng = Rng(seed
-        ^ name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    let mut rng = fastrand::Rng::with_seed(
+        seed ^ name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        }));
+        }),
+    );
     let run = |input: &[u8], what: &str| {
         if catch_unwind(AssertUnwindSafe(|| check(input))).is_err() {
             let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-failures");
@@ -155,11 +140,11 @@ fn replay(name: &str, check: fn(&[u8]), mutations: usize, tokens: &[&[u8]]) {
     }
     let mut pool = seeds.clone();
     for i in 0..mutations * rounds {
-        let base = pool[rng.below(pool.len())].clone();
+        let base = pool[rng.usize(..pool.len())].clone();
         let m = mutate(&mut rng, &base, &pool, tokens);
         run(&m, &format!("mutation {i}"));
         // Mutations build on mutations, as a fuzzer's corpus grows.
-        if rng.below(4) == 0 && pool.len() < 256 {
+        if rng.usize(..4) == 0 && pool.len() < 256 {
             pool.push(m);
         }
     }

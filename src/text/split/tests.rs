@@ -259,31 +259,16 @@ fn every_cut_into_two_or_three_fragments_gives_the_same_sentences() {
     }
 }
 
-/// A small deterministic generator (xorshift), so the test needs no extra crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 #[test]
 fn random_cuts_of_long_texts_give_the_same_sentences() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
     for text in LONG_TEXTS {
         let whole = split(text);
         assert_same_words(text, &whole);
         assert!(whole.len() > 10, "{whole:?}");
         let b = boundaries(text);
         for _ in 0..3000 {
-            let mut cuts = vec![b[rng.below(b.len())], b[rng.below(b.len())]];
+            let mut cuts = vec![b[rng.usize(..b.len())], b[rng.usize(..b.len())]];
             cuts.sort_unstable();
             let got = stream(&[&text[..cuts[0]], &text[cuts[0]..cuts[1]], &text[cuts[1]..]]);
             assert_eq!(got, whole, "cuts {cuts:?}");
@@ -293,7 +278,7 @@ fn random_cuts_of_long_texts_give_the_same_sentences() {
             let mut pieces = Vec::new();
             let mut at = 0;
             while at < text.len() {
-                let mut end = (at + 1 + rng.below(8)).min(text.len());
+                let mut end = (at + 1 + rng.usize(..8)).min(text.len());
                 while !text.is_char_boundary(end) {
                     end += 1;
                 }
@@ -429,19 +414,19 @@ fn first_clause_respects_its_limits() {
 
 #[test]
 fn random_input_never_panics() {
-    let mut rng = Rng(0xDEAD_BEEF_1234_5678);
+    let mut rng = fastrand::Rng::with_seed(0xDEAD_BEEF_1234_5678);
     let pool: Vec<char> =
         "aZ .!?…。\n\n\t\"'“”()[]{}-*#|>1234567890:;,e.g.U.S.Dr.😀é中\u{301}\u{200d}\r"
             .chars()
             .collect();
     for _ in 0..2000 {
-        let len = rng.below(80);
+        let len = rng.usize(..80);
         let text: String = (0..len)
             .map(|_| {
-                if rng.below(10) == 0 {
-                    char::from_u32(rng.below(0x11_0000) as u32).unwrap_or('x')
+                if rng.usize(..10) == 0 {
+                    char::from_u32(rng.u32(..0x11_0000)).unwrap_or('x')
                 } else {
-                    pool[rng.below(pool.len())]
+                    pool[rng.usize(..pool.len())]
                 }
             })
             .collect();
@@ -449,13 +434,13 @@ fn random_input_never_panics() {
         assert_same_words(&text, &whole);
         let b = boundaries(&text);
         for _ in 0..10 {
-            let mut cuts = [b[rng.below(b.len())], b[rng.below(b.len())]];
+            let mut cuts = [b[rng.usize(..b.len())], b[rng.usize(..b.len())]];
             cuts.sort_unstable();
             let got = stream(&[&text[..cuts[0]], &text[cuts[0]..cuts[1]], &text[cuts[1]..]]);
             assert_eq!(got, whole, "{text:?} cut at {cuts:?}");
         }
         for s in &whole {
-            let _ = first_clause(s, rng.below(4), rng.below(10));
+            let _ = first_clause(s, rng.usize(..4), rng.usize(..10));
         }
     }
     let long = "Word. ".repeat(20_000) + &"x".repeat(50_000);
